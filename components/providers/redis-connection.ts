@@ -1,0 +1,48 @@
+import type { Redis as RedisClient } from "ioredis";
+
+/** How a dynamic provider reaches one node: from the machine running `pulumi`, so the published endpoint. */
+export interface NodeAccess {
+    host: string;
+    port: number;
+    password?: string;
+}
+
+/**
+ * Runs `fn` with a short-lived ioredis connection and always closes it. ioredis is required inside the
+ * function (not imported at module level) because dynamic providers are serialized and re-loaded by the
+ * provider host, where only `require` of installed packages resolves reliably.
+ */
+export async function withRedis<T>(node: NodeAccess, fn: (client: RedisClient) => Promise<T>): Promise<T> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const Redis = require("ioredis");
+    const client: RedisClient = new Redis({
+        host: node.host,
+        port: node.port,
+        password: node.password || undefined,
+        lazyConnect: true,
+        connectTimeout: 2000,
+        commandTimeout: 5000,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        retryStrategy: () => null,
+    });
+    client.on("error", () => undefined); // surfaced through the awaited command instead
+    try {
+        await client.connect();
+        return await fn(client);
+    } finally {
+        client.disconnect();
+    }
+}
+
+/** Parses the `field:value` lines of an INFO reply into a map. */
+export function parseInfo(info: string): Record<string, string> {
+    const fields: Record<string, string> = {};
+    for (const line of info.split(/\r?\n/)) {
+        const colon = line.indexOf(":");
+        if (colon > 0 && !line.startsWith("#")) {
+            fields[line.slice(0, colon)] = line.slice(colon + 1).trim();
+        }
+    }
+    return fields;
+}
