@@ -1,0 +1,70 @@
+/** Declares one RedisNode per planned node, with its rendered redis.conf. Shared by the topologies. */
+import * as pulumi from "@pulumi/pulumi";
+import type { NodeLayout } from "./plan/layout";
+import { RedisNode } from "./redis-node";
+import type { Settings } from "./settings";
+import type { StackBase } from "./stack-base";
+import { renderRedisConf } from "./templates";
+
+export type NodeSettings = Pick<Settings, "stack" | "topology" | "bindAddress" | "persistence" | "maxmemory" | "maxmemoryPolicy" | "network">;
+
+/** What a topology reports about each node, for stack outputs. */
+export interface NodeInfo {
+    name: string;
+    containerName: string;
+    role: string;
+    /** Endpoint for clients outside Docker. */
+    host: string;
+    port: number;
+}
+
+export function declareNodes(
+    name: string,
+    settings: NodeSettings,
+    layout: NodeLayout[],
+    base: StackBase,
+    password: pulumi.Input<string>,
+    parent: pulumi.Resource,
+): RedisNode[] {
+    return layout.map((node) => {
+        const master = node.replicaOf === undefined ? undefined : layout[node.replicaOf];
+        const config = pulumi.secret(
+            pulumi.output(password).apply((pw) =>
+                renderRedisConf({
+                    nodeName: node.logicalName,
+                    role: node.role,
+                    bind: settings.network.mode === "host" ? settings.bindAddress : "0.0.0.0",
+                    port: node.listenPort,
+                    password: pw,
+                    persistence: settings.persistence,
+                    maxmemory: settings.maxmemory,
+                    maxmemoryPolicy: settings.maxmemoryPolicy,
+                    replicaOf: master && { host: master.peerHost, port: master.listenPort },
+                    // Announce the stable name (not the container IP, which changes on restart).
+                    announce: { host: node.peerHost, port: node.listenPort },
+                }),
+            ),
+        );
+        return new RedisNode(
+            `${name}-${node.logicalName}`,
+            {
+                containerName: node.containerName,
+                imageId: base.imageId,
+                config,
+                password,
+                network: base.nodeNetwork,
+                bindAddress: settings.bindAddress,
+                listenPort: node.listenPort,
+                publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
+                stack: settings.stack,
+                topology: settings.topology,
+                labels: { "redis-ha.node": node.logicalName, "redis-ha.role": node.role },
+            },
+            { parent },
+        );
+    });
+}
+
+export function nodeInfo(layout: NodeLayout[], bindAddress: string): NodeInfo[] {
+    return layout.map((n) => ({ name: n.logicalName, containerName: n.containerName, role: n.role, host: bindAddress, port: n.hostPort }));
+}

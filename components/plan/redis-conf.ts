@@ -1,0 +1,59 @@
+/**
+ * The view model behind templates/redis.conf.mustache: pure data from settings and a node's layout.
+ * Quoting happens here, once, so a password with quotes, backslashes or spaces cannot break the file.
+ */
+import type { PersistenceSettings } from "../settings";
+
+export interface RedisConfInput {
+    nodeName: string;
+    role: string;
+    /** Address to bind: 0.0.0.0 inside a bridge-network container, bindAddress in host mode. */
+    bind: string;
+    port: number;
+    password: string;
+    persistence: PersistenceSettings;
+    maxmemory: string;
+    maxmemoryPolicy: string;
+    replicaOf?: { host: string; port: number };
+    /** What this node tells its master (and Sentinel) to call it, so peers reach it across restarts. */
+    announce?: { host: string; port: number };
+}
+
+export interface RedisConfView {
+    nodeName: string;
+    role: string;
+    bind: string;
+    port: number;
+    requirepassQuoted: string;
+    rdbEnabled: boolean;
+    saveRules: string;
+    appendonly: "yes" | "no";
+    appendfsync: string;
+    maxmemory: string;
+    maxmemoryPolicy: string;
+    replicaOf?: { host: string; port: number };
+    announce?: { host: string; port: number };
+}
+
+/** Quotes a value for redis.conf: double quotes, with backslash and quote escaped (sdssplitargs rules). */
+export function quoteConfigValue(value: string): string {
+    return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
+}
+
+export function redisConfView(input: RedisConfInput): RedisConfView {
+    return {
+        nodeName: input.nodeName,
+        role: input.role,
+        bind: input.bind,
+        port: input.port,
+        requirepassQuoted: quoteConfigValue(input.password),
+        rdbEnabled: input.persistence.save.length > 0,
+        saveRules: input.persistence.save.map((r) => `${r.seconds} ${r.changes}`).join(" "),
+        appendonly: input.persistence.appendonly ? "yes" : "no",
+        appendfsync: input.persistence.appendfsync,
+        maxmemory: input.maxmemory,
+        maxmemoryPolicy: input.maxmemoryPolicy,
+        replicaOf: input.replicaOf,
+        announce: input.announce,
+    };
+}

@@ -1,0 +1,115 @@
+/**
+ * Readiness gate for a master/replica group: `up` finishes only when every replica reports
+ * `master_link_status:up` towards the expected master. Polls the live servers; on timeout the error
+ * names the replica and what it last reported.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NodeAccess, parseInfo, withRedis } from "./redis-connection";
+import { PollResult, pollUntil } from "./poll";
+
+export interface ReplicaExpectation {
+    /** Logical node name, for messages. */
+    name: string;
+    /** Where the provider reaches the replica (published endpoint). */
+    access: { host: string; port: number };
+    /** Docker container id: a replaced container re-runs the gate. */
+    containerId: string;
+}
+
+export interface ReplicationReadinessInputs {
+    master: { name: string; access: { host: string; port: number }; containerId: string };
+    /** The master's address as replicas see it (container name in bridge mode). */
+    masterPeer: { host: string; port: number };
+    replicas: ReplicaExpectation[];
+    password: string;
+    timeoutMs: number;
+}
+
+export interface ReplicaStatus {
+    name: string;
+    masterHost: string;
+    masterPort: number;
+    linkStatus: string;
+}
+
+export interface ReplicationReadinessOutputs extends ReplicationReadinessInputs {
+    replicaStatus: ReplicaStatus[];
+}
+
+async function replicaLinked(replica: ReplicaExpectation, inputs: ReplicationReadinessInputs): Promise<PollResult<ReplicaStatus>> {
+    const access: NodeAccess = { ...replica.access, password: inputs.password };
+    const info = parseInfo(await withRedis(access, (c) => c.info("replication")));
+    const status: ReplicaStatus = {
+        name: replica.name,
+        masterHost: info.master_host ?? "",
+        masterPort: Number(info.master_port ?? 0),
+        linkStatus: info.master_link_status ?? "none",
+    };
+    const expected = `${inputs.masterPeer.host}:${inputs.masterPeer.port}`;
+    if (info.role !== "slave") {
+        return { done: false, observed: `${replica.name} has role:${info.role}, expected a replica of ${expected}` };
+    }
+    if (status.masterHost !== inputs.masterPeer.host || status.masterPort !== inputs.masterPeer.port) {
+        return { done: false, observed: `${replica.name} replicates ${status.masterHost}:${status.masterPort}, expected ${expected}` };
+    }
+    if (status.linkStatus !== "up") {
+        return { done: false, observed: `${replica.name} reports master_link_status:${status.linkStatus} towards ${expected}` };
+    }
+    return { done: true, value: status };
+}
+
+export async function waitForReplication(inputs: ReplicationReadinessInputs): Promise<ReplicaStatus[]> {
+    const deadline = Date.now() + inputs.timeoutMs;
+    const statuses: ReplicaStatus[] = [];
+    for (const replica of inputs.replicas) {
+        statuses.push(
+            await pollUntil(() => replicaLinked(replica, inputs), {
+                timeoutMs: Math.max(0, deadline - Date.now()),
+                intervalMs: 50,
+                description: `replica ${replica.name} (${replica.access.host}:${replica.access.port}) to link to master ${inputs.master.name}`,
+            }),
+        );
+    }
+    return statuses;
+}
+
+/** The topology-relevant part of the inputs; timeouts and provider code are not topology. */
+function topologyKey(i: ReplicationReadinessInputs): string {
+    return JSON.stringify({
+        master: i.master,
+        masterPeer: i.masterPeer,
+        replicas: i.replicas,
+        password: i.password,
+    });
+}
+
+export const replicationReadinessProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: ReplicationReadinessInputs): Promise<pulumi.dynamic.CreateResult> {
+        const replicaStatus = await waitForReplication(inputs);
+        return { id: `replication-${inputs.master.name}`, outs: { ...inputs, replicaStatus } };
+    },
+    async diff(_id: string, olds: ReplicationReadinessOutputs, news: ReplicationReadinessInputs): Promise<pulumi.dynamic.DiffResult> {
+        return { changes: topologyKey(olds) !== topologyKey(news) };
+    },
+    async update(_id: string, _olds: ReplicationReadinessOutputs, news: ReplicationReadinessInputs): Promise<pulumi.dynamic.UpdateResult> {
+        const replicaStatus = await waitForReplication(news);
+        return { outs: { ...news, replicaStatus } };
+    },
+};
+
+type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
+export class ReplicationReadiness extends pulumi.dynamic.Resource {
+    declare readonly replicaStatus: pulumi.Output<ReplicaStatus[]>;
+
+    constructor(name: string, args: Inputs<ReplicationReadinessInputs>, opts?: pulumi.CustomResourceOptions) {
+        super(
+            replicationReadinessProvider,
+            name,
+            { ...args, replicaStatus: undefined },
+            { ...opts, additionalSecretOutputs: ["password"] },
+            "redis-ha",
+            "ReplicationReadiness",
+        );
+    }
+}

@@ -1,0 +1,55 @@
+import * as pulumi from "@pulumi/pulumi";
+import { NodeInfo, NodeSettings, declareNodes, nodeInfo } from "./node-set";
+import { replicationLayout } from "./plan/layout";
+import { ReplicationReadiness } from "./providers/replication-readiness";
+import type { Settings } from "./settings";
+import { declareStackBase } from "./stack-base";
+
+export interface ReplicationArgs {
+    /** Validated stack settings (defaults already applied by parseSettings). */
+    settings: NodeSettings & Pick<Settings, "namePrefix" | "image" | "basePort" | "replicas" | "readinessTimeoutMs">;
+    /** Password for requirepass/masterauth; secret. */
+    password: pulumi.Input<string>;
+}
+
+/**
+ * One master and `replicas` replicas (walkthrough section 2). `up` completes only when every replica
+ * reports a live link to the master.
+ */
+export class Replication extends pulumi.ComponentResource {
+    public readonly nodes: pulumi.Output<NodeInfo[]>;
+    public readonly master: pulumi.Output<{ host: string; port: number }>;
+    public readonly readiness: ReplicationReadiness;
+
+    constructor(name: string, args: ReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("redis-ha:index:Replication", name, {}, opts);
+        const s = args.settings;
+        const layout = replicationLayout(s);
+        const base = declareStackBase(name, s, this);
+        const nodes = declareNodes(name, s, layout, base, args.password, this);
+        const [master, ...replicas] = layout;
+
+        this.readiness = new ReplicationReadiness(
+            `${name}-readiness`,
+            {
+                master: nodes[0].containerId.apply((containerId) => ({
+                    name: master.logicalName,
+                    access: { host: s.bindAddress, port: master.hostPort },
+                    containerId,
+                })),
+                masterPeer: { host: master.peerHost, port: master.listenPort },
+                replicas: pulumi.all(nodes.slice(1).map((n) => n.containerId)).apply((ids) =>
+                    replicas.map((r, i) => ({ name: r.logicalName, access: { host: s.bindAddress, port: r.hostPort }, containerId: ids[i] })),
+                ),
+                password: pulumi.secret(args.password),
+                timeoutMs: s.readinessTimeoutMs,
+            },
+            { parent: this },
+        );
+
+        const info = nodeInfo(layout, s.bindAddress);
+        this.nodes = this.readiness.id.apply(() => info);
+        this.master = this.readiness.id.apply(() => ({ host: info[0].host, port: info[0].port }));
+        this.registerOutputs({ nodes: this.nodes, master: this.master });
+    }
+}

@@ -1,0 +1,307 @@
+/**
+ * Stack settings: the typed, validated, defaulted form of the `redis-ha:` config namespace.
+ * Pure: no Pulumi, no I/O. Every problem names its config key and the allowed values, and all problems
+ * are reported together, before any resource exists.
+ */
+import { planPorts } from "./plan/ports";
+
+export const TOPOLOGIES = ["standalone", "replication", "sentinel", "cluster"] as const;
+export type Topology = (typeof TOPOLOGIES)[number];
+/** Topologies whose components exist; the others fail validation with a clear message. */
+export const SUPPORTED_TOPOLOGIES: readonly Topology[] = ["standalone", "replication"];
+
+export const NETWORK_MODES = ["bridge", "host"] as const;
+export type NetworkMode = (typeof NETWORK_MODES)[number];
+
+export const APPENDFSYNC_POLICIES = ["always", "everysec", "no"] as const;
+export type AppendFsync = (typeof APPENDFSYNC_POLICIES)[number];
+
+export const EVICTION_POLICIES = [
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+] as const;
+export type EvictionPolicy = (typeof EVICTION_POLICIES)[number];
+
+export interface PersistenceSettings {
+    /** RDB snapshot rules as `seconds changes` pairs; empty disables RDB snapshots. */
+    save: Array<{ seconds: number; changes: number }>;
+    appendonly: boolean;
+    appendfsync: AppendFsync;
+}
+
+export interface Settings {
+    project: string;
+    stack: string;
+    /** Prefix of every Docker object name, unique per stack on one Docker host. */
+    namePrefix: string;
+    topology: Topology;
+    image: string;
+    bindAddress: string;
+    basePort: number;
+    persistence: PersistenceSettings;
+    /** Redis `maxmemory` (e.g. `256mb`); `0` means no limit. */
+    maxmemory: string;
+    maxmemoryPolicy: EvictionPolicy;
+    replicas: number;
+    network: { mode: NetworkMode };
+    /** How long readiness gates wait before failing with what they saw. */
+    readinessTimeoutMs: number;
+}
+
+/** The defaults, in one place. Pulumi.yaml's config schema repeats them (a unit test keeps both in step). */
+export const DEFAULTS = {
+    topology: "standalone" as Topology,
+    image: "redis:7.2",
+    bindAddress: "127.0.0.1",
+    basePort: 6379,
+    persistence: {
+        save: "3600 1 300 100 60 10000",
+        appendonly: true,
+        appendfsync: "everysec" as AppendFsync,
+    },
+    maxmemory: "0",
+    maxmemoryPolicy: "noeviction" as EvictionPolicy,
+    replicas: 1,
+    network: { mode: "bridge" as NetworkMode },
+    readinessTimeoutMs: 60000,
+};
+
+/** Top-level keys this project reads; anything else in the namespace is a typo worth reporting. */
+export const KNOWN_KEYS = [
+    "topology",
+    "image",
+    "bindAddress",
+    "basePort",
+    "persistence",
+    "password",
+    "maxmemory",
+    "maxmemoryPolicy",
+    "replicas",
+    "network",
+    "readinessTimeoutMs",
+] as const;
+
+export interface ConfigProblem {
+    key: string;
+    message: string;
+}
+
+export class ConfigError extends Error {
+    constructor(public readonly problems: ConfigProblem[]) {
+        super(
+            `invalid redis-ha configuration:\n` +
+                problems.map((p) => `  - redis-ha:${p.key}: ${p.message}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Raw config as Pulumi hands it over: top-level values are strings, objects arrive parsed. */
+export type RawConfig = Record<string, unknown>;
+
+/** Parses and validates raw config; throws ConfigError listing every problem. */
+export function parseSettings(raw: RawConfig, project: string, stack: string): Settings {
+    const problems: ConfigProblem[] = [];
+    const p = new Reader(raw, problems);
+
+    for (const key of Object.keys(raw)) {
+        if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
+            problems.push({ key, message: `unknown key; known keys: ${KNOWN_KEYS.join(", ")}` });
+        }
+    }
+
+    const topology = p.oneOf("topology", TOPOLOGIES, DEFAULTS.topology);
+    if (topology && !SUPPORTED_TOPOLOGIES.includes(topology)) {
+        problems.push({
+            key: "topology",
+            message: `"${topology}" is not yet supported; supported now: ${SUPPORTED_TOPOLOGIES.join(", ")}`,
+        });
+    }
+
+    const image = p.string("image", DEFAULTS.image);
+    if (image.trim() === "") {
+        problems.push({ key: "image", message: "must be a non-empty image reference, e.g. redis:7.2" });
+    }
+    const bindAddress = p.string("bindAddress", DEFAULTS.bindAddress);
+    if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(bindAddress) || bindAddress.split(".").some((o) => Number(o) > 255)) {
+        problems.push({ key: "bindAddress", message: `must be an IPv4 address such as 127.0.0.1, got "${bindAddress}"` });
+    }
+    const basePort = p.integer("basePort", DEFAULTS.basePort, 1, 65535);
+
+    const persistenceRaw = p.object("persistence");
+    const persistence: PersistenceSettings = {
+        save: parseSaveRules(persistenceRaw.save ?? DEFAULTS.persistence.save, problems),
+        appendonly: p.boolean("persistence.appendonly", persistenceRaw.appendonly, DEFAULTS.persistence.appendonly),
+        appendfsync: p.oneOfValue(
+            "persistence.appendfsync",
+            persistenceRaw.appendfsync,
+            APPENDFSYNC_POLICIES,
+            DEFAULTS.persistence.appendfsync,
+        ) ?? DEFAULTS.persistence.appendfsync,
+    };
+    for (const key of Object.keys(persistenceRaw)) {
+        if (!["save", "appendonly", "appendfsync"].includes(key)) {
+            problems.push({ key: `persistence.${key}`, message: "unknown key; known keys: save, appendonly, appendfsync" });
+        }
+    }
+
+    if (raw.password !== undefined && (typeof raw.password !== "string" || raw.password === "")) {
+        problems.push({ key: "password", message: "must be a non-empty string (leave it unset to generate one)" });
+    }
+
+    const maxmemory = p.string("maxmemory", DEFAULTS.maxmemory);
+    if (!/^\d+(b|k|kb|m|mb|g|gb)?$/i.test(maxmemory)) {
+        problems.push({ key: "maxmemory", message: `must be a Redis memory size such as 0, 256mb or 1gb, got "${maxmemory}"` });
+    }
+    const maxmemoryPolicy = p.oneOf("maxmemoryPolicy", EVICTION_POLICIES, DEFAULTS.maxmemoryPolicy);
+    const replicas = p.integer("replicas", DEFAULTS.replicas, 0, 32);
+
+    const networkRaw = p.object("network");
+    const networkMode = p.oneOfValue("network.mode", networkRaw.mode, NETWORK_MODES, DEFAULTS.network.mode);
+    for (const key of Object.keys(networkRaw)) {
+        if (key !== "mode") problems.push({ key: `network.${key}`, message: "unknown key; known keys: mode" });
+    }
+    const readinessTimeoutMs = p.integer("readinessTimeoutMs", DEFAULTS.readinessTimeoutMs, 1000, 3600000);
+
+    const settings: Settings = {
+        project,
+        stack,
+        namePrefix: `${project}-${stack}`.toLowerCase().replace(/[^a-z0-9_.-]/g, "-"),
+        topology: topology ?? DEFAULTS.topology,
+        image,
+        bindAddress,
+        basePort,
+        persistence,
+        maxmemory,
+        maxmemoryPolicy: maxmemoryPolicy ?? DEFAULTS.maxmemoryPolicy,
+        replicas,
+        network: { mode: networkMode ?? DEFAULTS.network.mode },
+        readinessTimeoutMs,
+    };
+
+    if (problems.length === 0) {
+        problems.push(...portProblems(settings));
+    }
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return settings;
+}
+
+/** Every host port the layout publishes (or listens on in host mode) must be valid and distinct. */
+function portProblems(settings: Settings): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const seen = new Map<number, string>();
+    for (const port of planPorts(settings)) {
+        if (port.port < 1 || port.port > 65535) {
+            problems.push({ key: port.key, message: `${port.purpose} would use port ${port.port}, outside 1-65535` });
+            continue;
+        }
+        const other = seen.get(port.port);
+        if (other) {
+            problems.push({ key: port.key, message: `${port.purpose} would use port ${port.port}, already taken by ${other}` });
+        }
+        seen.set(port.port, port.purpose);
+    }
+    return problems;
+}
+
+/** Accepts Redis syntax ("3600 1 300 100"), a list of "seconds changes" strings, or "" to disable RDB. */
+export function parseSaveRules(value: unknown, problems: ConfigProblem[]): Array<{ seconds: number; changes: number }> {
+    const bad = (detail: string) => {
+        problems.push({
+            key: "persistence.save",
+            message: `${detail}; expected "seconds changes" pairs such as "3600 1 300 100", a list like ["3600 1"], or "" to disable RDB`,
+        });
+        return [];
+    };
+    let tokens: string[];
+    if (typeof value === "string") {
+        tokens = value.trim() === "" ? [] : value.trim().split(/\s+/);
+    } else if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
+        tokens = value.flatMap((v: string) => v.trim().split(/\s+/)).filter((t) => t !== "");
+    } else {
+        return bad(`got ${JSON.stringify(value)}`);
+    }
+    if (tokens.length % 2 !== 0) {
+        return bad(`odd number of values in "${tokens.join(" ")}"`);
+    }
+    const rules: Array<{ seconds: number; changes: number }> = [];
+    for (let i = 0; i < tokens.length; i += 2) {
+        const [seconds, changes] = [tokens[i], tokens[i + 1]];
+        if (!/^\d+$/.test(seconds) || !/^\d+$/.test(changes) || Number(seconds) < 1 || Number(changes) < 1) {
+            return bad(`"${seconds} ${changes}" is not a pair of positive integers`);
+        }
+        rules.push({ seconds: Number(seconds), changes: Number(changes) });
+    }
+    return rules;
+}
+
+/** Reads typed values out of raw config, recording a problem (and returning the default) on bad input. */
+class Reader {
+    constructor(
+        private readonly raw: RawConfig,
+        private readonly problems: ConfigProblem[],
+    ) {}
+
+    string(key: string, dflt: string): string {
+        const v = this.raw[key];
+        if (v === undefined) return dflt;
+        if (typeof v !== "string") {
+            this.problems.push({ key, message: `must be a string, got ${JSON.stringify(v)}` });
+            return dflt;
+        }
+        return v;
+    }
+
+    integer(key: string, dflt: number, min: number, max: number): number {
+        return this.integerValue(key, this.raw[key], dflt, min, max);
+    }
+
+    integerValue(key: string, v: unknown, dflt: number, min: number, max: number): number {
+        if (v === undefined) return dflt;
+        const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+        if (!Number.isInteger(n)) {
+            this.problems.push({ key, message: `must be an integer between ${min} and ${max}, got ${JSON.stringify(v)}` });
+            return dflt;
+        }
+        if (n < min || n > max) {
+            this.problems.push({ key, message: `must be between ${min} and ${max}, got ${n}` });
+            return dflt;
+        }
+        return n;
+    }
+
+    boolean(key: string, v: unknown, dflt: boolean): boolean {
+        if (v === undefined) return dflt;
+        if (v === true || v === "true") return true;
+        if (v === false || v === "false") return false;
+        this.problems.push({ key, message: `must be true or false, got ${JSON.stringify(v)}` });
+        return dflt;
+    }
+
+    oneOf<T extends string>(key: string, allowed: readonly T[], dflt: T): T | undefined {
+        return this.oneOfValue(key, this.raw[key], allowed, dflt);
+    }
+
+    oneOfValue<T extends string>(key: string, v: unknown, allowed: readonly T[], dflt: T): T | undefined {
+        if (v === undefined) return dflt;
+        if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
+        this.problems.push({ key, message: `must be one of ${allowed.join(", ")}; got ${JSON.stringify(v)}` });
+        return undefined;
+    }
+
+    object(key: string): Record<string, unknown> {
+        const v = this.raw[key];
+        if (v === undefined) return {};
+        if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+        this.problems.push({ key, message: `must be an object (set its fields with pulumi config set --path ${key}.<field> ...)` });
+        return {};
+    }
+}

@@ -1,0 +1,33 @@
+/** The per-stack Docker objects every topology shares: the image reference and the bridge network. */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { stackLabels } from "./labels";
+import type { NodeNetwork } from "./redis-node";
+import type { NetworkMode } from "./settings";
+
+export interface StackBaseArgs {
+    namePrefix: string;
+    image: string;
+    stack: string;
+    topology: string;
+    network: { mode: NetworkMode };
+}
+
+export interface StackBase {
+    imageId: pulumi.Output<string>;
+    nodeNetwork: NodeNetwork;
+}
+
+/** Declares the image (kept locally on destroy: other stacks may use it) and, in bridge mode, the network. */
+export function declareStackBase(name: string, args: StackBaseArgs, parent: pulumi.Resource): StackBase {
+    const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent });
+    if (args.network.mode === "host") {
+        return { imageId: image.imageId, nodeNetwork: { mode: "host" } };
+    }
+    const network = new docker.Network(
+        `${name}-network`,
+        { name: `${args.namePrefix}-net`, driver: "bridge", labels: stackLabels(args.stack, args.topology) },
+        { parent, deleteBeforeReplace: true },
+    );
+    return { imageId: image.imageId, nodeNetwork: { mode: "bridge", networkName: network.name } };
+}

@@ -1,0 +1,32 @@
+import * as pulumi from "@pulumi/pulumi";
+import { NodeInfo, NodeSettings, declareNodes, nodeInfo } from "./node-set";
+import { standaloneLayout } from "./plan/layout";
+import type { Settings } from "./settings";
+import { declareStackBase } from "./stack-base";
+
+export interface StandaloneArgs {
+    /** Validated stack settings (defaults already applied by parseSettings). */
+    settings: NodeSettings & Pick<Settings, "namePrefix" | "image" | "basePort">;
+    /** Password for requirepass/masterauth; secret. */
+    password: pulumi.Input<string>;
+}
+
+/** One persistent Redis node: the walkthrough's section 1 (RDB + AOF) in a container. */
+export class Standalone extends pulumi.ComponentResource {
+    public readonly nodes: pulumi.Output<NodeInfo[]>;
+    public readonly master: pulumi.Output<{ host: string; port: number }>;
+
+    constructor(name: string, args: StandaloneArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("redis-ha:index:Standalone", name, {}, opts);
+        const s = args.settings;
+        const layout = standaloneLayout({ ...s, replicas: 0 });
+        const base = declareStackBase(name, s, this);
+        const [node] = declareNodes(name, s, layout, base, args.password, this);
+
+        const info = nodeInfo(layout, s.bindAddress);
+        // Outputs resolve only once the container is healthy.
+        this.nodes = node.containerId.apply(() => info);
+        this.master = node.containerId.apply(() => ({ host: info[0].host, port: info[0].port }));
+        this.registerOutputs({ nodes: this.nodes, master: this.master });
+    }
+}
