@@ -1,0 +1,99 @@
+import { ConfigError, DEFAULTS, parseSettings } from "../../components/settings";
+import { runStack } from "./support/mock-stack";
+
+function problemsOf(raw: Record<string, unknown>): string {
+    try {
+        parseSettings(raw, "redis-ha", "test");
+    } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+    }
+    throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
+}
+
+describe("settings defaults", () => {
+    it("applies every default when nothing is set", () => {
+        const s = parseSettings({}, "redis-ha", "dev");
+        expect(s).toMatchObject({
+            namePrefix: "redis-ha-dev",
+            topology: "standalone",
+            image: "redis:7.2",
+            bindAddress: "127.0.0.1",
+            basePort: 6379,
+            replicas: 1,
+            network: { mode: "bridge" },
+            maxmemory: "0",
+            maxmemoryPolicy: "noeviction",
+            persistence: { appendonly: true, appendfsync: "everysec" },
+        });
+        expect(s.persistence.save).toEqual([
+            { seconds: 3600, changes: 1 },
+            { seconds: 300, changes: 100 },
+            { seconds: 60, changes: 10000 },
+        ]);
+    });
+
+    it("accepts strings from `pulumi config set` for numbers and booleans", () => {
+        const s = parseSettings({ basePort: "7000", replicas: "2", persistence: { appendonly: "false", save: ["3600 1", "60 5"] } }, "p", "s");
+        expect(s.basePort).toBe(7000);
+        expect(s.replicas).toBe(2);
+        expect(s.persistence.appendonly).toBe(false);
+        expect(s.persistence.save).toEqual([
+            { seconds: 3600, changes: 1 },
+            { seconds: 60, changes: 5 },
+        ]);
+    });
+
+    it('disables RDB with save ""', () => {
+        expect(parseSettings({ persistence: { save: "" } }, "p", "s").persistence.save).toEqual([]);
+    });
+});
+
+describe("settings validation names the key and the allowed values", () => {
+    it.each([
+        [{ topology: "mesh" }, "redis-ha:topology: must be one of standalone, replication, sentinel, cluster"],
+        [{ replicas: "-1" }, "redis-ha:replicas: must be between 0 and 32, got -1"],
+        [{ replicas: "two" }, "redis-ha:replicas: must be an integer"],
+        [{ basePort: "70000" }, "redis-ha:basePort: must be between 1 and 65535"],
+        [{ topology: "replication", basePort: "65535", replicas: 1 }, "redis-ha:replicas: node-1 (replica) would use port 65536, outside 1-65535"],
+        [{ maxmemoryPolicy: "lru" }, "redis-ha:maxmemoryPolicy: must be one of noeviction, allkeys-lru"],
+        [{ maxmemory: "lots" }, "redis-ha:maxmemory: must be a Redis memory size"],
+        [{ persistence: { save: "3600" } }, "redis-ha:persistence.save: odd number of values"],
+        [{ persistence: { save: "3600 x" } }, 'redis-ha:persistence.save: "3600 x" is not a pair of positive integers'],
+        [{ persistence: { appendfsync: "sometimes" } }, "redis-ha:persistence.appendfsync: must be one of always, everysec, no"],
+        [{ persistence: { appendonly: "maybe" } }, "redis-ha:persistence.appendonly: must be true or false"],
+        [{ image: "" }, "redis-ha:image: must be a non-empty image reference"],
+        [{ image: "   " }, "redis-ha:image: must be a non-empty image reference"],
+        [{ network: { mode: "overlay" } }, "redis-ha:network.mode: must be one of bridge, host"],
+        [{ network: "host" }, "redis-ha:network: must be an object"],
+        [{ bindAddress: "localhost" }, "redis-ha:bindAddress: must be an IPv4 address"],
+        [{ password: "" }, "redis-ha:password: must be a non-empty string"],
+        [{ replica: 2 }, "redis-ha:replica: unknown key"],
+        [{ topology: "cluster" }, 'redis-ha:topology: "cluster" is not yet supported'],
+        [{ topology: "sentinel" }, 'redis-ha:topology: "sentinel" is not yet supported'],
+    ])("rejects %j", (raw, expected) => {
+        expect(problemsOf(raw)).toContain(expected);
+    });
+
+    it("reports every problem at once", () => {
+        const message = problemsOf({ topology: "mesh", replicas: "-1", network: { mode: "x" } });
+        expect(message).toContain("redis-ha:topology");
+        expect(message).toContain("redis-ha:replicas");
+        expect(message).toContain("redis-ha:network.mode");
+    });
+
+    it("stops the program before any resource is declared", async () => {
+        // A bad key must fail the run with no resource registered at all (not even the password).
+        const failure = await runStack({ topology: "replication", replicas: "-3" }).then(
+            () => undefined,
+            (err: Error & { declaredResources?: unknown[] }) => err,
+        );
+        expect(failure?.message).toMatch(/redis-ha:replicas: must be between 0 and 32/);
+        expect(failure?.declaredResources).toEqual([]);
+    });
+
+    it("keeps DEFAULTS free of accidental mutation", () => {
+        parseSettings({ persistence: { appendonly: "false" } }, "p", "s");
+        expect(DEFAULTS.persistence.appendonly).toBe(true);
+    });
+});

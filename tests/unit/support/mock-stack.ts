@@ -1,0 +1,91 @@
+/**
+ * Runs index.ts under `pulumi.runtime.setMocks` (the documented unit-test mode) with a given config and
+ * returns every declared resource and the resolved stack outputs. Each call loads a fresh copy of the
+ * program and SDK, so tests do not leak resources into each other.
+ */
+import type * as PulumiModule from "@pulumi/pulumi";
+
+export interface DeclaredResource {
+    type: string;
+    name: string;
+    /** Inputs as the engine would receive them; secret values keep Pulumi's secret wrapper. */
+    inputs: Record<string, any>;
+}
+
+export interface MockRun {
+    resources: DeclaredResource[];
+    outputs: Record<string, unknown>;
+    /** Names of stack outputs marked secret. */
+    secretOutputs: string[];
+}
+
+/** Pulumi's wire marker for a secret value. */
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export function isWireSecret(v: unknown): boolean {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+export function unwrapSecret<T = unknown>(v: unknown): T {
+    return (isWireSecret(v) ? (v as { value: T }).value : v) as T;
+}
+
+function fakeState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    if (type === "docker:index/remoteImage:RemoteImage") return { ...inputs, imageId: `sha256:${name}`, repoDigest: "" };
+    if (type.endsWith(":GeneratedPassword")) return { ...inputs, result: "generated-in-mock" };
+    return { ...inputs };
+}
+
+export async function runStack(config: Record<string, unknown>, opts: { secretKeys?: string[]; stack?: string } = {}): Promise<MockRun> {
+    const resources: DeclaredResource[] = [];
+    let program: Record<string, unknown> = {};
+    let pulumi!: typeof PulumiModule;
+    let failure: unknown;
+    jest.isolateModules(() => {
+        pulumi = require("@pulumi/pulumi");
+        pulumi.runtime.setMocks(
+            {
+                newResource(args) {
+                    resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+                    return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
+                },
+                call(args) {
+                    throw new Error(`unexpected invoke ${args.token}`);
+                },
+            },
+            "redis-ha",
+            opts.stack ?? "test",
+            false,
+        );
+        const wire: Record<string, string> = {};
+        for (const [k, v] of Object.entries(config)) wire[`redis-ha:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+        pulumi.runtime.setAllConfig(wire, (opts.secretKeys ?? []).map((k) => `redis-ha:${k}`));
+        try {
+            program = require("../../../index");
+        } catch (err) {
+            failure = err;
+        }
+    });
+    if (failure) {
+        // Let tests prove that a failed run declared nothing.
+        (failure as { declaredResources?: DeclaredResource[] }).declaredResources = resources;
+        throw failure;
+    }
+
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [key, value] of Object.entries(program)) {
+        if (pulumi.Output.isInstance(value)) {
+            outputs[key] = await new Promise((resolve) => value.apply(resolve));
+            if (await pulumi.isSecret(value)) secretOutputs.push(key);
+        } else {
+            outputs[key] = value;
+        }
+    }
+    return { resources, outputs, secretOutputs };
+}
+
+export function byType(run: MockRun, suffix: string): DeclaredResource[] {
+    return run.resources.filter((r) => r.type.endsWith(suffix));
+}
