@@ -10,4 +10,6 @@ module.exports = {
     { ...base, displayName: "integration", testMatch: ["<rootDir>/tests/integration/**/*.test.ts"] },
     { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
   ],
+  // Real servers and containers take seconds; every wait inside a test is still bounded by its own poll.
+  testTimeout: 120000,
 };

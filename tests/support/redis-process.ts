@@ -20,7 +20,7 @@ export interface RedisProcess {
 
 export interface StartOptions {
     port: number;
-    /** Full config text; `port`, `dir` and `bind` are appended by the helper. */
+    /** Full config text; `port`, `bind`, `dir` and `logfile` are set by the helper (dir/logfile lines are replaced). */
     config?: string;
     password?: string;
     sentinel?: boolean;
@@ -32,7 +32,9 @@ const started = new Set<RedisProcess>();
 export async function startRedis(opts: StartOptions): Promise<RedisProcess> {
     const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `redis-ha-test-${opts.port}-`));
     const configPath = path.join(dir, opts.sentinel ? "sentinel.conf" : "redis.conf");
-    const text = [opts.config ?? "", `port ${opts.port}`, "bind 127.0.0.1", `dir ${dir}`, "daemonize no", `logfile ${path.join(dir, "server.log")}`].join("\n") + "\n";
+    // `dir` is applied while parsing (chdir), so a container path like /data is swapped for the temp dir.
+    const given = (opts.config ?? "").replace(/^(dir|logfile) .*$/gm, "");
+    const text = [given, `port ${opts.port}`, "bind 127.0.0.1", `dir ${dir}`, "daemonize no", `logfile ${path.join(dir, "server.log")}`].join("\n") + "\n";
     fs.writeFileSync(configPath, text);
     const rp: RedisProcess = {
         port: opts.port,
@@ -50,28 +52,45 @@ export async function startRedis(opts: StartOptions): Promise<RedisProcess> {
         async restart() {
             await rp.kill();
             rp.process = launch(configPath, !!opts.sentinel);
-            await waitForPing(opts.port, opts.password);
+            await waitForPing(opts.port, opts.password, 10000, rp);
         },
     };
     rp.process = launch(configPath, !!opts.sentinel);
     started.add(rp);
-    await waitForPing(opts.port, opts.password);
+    await waitForPing(opts.port, opts.password, 10000, rp);
     return rp;
+}
+
+const stderrOf = new WeakMap<ChildProcess, string[]>();
+
+function readLog(rp: RedisProcess): string {
+    const log = path.join(rp.dir, "server.log");
+    const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").slice(-15).join("\n") : "";
+    return [(stderrOf.get(rp.process) ?? []).join(""), tail].join("\n").trim() || "(no output)";
 }
 
 function launch(configPath: string, sentinel: boolean): ChildProcess {
     const args = sentinel ? [configPath, "--sentinel"] : [configPath];
-    return spawn("redis-server", args, { stdio: "ignore" });
+    // stderr is kept: config errors are printed there before the log file opens.
+    const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
+    const chunks: string[] = [];
+    stderrOf.set(child, chunks);
+    child.stderr?.on("data", (d: Buffer) => chunks.push(d.toString()));
+    return child;
 }
 
 /** Polls PING until the server answers (PONG, or NOAUTH when a password is set but not given). */
-export async function waitForPing(port: number, password?: string, timeoutMs = 10000): Promise<void> {
+export async function waitForPing(port: number, password?: string, timeoutMs = 10000, owner?: RedisProcess): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+        if (owner && (owner.process.exitCode !== null || owner.process.signalCode !== null)) {
+            // Redis refused to start (e.g. a config it rejects): fail now, with its own words.
+            throw new Error(`redis on port ${port} exited during start-up: ${readLog(owner)}`);
+        }
         try {
             const args = ["-h", "127.0.0.1", "-p", String(port)];
             if (password) args.push("--no-auth-warning", "-a", password);
-            const out = execFileSync("redis-cli", [...args, "ping"], { encoding: "utf8", timeout: 2000 }).trim();
+            const out = execFileSync("redis-cli", [...args, "ping"], { encoding: "utf8", timeout: 2000, stdio: ["ignore", "pipe", "ignore"] }).trim();
             if (out === "PONG") return;
         } catch {
             /* not up yet */
