@@ -159,7 +159,11 @@ else
     log "imported $IMAGE as ${new_id#sha256:}"
     if [[ -n "$old_id" && "$old_id" != "$new_id" ]]; then
         # Only an unused old image goes; one still referenced by a container stays (untagged).
-        if docker image rm "$old_id" >/dev/null 2>&1; then log "removed the previous image ${old_id#sha256:}"; fi
+        if docker image rm "$old_id" >/dev/null 2>&1; then
+            log "removed the previous image ${old_id#sha256:}"
+        else
+            log "the previous image ${old_id#sha256:} is still used by a container; left untagged"
+        fi
     fi
 fi
 flock -u 9
