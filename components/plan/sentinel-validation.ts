@@ -1,0 +1,126 @@
+/**
+ * Sentinel settings: defaults and the rules that reject what cannot work before any resource exists.
+ * Pure. Problems use the same `{ key, message }` shape as settings.ts, keys relative to `redis-ha:`.
+ */
+import type { ConfigProblem } from "../settings";
+
+export interface SentinelSettings {
+    /** Number of sentinel processes. */
+    count: number;
+    /** Sentinels that must agree the master is down before a failover is attempted. */
+    quorum: number;
+    /** Name the group is monitored under; clients ask sentinels for this name. */
+    masterName: string;
+    /** How long the master must be unreachable before a sentinel considers it down (SDOWN). */
+    downAfterMs: number;
+    /** Sentinel failover-timeout: bounds one failover attempt; a retry waits twice this long. */
+    failoverTimeoutMs: number;
+    /** Replicas resynchronising from a new master at the same time after a failover. */
+    parallelSyncs: number;
+}
+
+/**
+ * failoverTimeoutMs is 60 s rather than Redis's 180 s: a failed attempt blocks the next one for twice
+ * this value, and six minutes without a master is too long for a stack that restarts containers itself.
+ */
+export const SENTINEL_DEFAULTS: SentinelSettings = {
+    count: 3,
+    quorum: 2,
+    masterName: "mymaster",
+    downAfterMs: 5000,
+    failoverTimeoutMs: 60000,
+    parallelSyncs: 1,
+};
+
+export interface SentinelValidation {
+    /** Configurations that cannot work; reject the stack. */
+    errors: ConfigProblem[];
+    /** Configurations that work but fail in foreseeable situations; show, do not reject. */
+    warnings: ConfigProblem[];
+}
+
+/** Sentinel rewrites `sentinel monitor <name> ...` without quotes, so the name must be a plain token. */
+const MASTER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Why a password cannot be used with Sentinel, or undefined when it can. Redis (7.0 and later alike)
+ * writes `sentinel auth-pass` and `sentinel sentinel-pass` back *unquoted* whenever it rewrites its
+ * config, so after the first rewrite a password containing whitespace or a quote makes the file
+ * unparsable ("Unbalanced quotes") and the sentinel never starts again. Backslashes and other printable
+ * characters survive the round trip (unquoted tokens take backslashes literally).
+ */
+export function sentinelPasswordProblem(password: string): string | undefined {
+    if (password === "") return undefined;
+    const bad = [...password].find((ch) => /\s/.test(ch) || ch === '"' || ch === "'" || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+    if (bad === undefined) return undefined;
+    const shown = /\s/.test(bad) || bad.charCodeAt(0) < 0x20 || bad.charCodeAt(0) === 0x7f ? `U+${bad.charCodeAt(0).toString(16).padStart(4, "0")}` : bad;
+    return (
+        `contains ${shown}; with topology sentinel the password must not contain whitespace, quotes or control ` +
+        `characters, because Sentinel rewrites its config with the password unquoted and could not restart`
+    );
+}
+
+/** Checks sentinel settings together with the replica count and password the group uses. */
+export function validateSentinelSettings(s: SentinelSettings, group: { replicas: number; password?: string }): SentinelValidation {
+    const errors: ConfigProblem[] = [];
+    const warnings: ConfigProblem[] = [];
+    const integer = (key: string, value: number, min: number, max: number): boolean => {
+        if (!Number.isInteger(value) || value < min || value > max) {
+            errors.push({ key, message: `must be an integer between ${min} and ${max}, got ${JSON.stringify(value)}` });
+            return false;
+        }
+        return true;
+    };
+
+    const countOk = integer("sentinel.count", s.count, 1, 15);
+    if (!Number.isInteger(s.quorum)) {
+        errors.push({ key: "sentinel.quorum", message: `must be an integer between 1 and sentinel.count, got ${JSON.stringify(s.quorum)}` });
+    } else if (countOk && (s.quorum < 1 || s.quorum > s.count)) {
+        const why = s.quorum < 1 ? "a sentinel needs at least its own vote" : `${s.count} sentinel(s) can never reach ${s.quorum} votes`;
+        errors.push({ key: "sentinel.quorum", message: `must be between 1 and sentinel.count (${s.count}), got ${s.quorum}: ${why}` });
+    }
+    if (!MASTER_NAME.test(s.masterName)) {
+        errors.push({
+            key: "sentinel.masterName",
+            message: `must be 1-64 characters from A-Z a-z 0-9 . _ - (Sentinel writes it unquoted into its config), got ${JSON.stringify(s.masterName)}`,
+        });
+    }
+    integer("sentinel.downAfterMs", s.downAfterMs, 1, 3600000);
+    integer("sentinel.failoverTimeoutMs", s.failoverTimeoutMs, 1, 86400000);
+    integer("sentinel.parallelSyncs", s.parallelSyncs, 1, 32);
+    if (group.replicas < 1) {
+        errors.push({ key: "replicas", message: "topology sentinel needs at least 1 replica: with none there is nothing to fail over to" });
+    }
+    if (group.password !== undefined) {
+        const problem = sentinelPasswordProblem(group.password);
+        if (problem) errors.push({ key: "password", message: problem });
+    }
+    if (errors.length > 0) return { errors, warnings };
+
+    // A failover needs votes from a majority of all sentinels, whatever the quorum.
+    const majority = Math.floor(s.count / 2) + 1;
+    if (s.count < 3) {
+        warnings.push({
+            key: "sentinel.count",
+            message: `${s.count} sentinel(s): a failover needs a majority (${majority}), so losing any one sentinel (or its host) blocks failover; use 3 or more`,
+        });
+    } else if (s.count % 2 === 0) {
+        warnings.push({
+            key: "sentinel.count",
+            message: `an even count (${s.count}) tolerates no more failures than ${s.count - 1} and needs ${majority} votes; a network split in half leaves neither side able to fail over`,
+        });
+    }
+    if (s.quorum <= s.count / 2) {
+        warnings.push({
+            key: "sentinel.quorum",
+            message: `quorum ${s.quorum} is not a majority of ${s.count}: a minority of sentinels (e.g. on the wrong side of a partition) can declare the master down; a majority must still authorize the failover`,
+        });
+    }
+    if (s.failoverTimeoutMs < s.downAfterMs) {
+        warnings.push({
+            key: "sentinel.failoverTimeoutMs",
+            message: `${s.failoverTimeoutMs} ms is shorter than downAfterMs (${s.downAfterMs} ms); failovers may be abandoned before replicas are reconfigured`,
+        });
+    }
+    return { errors, warnings };
+}

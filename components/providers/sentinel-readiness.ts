@@ -1,0 +1,226 @@
+/**
+ * Readiness gate for a sentinel group: `up` finishes only when every sentinel monitors the same healthy
+ * master with all replicas and all other sentinels in view, and every data node is linked. The check is
+ * role-agnostic (a failover may have swapped master and replica since the last `up`): the master is the
+ * data node whose run_id the sentinels report. Polls ≤ 50 ms apart; on timeout the error names each
+ * sentinel or node that is not ready and what it showed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { pollUntil } from "./poll";
+import { parseInfo, withRedis } from "./redis-connection";
+import { SentinelObservation, SentinelTunables, applyTunables, observeSentinel, tunableDrift } from "./sentinel-live";
+
+export interface GroupMember {
+    /** Logical name (`sentinel-0`, `node-1`), for messages. */
+    name: string;
+    /** Where the provider reaches it: the published endpoint, from the machine running pulumi. */
+    access: { host: string; port: number };
+    /** Docker container id: a replaced container re-runs the gate. */
+    containerId?: string;
+}
+
+export interface SentinelReadinessInputs {
+    masterName: string;
+    /** Every sentinel; the expected sentinel count is `sentinels.length`. */
+    sentinels: GroupMember[];
+    /** The master at first deploy. */
+    master: GroupMember;
+    /** The replicas at first deploy; the expected replica count is `replicas.length`. */
+    replicas: GroupMember[];
+    /** The data nodes' password ("" for none). */
+    password: string;
+    /** The sentinels' own password; defaults to `password`. */
+    sentinelPassword?: string;
+    /** When given, sentinels whose live values differ get SENTINEL SET before they count as ready. */
+    tunables?: SentinelTunables;
+    timeoutMs: number;
+}
+
+export interface SentinelGroupStatus {
+    /** Name of the data node that is master now. */
+    masterNode: string;
+    /** The master as sentinels hand it to clients (in-network address, e.g. container name). */
+    masterAddress: { host: string; port: number };
+    /** Sentinels' config epoch for the group: 0 until the first failover, +1 per failover. */
+    configEpoch: number;
+}
+
+export interface SentinelReadinessOutputs extends SentinelReadinessInputs {
+    status: SentinelGroupStatus;
+}
+
+type Seen<T> = { ok: true; value: T } | { ok: false; error: string };
+
+async function tryRead<T>(fn: () => Promise<T>): Promise<Seen<T>> {
+    try {
+        return { ok: true, value: await fn() };
+    } catch (err) {
+        return { ok: false, error: (err as Error).message };
+    }
+}
+
+const where = (m: GroupMember) => `${m.name} (${m.access.host}:${m.access.port})`;
+/** Flags beyond the base role (s_down, o_down, disconnected, failover states, ...). */
+const extraFlags = (flags: string | undefined, base: string) => (flags ?? "").split(",").filter((f) => f !== "" && f !== base);
+
+function sentinelProblems(s: GroupMember, o: SentinelObservation, inputs: SentinelReadinessInputs): string[] {
+    const problems: string[] = [];
+    const m = o.master;
+    const label = `sentinel ${where(s)}`;
+    const masterFlags = extraFlags(m.flags, "master");
+    if (masterFlags.length > 0) problems.push(`${label} sees master ${m.ip}:${m.port} with flags ${m.flags}`);
+    const healthyReplicas = o.replicas.filter((r) => extraFlags(r.flags, "slave").length === 0 && r["master-link-status"] === "ok");
+    if (Number(m["num-slaves"]) !== inputs.replicas.length || healthyReplicas.length !== inputs.replicas.length) {
+        const seen = o.replicas.map((r) => `${r.ip}:${r.port} ${r.flags} link ${r["master-link-status"]}`).join(", ") || "none";
+        problems.push(`${label} has num-slaves=${m["num-slaves"]}, ${healthyReplicas.length} healthy (want ${inputs.replicas.length}): ${seen}`);
+    }
+    const wantOthers = inputs.sentinels.length - 1;
+    const healthyOthers = o.sentinels.filter((p) => extraFlags(p.flags, "sentinel").length === 0);
+    if (Number(m["num-other-sentinels"]) !== wantOthers || healthyOthers.length !== wantOthers) {
+        const seen = o.sentinels.map((p) => `${p.ip}:${p.port} ${p.flags}`).join(", ") || "none";
+        problems.push(`${label} has num-other-sentinels=${m["num-other-sentinels"]}, ${healthyOthers.length} healthy (want ${wantOthers}): ${seen}`);
+    }
+    if (inputs.tunables) {
+        const drift = tunableDrift(m, inputs.tunables);
+        if (drift.length > 0) problems.push(`${label} still has ${drift.map(([k]) => `${k}=${m[k]}`).join(" ")} (applying ${drift.map((d) => d.join(" ")).join(" ")})`);
+    }
+    return problems;
+}
+
+/** One round: reads every sentinel and data node, applies drifted tunables, and lists what is not ready. */
+export async function checkSentinelGroup(inputs: SentinelReadinessInputs): Promise<{ problems: string[]; status?: SentinelGroupStatus }> {
+    const sentinelPassword = inputs.sentinelPassword ?? inputs.password;
+    const dataNodes = [inputs.master, ...inputs.replicas];
+    const [sentinelViews, nodeViews] = await Promise.all([
+        Promise.all(
+            inputs.sentinels.map((s) =>
+                tryRead(() =>
+                    withRedis({ ...s.access, password: sentinelPassword }, async (c) => {
+                        const observed = await observeSentinel(c, inputs.masterName);
+                        if (inputs.tunables) await applyTunables(c, inputs.masterName, tunableDrift(observed.master, inputs.tunables));
+                        return observed;
+                    }),
+                ),
+            ),
+        ),
+        Promise.all(
+            dataNodes.map((n) =>
+                tryRead(async () => parseInfo(await withRedis({ ...n.access, password: inputs.password }, (c) => c.call("INFO", "server", "replication") as Promise<string>))),
+            ),
+        ),
+    ]);
+
+    const problems: string[] = [];
+    const masters = new Map<string, string[]>();
+    sentinelViews.forEach((v, i) => {
+        const s = inputs.sentinels[i];
+        if (!v.ok) {
+            problems.push(`sentinel ${where(s)}: ${v.error}`);
+            return;
+        }
+        problems.push(...sentinelProblems(s, v.value, inputs));
+        const key = `${v.value.master.ip}:${v.value.master.port} runid ${v.value.master.runid || "unknown"}`;
+        masters.set(key, [...(masters.get(key) ?? []), s.name]);
+    });
+    if (masters.size > 1) {
+        problems.push(`sentinels disagree on the master: ${[...masters].map(([m, names]) => `${names.join(",")} -> ${m}`).join("; ")}`);
+    }
+
+    const roleMasters: number[] = [];
+    nodeViews.forEach((v, i) => {
+        const n = dataNodes[i];
+        if (!v.ok) {
+            problems.push(`node ${where(n)}: ${v.error}`);
+            return;
+        }
+        const info = v.value;
+        if (info.role === "master") {
+            roleMasters.push(i);
+            if (Number(info.connected_slaves) !== inputs.replicas.length) {
+                problems.push(`node ${where(n)} is master with connected_slaves:${info.connected_slaves} (want ${inputs.replicas.length})`);
+            }
+        } else if (info.master_link_status !== "up" || info.master_sync_in_progress === "1") {
+            problems.push(
+                `node ${where(n)} is a replica of ${info.master_host}:${info.master_port} with master_link_status:${info.master_link_status}` +
+                    (info.master_sync_in_progress === "1" ? " (sync in progress)" : ""),
+            );
+        }
+    });
+    if (nodeViews.every((v) => v.ok) && roleMasters.length !== 1) {
+        problems.push(`${roleMasters.length} data nodes report role:master (want 1): ${roleMasters.map((i) => dataNodes[i].name).join(", ") || "none"}`);
+    }
+
+    const firstSentinel = sentinelViews.find((v) => v.ok);
+    if (problems.length > 0 || !firstSentinel || !firstSentinel.ok) return { problems };
+    const sentinelMaster = firstSentinel.value.master;
+    const masterIndex = nodeViews.findIndex((v) => v.ok && v.value.run_id === sentinelMaster.runid);
+    if (masterIndex < 0 || !roleMasters.includes(masterIndex)) {
+        return { problems: [`sentinels report master ${sentinelMaster.ip}:${sentinelMaster.port} runid ${sentinelMaster.runid}, which is no role:master data node of this group`] };
+    }
+    return {
+        problems: [],
+        status: {
+            masterNode: dataNodes[masterIndex].name,
+            masterAddress: { host: sentinelMaster.ip, port: Number(sentinelMaster.port) },
+            configEpoch: Number(sentinelMaster["config-epoch"]),
+        },
+    };
+}
+
+export async function waitForSentinelGroup(inputs: SentinelReadinessInputs): Promise<SentinelGroupStatus> {
+    return pollUntil(
+        async () => {
+            const { problems, status } = await checkSentinelGroup(inputs);
+            return status ? { done: true, value: status } : { done: false, observed: problems.join("; ") };
+        },
+        {
+            timeoutMs: inputs.timeoutMs,
+            intervalMs: 50,
+            description: `sentinel group "${inputs.masterName}" (${inputs.sentinels.length} sentinels, 1 master, ${inputs.replicas.length} replicas) to be ready`,
+        },
+    );
+}
+
+/** What a change must touch to re-run the gate; timeouts, provider code and outputs are not topology. */
+function topologyKey(i: SentinelReadinessInputs): string {
+    return JSON.stringify({
+        masterName: i.masterName,
+        sentinels: i.sentinels,
+        master: i.master,
+        replicas: i.replicas,
+        password: i.password,
+        sentinelPassword: i.sentinelPassword ?? i.password,
+        tunables: i.tunables ?? null,
+    });
+}
+
+export const sentinelReadinessProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: SentinelReadinessInputs): Promise<pulumi.dynamic.CreateResult> {
+        const status = await waitForSentinelGroup(inputs);
+        return { id: `sentinel-${inputs.masterName}`, outs: { ...inputs, status } };
+    },
+    async diff(_id: string, olds: SentinelReadinessOutputs, news: SentinelReadinessInputs): Promise<pulumi.dynamic.DiffResult> {
+        return { changes: topologyKey(olds) !== topologyKey(news) };
+    },
+    async update(_id: string, _olds: SentinelReadinessOutputs, news: SentinelReadinessInputs): Promise<pulumi.dynamic.UpdateResult> {
+        const status = await waitForSentinelGroup(news);
+        return { outs: { ...news, status } };
+    },
+};
+
+type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
+export class SentinelReadiness extends pulumi.dynamic.Resource {
+    declare readonly status: pulumi.Output<SentinelGroupStatus>;
+
+    constructor(name: string, args: Inputs<SentinelReadinessInputs>, opts?: pulumi.CustomResourceOptions) {
+        super(
+            sentinelReadinessProvider,
+            name,
+            { ...args, status: undefined },
+            { ...opts, additionalSecretOutputs: ["password", "sentinelPassword"] },
+            "redis-ha",
+            "SentinelReadiness",
+        );
+    }
+}

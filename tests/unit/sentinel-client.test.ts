@@ -1,0 +1,99 @@
+/** Sentinel layout, natMap, ioredis options and the container command: pure planning helpers. */
+import type { RedisOptions } from "ioredis";
+import { replicationLayout } from "../../components/plan/layout";
+import { buildNatMap, natMapForLayout, sentinelClientOptions } from "../../components/plan/sentinel-client";
+import { SENTINEL_CONFIG_PATH, SENTINEL_SEED_PATH, sentinelContainerCommand } from "../../components/plan/sentinel-container";
+import { sentinelLayout } from "../../components/plan/sentinel-layout";
+
+const layouts = (mode: "bridge" | "host") => {
+    const common = { namePrefix: "redis-ha-dev", bindAddress: "127.0.0.1", network: { mode } };
+    return {
+        nodes: replicationLayout({ ...common, basePort: 6379, replicas: 2 }),
+        sentinels: sentinelLayout({ ...common, count: 3, firstHostPort: 26379 }),
+    };
+};
+
+describe("sentinel layout", () => {
+    it("bridge: container names on 26379 inside, consecutive published ports", () => {
+        expect(layouts("bridge").sentinels).toEqual([0, 1, 2].map((i) => ({
+            index: i,
+            logicalName: `sentinel-${i}`,
+            containerName: `redis-ha-dev-sentinel-${i}`,
+            hostPort: 26379 + i,
+            listenPort: 26379,
+            peerHost: `redis-ha-dev-sentinel-${i}`,
+        })));
+    });
+
+    it("host: each sentinel listens on its own host port at bindAddress", () => {
+        expect(layouts("host").sentinels.map((s) => [s.peerHost, s.listenPort])).toEqual([["127.0.0.1", 26379], ["127.0.0.1", 26380], ["127.0.0.1", 26381]]);
+    });
+});
+
+describe("natMap", () => {
+    it("bridge: maps every data node and sentinel from container name:listen port to the published port", () => {
+        const { nodes, sentinels } = layouts("bridge");
+        expect(natMapForLayout([...nodes, ...sentinels], "127.0.0.1")).toEqual({
+            "redis-ha-dev-node-0:6379": { host: "127.0.0.1", port: 6379 },
+            "redis-ha-dev-node-1:6379": { host: "127.0.0.1", port: 6380 },
+            "redis-ha-dev-node-2:6379": { host: "127.0.0.1", port: 6381 },
+            "redis-ha-dev-sentinel-0:26379": { host: "127.0.0.1", port: 26379 },
+            "redis-ha-dev-sentinel-1:26379": { host: "127.0.0.1", port: 26380 },
+            "redis-ha-dev-sentinel-2:26379": { host: "127.0.0.1", port: 26381 },
+        });
+    });
+
+    it("host: addresses are already reachable, so the map is empty and the options carry none", () => {
+        const { nodes, sentinels } = layouts("host");
+        const natMap = natMapForLayout([...nodes, ...sentinels], "127.0.0.1");
+        expect(natMap).toEqual({});
+        expect(sentinelClientOptions({ sentinels: [{ host: "127.0.0.1", port: 26379 }], masterName: "mymaster", natMap })).toEqual({
+            sentinels: [{ host: "127.0.0.1", port: 26379 }],
+            name: "mymaster",
+        });
+    });
+
+    it("refuses one in-network address mapped to two published ports", () => {
+        expect(() =>
+            buildNatMap([
+                { internal: { host: "n0", port: 6379 }, published: { host: "127.0.0.1", port: 1 } },
+                { internal: { host: "n0", port: 6379 }, published: { host: "127.0.0.1", port: 2 } },
+            ]),
+        ).toThrow(/n0:6379 would map to both 127.0.0.1:1 and 127.0.0.1:2/);
+    });
+});
+
+describe("ioredis sentinel options", () => {
+    it("carries sentinels, master name, both passwords and the natMap, and type-checks as ioredis options", () => {
+        const { nodes, sentinels } = layouts("bridge");
+        const natMap = natMapForLayout([...nodes, ...sentinels], "127.0.0.1");
+        const options: RedisOptions = sentinelClientOptions({
+            sentinels: sentinels.map((s) => ({ host: "127.0.0.1", port: s.hostPort })),
+            masterName: "mymaster",
+            password: "pw",
+            natMap,
+        });
+        expect(options).toEqual({
+            sentinels: [26379, 26380, 26381].map((port) => ({ host: "127.0.0.1", port })),
+            name: "mymaster",
+            password: "pw",
+            sentinelPassword: "pw",
+            natMap,
+        });
+        expect(() => sentinelClientOptions({ sentinels: [], masterName: "m" })).toThrow(/at least one sentinel/);
+    });
+});
+
+describe("sentinel container command", () => {
+    it("seeds the data volume once, then runs the sentinel through the entrypoint on the volume's copy", () => {
+        expect(sentinelContainerCommand()).toEqual([
+            "sh",
+            "-c",
+            `if [ ! -s ${SENTINEL_CONFIG_PATH} ]; then cp ${SENTINEL_SEED_PATH} ${SENTINEL_CONFIG_PATH}.seed && mv ${SENTINEL_CONFIG_PATH}.seed ${SENTINEL_CONFIG_PATH}; fi; ` +
+                `exec docker-entrypoint.sh redis-server ${SENTINEL_CONFIG_PATH} --sentinel`,
+        ]);
+        expect(SENTINEL_SEED_PATH).toBe("/usr/local/etc/redis/sentinel.conf");
+        expect(SENTINEL_CONFIG_PATH).toBe("/data/sentinel.conf");
+        expect(() => sentinelContainerCommand({ configPath: "/data/x; rm -rf /" })).toThrow(/shell-safe/);
+    });
+});
