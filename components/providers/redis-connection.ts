@@ -26,9 +26,18 @@ export async function withRedis<T>(node: NodeAccess, fn: (client: RedisClient) =
         enableOfflineQueue: false,
         retryStrategy: () => null,
     });
-    client.on("error", () => undefined); // surfaced through the awaited command instead
+    // Surfaced through the awaited command instead; kept because a failed connect() only says
+    // "Connection is closed", while the event carries the cause (ECONNREFUSED, NOAUTH, ...).
+    let connectError: Error | undefined;
+    client.on("error", (err: Error) => {
+        connectError = err;
+    });
     try {
-        await client.connect();
+        try {
+            await client.connect();
+        } catch (err) {
+            throw connectError ?? err;
+        }
         return await fn(client);
     } finally {
         client.disconnect();

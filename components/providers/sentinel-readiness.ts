@@ -69,9 +69,11 @@ function sentinelProblems(s: GroupMember, o: SentinelObservation, inputs: Sentin
     const label = `sentinel ${where(s)}`;
     const masterFlags = extraFlags(m.flags, "master");
     if (masterFlags.length > 0) problems.push(`${label} sees master ${m.ip}:${m.port} with flags ${m.flags}`);
-    const healthyReplicas = o.replicas.filter((r) => extraFlags(r.flags, "slave").length === 0 && r["master-link-status"] === "ok");
+    // Reachability only: Sentinel refreshes a healthy replica's INFO every 10 s, so its master-link-status
+    // lags; whether each replica is linked is read from the replica itself below.
+    const healthyReplicas = o.replicas.filter((r) => extraFlags(r.flags, "slave").length === 0);
     if (Number(m["num-slaves"]) !== inputs.replicas.length || healthyReplicas.length !== inputs.replicas.length) {
-        const seen = o.replicas.map((r) => `${r.ip}:${r.port} ${r.flags} link ${r["master-link-status"]}`).join(", ") || "none";
+        const seen = o.replicas.map((r) => `${r.ip}:${r.port} ${r.flags}`).join(", ") || "none";
         problems.push(`${label} has num-slaves=${m["num-slaves"]}, ${healthyReplicas.length} healthy (want ${inputs.replicas.length}): ${seen}`);
     }
     const wantOthers = inputs.sentinels.length - 1;
