@@ -24,18 +24,29 @@ export interface SentinelCommandOptions {
 }
 
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
+const SAFE_EXEC = /^[A-Za-z0-9._/ -]+$/;
 
 /**
- * The container command (argv for Docker's `command`, run through the image's entrypoint):
- * copy the seed only when no non-empty config exists yet (copy to a temp name, then rename, so a crash
- * mid-copy never leaves a truncated config behind), then exec the sentinel on the volume's copy.
+ * Shell argv that copies `seedPath` to `configPath` only when no non-empty config exists there yet
+ * (copy to a temp name, then rename, so a crash mid-copy never leaves a truncated config behind), then
+ * execs `exec`. Also fits data nodes in the sentinel topology: Sentinel persists their role changes with
+ * CONFIG REWRITE, which only works on a writable config in the data volume.
  */
-export function sentinelContainerCommand(opts: SentinelCommandOptions = {}): string[] {
-    const seed = opts.seedPath ?? SENTINEL_SEED_PATH;
-    const config = opts.configPath ?? SENTINEL_CONFIG_PATH;
-    for (const p of [seed, config]) {
-        if (!SAFE_PATH.test(p)) throw new Error(`sentinel command: path ${JSON.stringify(p)} must be absolute and shell-safe`);
+export function seedOnceCommand(opts: { seedPath: string; configPath: string; exec: string }): string[] {
+    for (const p of [opts.seedPath, opts.configPath]) {
+        if (!SAFE_PATH.test(p)) throw new Error(`seed-once command: path ${JSON.stringify(p)} must be absolute and shell-safe`);
     }
-    const exec = opts.exec ?? `docker-entrypoint.sh redis-server ${config} --sentinel`;
-    return ["sh", "-c", `if [ ! -s ${config} ]; then cp ${seed} ${config}.seed && mv ${config}.seed ${config}; fi; exec ${exec}`];
+    if (!SAFE_EXEC.test(opts.exec)) throw new Error(`seed-once command: ${JSON.stringify(opts.exec)} must be plain words and paths`);
+    const { seedPath: seed, configPath: config } = opts;
+    return ["sh", "-c", `if [ ! -s ${config} ]; then cp ${seed} ${config}.seed && mv ${config}.seed ${config}; fi; exec ${opts.exec}`];
+}
+
+/** The sentinel container's command: seed /data/sentinel.conf once, then run the sentinel on it. */
+export function sentinelContainerCommand(opts: SentinelCommandOptions = {}): string[] {
+    const configPath = opts.configPath ?? SENTINEL_CONFIG_PATH;
+    return seedOnceCommand({
+        seedPath: opts.seedPath ?? SENTINEL_SEED_PATH,
+        configPath,
+        exec: opts.exec ?? `docker-entrypoint.sh redis-server ${configPath} --sentinel`,
+    });
 }

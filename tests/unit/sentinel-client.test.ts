@@ -2,7 +2,7 @@
 import type { RedisOptions } from "ioredis";
 import { replicationLayout } from "../../components/plan/layout";
 import { buildNatMap, natMapForLayout, sentinelClientOptions } from "../../components/plan/sentinel-client";
-import { SENTINEL_CONFIG_PATH, SENTINEL_SEED_PATH, sentinelContainerCommand } from "../../components/plan/sentinel-container";
+import { SENTINEL_CONFIG_PATH, SENTINEL_SEED_PATH, seedOnceCommand, sentinelContainerCommand } from "../../components/plan/sentinel-container";
 import { sentinelLayout } from "../../components/plan/sentinel-layout";
 
 const layouts = (mode: "bridge" | "host") => {
@@ -95,5 +95,14 @@ describe("sentinel container command", () => {
         expect(SENTINEL_SEED_PATH).toBe("/usr/local/etc/redis/sentinel.conf");
         expect(SENTINEL_CONFIG_PATH).toBe("/data/sentinel.conf");
         expect(() => sentinelContainerCommand({ configPath: "/data/x; rm -rf /" })).toThrow(/shell-safe/);
+    });
+
+    it("the same seed-once pattern serves data nodes, whose role changes Sentinel persists with CONFIG REWRITE", () => {
+        const cmd = seedOnceCommand({ seedPath: "/usr/local/etc/redis/redis.conf", configPath: "/data/redis.conf", exec: "docker-entrypoint.sh redis-server /data/redis.conf" });
+        expect(cmd[2]).toBe(
+            "if [ ! -s /data/redis.conf ]; then cp /usr/local/etc/redis/redis.conf /data/redis.conf.seed && mv /data/redis.conf.seed /data/redis.conf; fi; " +
+                "exec docker-entrypoint.sh redis-server /data/redis.conf",
+        );
+        expect(() => seedOnceCommand({ seedPath: "/a", configPath: "/b", exec: "redis-server /b; reboot" })).toThrow(/plain words and paths/);
     });
 });
