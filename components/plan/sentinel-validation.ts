@@ -61,7 +61,10 @@ export function sentinelPasswordProblem(password: string): string | undefined {
 }
 
 /** Checks sentinel settings together with the replica count and password the group uses. */
-export function validateSentinelSettings(s: SentinelSettings, group: { replicas: number; password?: string }): SentinelValidation {
+export function validateSentinelSettings(
+    s: SentinelSettings,
+    group: { replicas: number; password?: string; persistence?: { save: unknown[]; appendonly: boolean } },
+): SentinelValidation {
     const errors: ConfigProblem[] = [];
     const warnings: ConfigProblem[] = [];
     const integer = (key: string, value: number, min: number, max: number): boolean => {
@@ -120,6 +123,14 @@ export function validateSentinelSettings(s: SentinelSettings, group: { replicas:
         warnings.push({
             key: "sentinel.failoverTimeoutMs",
             message: `${s.failoverTimeoutMs} ms is shorter than downAfterMs (${s.downAfterMs} ms); failovers may be abandoned before replicas are reconfigured`,
+        });
+    }
+    if (group.persistence && group.persistence.save.length === 0 && !group.persistence.appendonly) {
+        warnings.push({
+            key: "persistence",
+            message:
+                "persistence is off: a master that Docker restarts faster than downAfterMs comes back empty, no failover happens, " +
+                "and its replicas copy the empty dataset; keep appendonly or save rules on with topology sentinel",
         });
     }
     return { errors, warnings };

@@ -60,4 +60,10 @@ describe("sentinel settings validation", () => {
     it("warns when the failover timeout is shorter than the down-after time", () => {
         expect(keys(check({ downAfterMs: 5000, failoverTimeoutMs: 3000 }).warnings)).toEqual(["sentinel.failoverTimeoutMs"]);
     });
+
+    it("warns when persistence is off: an auto-restarted empty master would wipe its replicas", () => {
+        const off = validateSentinelSettings(SENTINEL_DEFAULTS, { replicas: 1, persistence: { save: [], appendonly: false } });
+        expect(off.warnings).toEqual([{ key: "persistence", message: expect.stringMatching(/comes back empty.*replicas copy the empty dataset/) }]);
+        expect(validateSentinelSettings(SENTINEL_DEFAULTS, { replicas: 1, persistence: { save: [], appendonly: true } }).warnings).toEqual([]);
+    });
 });
