@@ -1,0 +1,105 @@
+/**
+ * Real cluster-enabled redis-server processes for the cluster integration tests and the formation
+ * benchmark, configured from the same template and cluster directives the Docker nodes use.
+ *
+ * Optional NAT emulation (`proxyBasePort`): each node is then reached by the provider only through a TCP
+ * forwarder on another port, and announces a hostname (`node-i`) instead of its IP, like a bridge-mode
+ * container published on 127.0.0.1:<port>. The provider must then connect via access endpoints but MEET
+ * via the nodes' own addresses, and clients need a natMap, exactly as outside Docker.
+ */
+import * as net from "net";
+import { clusterConfLines } from "../../components/plan/cluster-conf";
+import { planClusterRoles } from "../../components/plan/cluster-roles";
+import { ClusterNodeSpec } from "../../components/plan/cluster-spec";
+import type { RedisConfInput } from "../../components/plan/redis-conf";
+import { renderRedisConf } from "../../components/templates";
+import { RedisProcess, startRedis } from "../support/redis-process";
+
+export interface ClusterNodesOptions {
+    /** Node i listens on basePort + i; its bus on basePort + i + 10000. */
+    basePort: number;
+    shards: number;
+    replicasPerShard: number;
+    password: string;
+    nodeTimeoutMs: number;
+    /** When set, node i is reached through a forwarder on proxyBasePort + i and announces hostname node-i. */
+    proxyBasePort?: number;
+}
+
+export interface ClusterTestNode {
+    spec: ClusterNodeSpec;
+    /** The port redis-server itself listens on. */
+    port: number;
+    proc: RedisProcess;
+}
+
+export function clusterNodeConf(name: string, port: number, opts: ClusterNodesOptions): string {
+    const input: RedisConfInput = {
+        nodeName: name,
+        role: "cluster node",
+        bind: "127.0.0.1",
+        port,
+        password: opts.password,
+        persistence: { save: [], appendonly: false, appendfsync: "everysec" },
+        maxmemory: "0",
+        maxmemoryPolicy: "noeviction",
+    };
+    const cluster = clusterConfLines({
+        configFile: "nodes.conf",
+        nodeTimeoutMs: opts.nodeTimeoutMs,
+        ...(opts.proxyBasePort !== undefined ? { announceHostname: name, preferredEndpointType: "hostname" as const } : {}),
+    });
+    return `${renderRedisConf(input)}\n# --- cluster\n${cluster.join("\n")}\n`;
+}
+
+export async function startClusterNodes(opts: ClusterNodesOptions): Promise<ClusterTestNode[]> {
+    const roles = planClusterRoles(opts.shards, opts.replicasPerShard);
+    return Promise.all(
+        roles.map(async (r) => {
+            const port = opts.basePort + r.index;
+            const proc = await startRedis({ port, password: opts.password, config: clusterNodeConf(r.name, port, opts) });
+            const accessPort = opts.proxyBasePort !== undefined ? await startForwarder(opts.proxyBasePort + r.index, port) : port;
+            const spec: ClusterNodeSpec = {
+                name: r.name,
+                shard: r.shard,
+                role: r.role,
+                access: { host: "127.0.0.1", port: accessPort },
+                meet: { host: "127.0.0.1", port, busPort: port + 10000 },
+            };
+            return { spec, port, proc };
+        }),
+    );
+}
+
+const forwarders = new Set<net.Server>();
+const sockets = new Set<net.Socket>();
+
+/** A plain TCP forwarder on 127.0.0.1:listenPort → 127.0.0.1:targetPort (the "published port"). */
+export async function startForwarder(listenPort: number, targetPort: number): Promise<number> {
+    const server = net.createServer((client) => {
+        const upstream = net.connect(targetPort, "127.0.0.1");
+        for (const s of [client, upstream]) {
+            sockets.add(s);
+            s.on("close", () => sockets.delete(s));
+            s.on("error", () => {
+                client.destroy();
+                upstream.destroy();
+            });
+        }
+        client.pipe(upstream);
+        upstream.pipe(client);
+    });
+    forwarders.add(server);
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(listenPort, "127.0.0.1", () => resolve());
+    });
+    return listenPort;
+}
+
+export async function stopForwarders(): Promise<void> {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    await Promise.all([...forwarders].map((f) => new Promise<void>((resolve) => f.close(() => resolve()))));
+    forwarders.clear();
+}
