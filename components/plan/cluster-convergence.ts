@@ -11,7 +11,7 @@
  * desired-vs-observed comparison.
  */
 import { ClusterSnapshot, ReachableObservation, inHandshake, selfEntry } from "./cluster-observed";
-import { LiveView, deriveLiveView, reachable } from "./cluster-live-view";
+import { LiveView, deriveLiveView, describeNode, reachable } from "./cluster-live-view";
 import { SlotRange, planSlotRanges, rangesWhere } from "./cluster-slots";
 import { ClusterNodeSpec, ClusterSpec, shardCount } from "./cluster-spec";
 
@@ -96,10 +96,7 @@ function planReplicas(view: LiveView, waiting: string[]): ClusterAction[] {
         for (const name of shard.members) {
             if (name === shard.master) continue;
             const o = view.byName.get(name);
-            if (!reachable(o)) {
-                waiting.push(`${name} is not reachable: ${o && !o.reachable ? o.error : "not observed"}`);
-                continue;
-            }
+            if (!reachable(o)) continue; // reported once, above
             const self = selfEntry(o);
             if (!masterId || !self) {
                 waiting.push(`${name} waits for the node id of its master ${shard.master}`);
@@ -137,7 +134,10 @@ function replicateBlocker(o: ReachableObservation, view: LiveView, master: strin
 
 export function planConvergence(spec: ClusterSpec, snapshot: ClusterSnapshot, view: LiveView = deriveLiveView(spec, snapshot)): ConvergencePlan {
     const waiting: string[] = [];
-    for (const o of snapshot.nodes) if (!o.reachable) waiting.push(`${o.name} is not reachable: ${o.error}`);
+    for (const n of spec.nodes) {
+        const o = view.byName.get(n.name);
+        if (!reachable(o)) waiting.push(`${describeNode(n)} is not reachable: ${o ? o.error : "not observed"}`);
+    }
     // Slots before meets: a node's slots travel in the header of every cluster-bus message, so slots that
     // exist before the handshakes reach every peer with them, instead of on the next random ping (which,
     // with a 5 s node timeout, may be seconds away).

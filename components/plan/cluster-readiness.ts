@@ -109,7 +109,7 @@ function shardProblems(view: LiveView): string[] {
 export function readinessProblems(spec: ClusterSpec, snapshot: ClusterSnapshot, view: LiveView = deriveLiveView(spec, snapshot)): string[] {
     const unreachable = spec.nodes.flatMap((n) => {
         const o = view.byName.get(n.name);
-        return reachable(o) ? [] : [`${describeNode(n)} is not reachable: ${o ? (o as { error: string }).error : "not observed"}`];
+        return reachable(o) ? [] : [`${describeNode(n)} is not reachable: ${o ? o.error : "not observed"}`];
     });
     return [...unreachable, ...membershipProblems(view, snapshot), ...slotMapProblems(view, snapshot), ...shardProblems(view)];
 }

@@ -13,7 +13,8 @@ import { planClusterRoles } from "../../components/plan/cluster-roles";
 import { ClusterNodeSpec } from "../../components/plan/cluster-spec";
 import type { RedisConfInput } from "../../components/plan/redis-conf";
 import { renderRedisConf } from "../../components/templates";
-import { RedisProcess, startRedis } from "../support/redis-process";
+import { TOPOLOGY_COMMANDS } from "../../components/providers/cluster-live";
+import { RedisProcess, redisCli, startRedis } from "../support/redis-process";
 
 export interface ClusterNodesOptions {
     /** Node i listens on basePort + i; its bus on basePort + i + 10000. */
@@ -102,4 +103,25 @@ export async function stopForwarders(): Promise<void> {
     sockets.clear();
     await Promise.all([...forwarders].map((f) => new Promise<void>((resolve) => f.close(() => resolve()))));
     forwarders.clear();
+}
+
+/** Calls per command from INFO commandstats (`cluster|meet`, `config|set`, ...): proof of what was sent. */
+export function commandCounts(port: number, password: string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const line of redisCli(port, password, "info", "commandstats").split(/\r?\n/)) {
+        const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line);
+        if (m) counts[m[1]] = Number(m[2]);
+    }
+    return counts;
+}
+
+/** The commands a re-run must not send: every topology change, plus CONFIG SET. */
+export function changingCommandCounts(nodes: ClusterTestNode[], password: string, alive: (n: ClusterTestNode) => boolean = () => true): Record<string, number> {
+    const watched = [...TOPOLOGY_COMMANDS, "config|set"];
+    const out: Record<string, number> = {};
+    for (const n of nodes.filter(alive)) {
+        const counts = commandCounts(n.port, password);
+        for (const c of watched) out[`${n.spec.name} ${c}`] = counts[c] ?? 0;
+    }
+    return out;
 }

@@ -130,7 +130,7 @@ describe("convergence from partial states", () => {
         world["node-0"] = "down";
         const p = plan(world);
         expect(p.actions.some((a) => a.kind === "addSlots" && a.node === "node-3")).toBe(false);
-        expect(p.waiting).toContain("node-0 is not reachable: connect ECONNREFUSED");
+        expect(p.waiting).toContain("node-0 (127.0.0.1:7000) is not reachable: connect ECONNREFUSED");
         expect(p.waiting.join("\n")).toMatch(/shard 0 waits for its initial master node-0 to be reachable/);
     });
 
