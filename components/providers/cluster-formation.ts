@@ -144,8 +144,18 @@ export async function readCluster(inputs: ClusterFormationInputs): Promise<Clust
     return { ...inputs, clusterState: status.clusterState, nodeStatus: status.nodes };
 }
 
+/**
+ * Pulumi's placeholder for a value not known until deploy (pulumi.runtime.unknownValue), e.g. a container IP
+ * during preview. Inlined: referencing the SDK here would drag it into the serialized provider.
+ */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const holdsUnknown = (v: unknown): boolean =>
+    v === UNKNOWN || (typeof v === "object" && v !== null && Object.values(v as Record<string, unknown>).some(holdsUnknown));
+
 export const clusterFormationProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: ClusterFormationInputs, news: ClusterFormationInputs): Promise<pulumi.dynamic.CheckResult> {
+        // During preview some inputs are placeholders; they are checked when they are known (at deploy).
+        if (holdsUnknown([news.nodes, news.nodeTimeoutMs, news.timeoutMs])) return { inputs: news, failures: [] };
         const failures = validateClusterSpec({ nodes: news.nodes, nodeTimeoutMs: news.nodeTimeoutMs }).map((reason) => ({ property: "nodes", reason }));
         if (!(Number(news.timeoutMs) > 0)) failures.push({ property: "timeoutMs", reason: `must be a positive number of milliseconds, got ${news.timeoutMs}` });
         return { inputs: news, failures };

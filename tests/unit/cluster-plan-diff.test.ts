@@ -73,6 +73,13 @@ describe("cluster formation diff", () => {
             { property: "timeoutMs", reason: "must be a positive number of milliseconds, got 0" },
         ]);
     });
+    it("check lets preview placeholders through (an unknown container IP, or the whole node list)", async () => {
+        const preview = inputs();
+        preview.nodes[0].meet.host = pulumi.runtime.unknownValue;
+        expect((await clusterFormationProvider.check!({}, preview)).failures).toEqual([]);
+        const allUnknown = { ...inputs(), nodes: pulumi.runtime.unknownValue as unknown as ClusterFormationInputs["nodes"] };
+        expect((await clusterFormationProvider.check!({}, allUnknown)).failures).toEqual([]);
+    });
 });
 
 describe("the provider as Pulumi ships it", () => {
