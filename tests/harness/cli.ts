@@ -42,6 +42,7 @@ function printOutputs(io: CliIO, outputs: WireObject, showSecrets: boolean): voi
 async function deploy(args: CliArgs, project: LoadedProject, io: CliIO, preview: boolean) {
     const opts = engineOptions(args, project, io);
     const deployment = new Deployment(opts, readState(project.dir, args.stack), preview);
+    deployment.prestartHost();
     try {
         const result = await runProgram(
             {
@@ -107,7 +108,9 @@ export async function runCli(argv: string[], io: CliIO = processIO, cwd = proces
         return 0;
     } catch (err) {
         const e = err as Error;
-        io.stderr(`error: ${e instanceof CliError || !e.stack ? e.message : e.stack}`);
+        // Our own errors are messages for the user; anything else (a TypeError...) is a harness bug: keep the stack.
+        const expected = e instanceof CliError || e?.constructor === Error || !e?.stack;
+        io.stderr(`error: ${expected ? e.message : e.stack}`);
         return 1;
     }
 }

@@ -67,6 +67,11 @@ class Resources {
 
     constructor(protected readonly opts: EngineOptions) {}
 
+    /** Starts the host alongside the program (loading @pulumi/pulumi takes ~1.5 s) instead of at first use. */
+    prestartHost(): void {
+        this.dynamicHost().catch(() => undefined); // a start failure surfaces at first real use
+    }
+
     dynamicHost(): Promise<DynamicProviderHost> {
         this.host ??= DynamicProviderHost.start({ ...this.opts, projectDir: this.opts.projectDir });
         return this.host;
@@ -117,7 +122,7 @@ export class Deployment extends Resources {
     private readonly ops: OperationRecord[] = [];
     private readonly seen = new Set<string>();
     /** Old resources already deleted because something they depend on was replaced delete-first. */
-    private readonly deletedEarly = new Set<string>();
+    private readonly deletedEarly = new Map<string, ResourceRecord>();
     readonly errors: string[] = [];
 
     constructor(
@@ -141,7 +146,6 @@ export class Deployment extends Resources {
             if (reg.provider) throw new Error(`${label(reg)}: explicit provider resources are not supported by the local harness`);
             if (reg.importId) throw new Error(`${label(reg)}: import is not supported by the local harness`);
             const old = this.deletedEarly.has(key) ? undefined : this.old.get(key);
-            const replacing = this.deletedEarly.has(key);
             const k = classify(reg.type, reg.custom);
             const started = Date.now();
             const r =
@@ -150,9 +154,11 @@ export class Deployment extends Resources {
                     : k.kind === "dynamic"
                       ? await this.dynamic(reg, old)
                       : { op: (old ? "same" : "create") as Op, changed: [] as string[], id: undefined, outputs: old?.outputs ?? {}, inputs: reg.inputs };
-            const op: Op = replacing && r.op === "create" ? "replace" : r.op;
-            this.record(reg, key, op, r.changed, r.id, r.inputs, r.outputs);
-            if (op !== "same") this.opts.log(`${this.preview ? "~ would " : "+ "}${op} ${label(reg)}${r.changed.length ? ` [${r.changed.join(", ")}]` : ""}${this.preview ? "" : ` (${Date.now() - started} ms)`}`);
+            const early = this.deletedEarly.get(key);
+            const op: Op = early && r.op === "create" ? "replace" : r.op;
+            const changed = early && r.op === "create" ? changedKeys(early.inputs, r.inputs).filter((k) => k !== "__provider") : r.changed;
+            this.record(reg, key, op, changed, r.id, r.inputs, r.outputs);
+            if (op !== "same") this.opts.log(`${this.preview ? "~ would " : "+ "}${op} ${label(reg)}${changed.length ? ` [${changed.join(", ")}]` : ""}${this.preview ? "" : ` (${Date.now() - started} ms)`}`);
             // Creates in a preview have no id: the SDK then treats id (and every output not given) as unknown.
             // Components and the stack get nothing back, as from the real engine.
             return { id: r.id, outputs: reg.custom ? r.outputs : {} };
@@ -264,6 +270,7 @@ export class Deployment extends Resources {
         }
         const created = await create("replace", changed);
         await this.deletePhysical(old);
+        this.deletedEarly.set(old.key, old);
         return created;
     }
 
@@ -276,9 +283,10 @@ export class Deployment extends Resources {
         for (const dep of deletionOrder(dependentsOf(old.key, pending))) {
             this.opts.log(`${label(dep)} depends on ${label(old)}, which is replaced delete-first: deleting it too`);
             await this.deletePhysical(dep);
-            this.deletedEarly.add(dep.key);
+            this.deletedEarly.set(dep.key, dep);
         }
         await this.deletePhysical(old);
+        this.deletedEarly.set(old.key, old);
     }
 
     /** After the program: resources it no longer declares are deleted (only when it succeeded). */
@@ -295,7 +303,7 @@ export class Deployment extends Resources {
                         throw err;
                     }
                 }
-                this.deletedEarly.add(r.key);
+                this.deletedEarly.set(r.key, r);
                 this.ops.push({ key: r.key, op: "delete", changedKeys: [] });
                 if (this.preview) this.opts.log(`~ would delete ${label(r)}`);
                 this.checkpoint();
@@ -307,7 +315,10 @@ export class Deployment extends Resources {
 
     private checkpoint(stackOutputs?: WireObject, ok = false): void {
         if (this.preview) return;
-        const kept = [...this.old.values()].filter((r) => !this.seen.has(r.key) && !this.deletedEarly.has(r.key));
+        // Old records not (successfully) registered again stay, unless their object is already gone: a failed
+        // run must not forget anything that still exists.
+        const doneKeys = new Set(this.done.map((r) => r.key));
+        const kept = [...this.old.values()].filter((r) => !doneKeys.has(r.key) && !this.deletedEarly.has(r.key));
         const state: StackState = {
             warning: STATE_WARNING,
             version: 1,

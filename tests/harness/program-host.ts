@@ -111,9 +111,13 @@ export async function main(savedExtensions: NodeJS.RequireExtensions): Promise<v
     restoreExtensions(savedExtensions);
 
     let reported = false;
+    const further = new Set<string>();
     const fail = async (err: unknown) => {
         if (reported) {
-            console.error(`(further error) ${(err as Error)?.message ?? String(err)}`);
+            // One failed resource rejects every output depending on it: show each distinct message once.
+            const message = (err as Error)?.message ?? String(err);
+            if (!further.has(message)) console.error(`(further error) ${message}`);
+            further.add(message);
             return;
         }
         reported = true;
@@ -187,13 +191,18 @@ export async function main(savedExtensions: NodeJS.RequireExtensions): Promise<v
     };
 
     const program = programPath(opts, packageObject);
-    await pulumi.runtime.runInPulumiStack(async () => {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const exported = require(program);
-        return exported instanceof Function ? exported() : exported;
-    });
-    await settings.waitForRPCs();
-    if (!stackOutputs) throw new Error("internal: the stack registered no outputs");
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            // eslint-disable-next-line @typescript-eslint/no-var-requires
+            const exported = require(program);
+            return exported instanceof Function ? exported() : exported;
+        });
+        await settings.waitForRPCs();
+        if (!stackOutputs) throw new Error("internal: the stack registered no outputs");
+    } catch (err) {
+        await fail(err);
+        return;
+    }
     await send({ kind: "done", outputs: stackOutputs });
     process.exit(0);
 }

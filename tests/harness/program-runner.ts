@@ -80,7 +80,8 @@ export async function runProgram(opts: ProgramHostOptions, env: ProgramEnvironme
                 break;
         }
     });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    // "close" (not "exit"): it comes after the IPC channel is drained, so the final message is never lost.
+    const code = await new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)));
     // The program may die while the engine is still creating things: finish those before reporting.
     for (let n = 0; n < inFlight.length; n++) await inFlight[n];
     return result ?? { ok: false, message: `the program host exited with code ${code} without reporting a result` };

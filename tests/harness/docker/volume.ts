@@ -48,7 +48,8 @@ export const volumeHandler: DockerHandler = {
         }
         let info: { Name: string; Driver: string; Mountpoint: string };
         try {
-            info = await ctx.docker.createVolume(spec);
+            await ctx.docker.createVolume(spec);
+            info = await ctx.docker.getVolume(spec.Name).inspect();
         } catch (err) {
             throw new Error(`${label}: creating volume "${spec.Name}" failed: ${dockerMessage(err)}`);
         }
