@@ -22,7 +22,7 @@ export function checkShape(label: string, value: Wire, shape: Shape, path = ""):
     const unknown: string[] = [];
     walk(value, shape, path, unknown);
     if (unknown.length > 0) {
-        const names = unknown.map((k) => `"${k}"`).join(", ");
+        const names = unknown.sort().map((k) => `"${k}"`).join(", ");
         throw new UntranslatedInputError(
             `${label}: input ${names} ${unknown.length === 1 ? "is" : "are"} not translated by the local harness ` +
                 `(tests/harness/docker); add the translation rather than dropping it`,
