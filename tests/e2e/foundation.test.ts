@@ -6,9 +6,10 @@ import Redis from "ioredis";
 import { LOCAL_IMAGE, StackDriver, allDrivers, docker, labelledObjects } from "./support/stack-driver";
 
 async function withClient<T>(options: { host: string; port: number; password: string }, fn: (c: Redis) => Promise<T>): Promise<T> {
-    const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 1 });
-    await client.connect();
+    // No reconnects, and disconnect even when connect fails: a retrying client keeps jest alive forever.
+    const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     try {
+        await client.connect();
         return await fn(client);
     } finally {
         client.disconnect();

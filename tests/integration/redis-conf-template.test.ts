@@ -2,7 +2,11 @@
  * Every redis.conf variant the stack renders is started by a real redis-server: a directive Redis rejects
  * fails here, and CONFIG GET proves each setting took effect.
  */
+import * as fs from "fs";
+import * as path from "path";
 import Redis from "ioredis";
+import { clusterLayout } from "../../components/plan/cluster-layout";
+import { clusterNodeConfLines } from "../../components/plan/cluster-wiring";
 import { renderRedisConf } from "../../components/templates";
 import type { RedisConfInput } from "../../components/plan/redis-conf";
 import { startRedis, stopAllRedis } from "../support/redis-process";
@@ -19,9 +23,9 @@ const base: RedisConfInput = {
 };
 
 async function configOf(port: number, password: string, keys: string[]): Promise<Record<string, string>> {
-    const client = new Redis({ host: "127.0.0.1", port, password, lazyConnect: true });
-    await client.connect();
+    const client = new Redis({ host: "127.0.0.1", port, password, lazyConnect: true, retryStrategy: () => null });
     try {
+        await client.connect();
         const out: Record<string, string> = {};
         for (const key of keys) {
             const [, value] = (await client.config("GET", key)) as string[];
@@ -88,6 +92,29 @@ describe("rendered redis.conf runs on a real redis-server", () => {
             "replica-announce-ip": "127.0.0.1",
             "replica-announce-port": "7206",
         });
+    });
+
+    it("a cluster node config (bridge mode directives) starts cluster-enabled with nodes.conf in its dir", async () => {
+        const conf = renderRedisConf({
+            ...base,
+            nodeName: "shard-0-0",
+            clusterLines: clusterNodeConfLines({ bindAddress: "127.0.0.1", network: { mode: "bridge" }, cluster: { nodeTimeoutMs: 5000 } }, {
+                ...clusterLayout({ namePrefix: "redis-ha-t", basePort: 7208, bindAddress: "127.0.0.1", network: { mode: "bridge" }, cluster: { shards: 3, replicasPerShard: 0 } })[0],
+            }),
+        });
+        expect(conf).not.toMatch(/^replicaof/m);
+        const p = await startRedis({ port: 7208, config: conf, password: "pw" });
+        expect(
+            await configOf(p.port, "pw", ["cluster-enabled", "cluster-config-file", "cluster-node-timeout", "cluster-announce-hostname", "cluster-preferred-endpoint-type", "appendonly"]),
+        ).toEqual({
+            "cluster-enabled": "yes",
+            "cluster-config-file": "nodes.conf",
+            "cluster-node-timeout": "5000",
+            "cluster-announce-hostname": "redis-ha-t-shard-0-0",
+            "cluster-preferred-endpoint-type": "hostname",
+            appendonly: "yes",
+        });
+        expect(fs.existsSync(path.join(p.dir, "nodes.conf"))).toBe(true);
     });
 
     it("a config Redis rejects fails start-up with Redis's own error", async () => {
