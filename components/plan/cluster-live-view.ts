@@ -37,7 +37,11 @@ export interface LiveView {
     shards: LiveShard[];
 }
 
-export const reachable = (o: NodeObservation | undefined): o is ReachableObservation => !!o && o.reachable;
+// A function declaration, not an exported arrow: in-module calls then compile to `reachable(o)` instead of
+// `exports.reachable(o)`, which Pulumi's closure serializer (under ts-node) captured without the property.
+export function reachable(o: NodeObservation | undefined): o is ReachableObservation {
+    return !!o && o.reachable;
+}
 
 export function describeNode(spec: ClusterNodeSpec): string {
     return `${spec.name} (${spec.access.host}:${spec.access.port})`;

@@ -84,11 +84,19 @@ export function parseClusterNodes(text: string): ClusterNodeEntry[] {
     return entries;
 }
 
-export const isMaster = (e: ClusterNodeEntry) => e.flags.includes("master");
-export const isReplica = (e: ClusterNodeEntry) => e.flags.includes("slave");
-export const isMyself = (e: ClusterNodeEntry) => e.flags.includes("myself");
+export function isMaster(e: ClusterNodeEntry): boolean {
+    return e.flags.includes("master");
+}
+export function isReplica(e: ClusterNodeEntry): boolean {
+    return e.flags.includes("slave");
+}
+export function isMyself(e: ClusterNodeEntry): boolean {
+    return e.flags.includes("myself");
+}
 /** Still shaking hands: the id is a placeholder, the real one arrives with the first PONG. */
-export const inHandshake = (e: ClusterNodeEntry) => e.flags.includes("handshake");
+export function inHandshake(e: ClusterNodeEntry): boolean {
+    return e.flags.includes("handshake");
+}
 /** Flags that mean the viewer does not (yet) have a healthy link to this member. */
 export const UNHEALTHY_FLAGS = ["fail", "fail?", "handshake", "noaddr"];
 

@@ -5,7 +5,10 @@
  */
 
 /** Redis Cluster always has exactly this many hash slots (0..16383). */
-export const CLUSTER_SLOTS = 16384;
+// In-module code uses the local name: under ts-node an exported const is read as `exports.CLUSTER_SLOTS`,
+// which Pulumi's closure serializer does not carry into the dynamic provider (it came out undefined).
+const SLOTS = 16384;
+export const CLUSTER_SLOTS = SLOTS;
 
 /** An inclusive slot range, as in `CLUSTER ADDSLOTSRANGE start end` and `CLUSTER NODES` (`0-5461`). */
 export interface SlotRange {
@@ -18,11 +21,11 @@ export interface SlotRange {
  * 5462/5461/5461 (0-5461, 5462-10922, 10923-16383), the split `redis-cli --cluster create` makes.
  */
 export function planSlotRanges(shards: number): SlotRange[] {
-    if (!Number.isInteger(shards) || shards < 1 || shards > CLUSTER_SLOTS) {
-        throw new Error(`cannot split ${CLUSTER_SLOTS} slots over ${shards} shards`);
+    if (!Number.isInteger(shards) || shards < 1 || shards > SLOTS) {
+        throw new Error(`cannot split ${SLOTS} slots over ${shards} shards`);
     }
-    const base = Math.floor(CLUSTER_SLOTS / shards);
-    const extra = CLUSTER_SLOTS % shards;
+    const base = Math.floor(SLOTS / shards);
+    const extra = SLOTS % shards;
     const ranges: SlotRange[] = [];
     let start = 0;
     for (let i = 0; i < shards; i++) {
@@ -38,7 +41,7 @@ export function countSlots(ranges: readonly SlotRange[]): number {
 }
 
 /** Ranges covering exactly the slots for which `member(slot)` holds, in ascending order. */
-export function rangesWhere(member: (slot: number) => boolean, within: SlotRange = { start: 0, end: CLUSTER_SLOTS - 1 }): SlotRange[] {
+export function rangesWhere(member: (slot: number) => boolean, within: SlotRange = { start: 0, end: SLOTS - 1 }): SlotRange[] {
     const ranges: SlotRange[] = [];
     let open = -1;
     for (let slot = within.start; slot <= within.end + 1; slot++) {
@@ -67,6 +70,6 @@ export function parseSlotRange(token: string): SlotRange | undefined {
     if (!m) return undefined;
     const start = Number(m[1]);
     const end = m[2] === undefined ? start : Number(m[2]);
-    if (end < start || end >= CLUSTER_SLOTS) return undefined;
+    if (end < start || end >= SLOTS) return undefined;
     return { start, end };
 }

@@ -17,6 +17,8 @@ export interface RedisConfInput {
     replicaOf?: { host: string; port: number };
     /** What this node tells its master (and Sentinel) to call it, so peers reach it across restarts. */
     announce?: { host: string; port: number };
+    /** Redis Cluster directives (plan/cluster-conf.ts `clusterConfLines`); present only for cluster nodes. */
+    clusterLines?: string[];
 }
 
 export interface RedisConfView {
@@ -33,6 +35,7 @@ export interface RedisConfView {
     maxmemoryPolicy: string;
     replicaOf?: { host: string; port: number };
     announce?: { host: string; port: number };
+    cluster?: { lines: string[] };
 }
 
 /** Quotes a value for redis.conf: double quotes, with backslash and quote escaped (sdssplitargs rules). */
@@ -55,5 +58,6 @@ export function redisConfView(input: RedisConfInput): RedisConfView {
         maxmemoryPolicy: input.maxmemoryPolicy,
         replicaOf: input.replicaOf,
         announce: input.announce,
+        cluster: input.clusterLines && { lines: input.clusterLines },
     };
 }

@@ -79,7 +79,9 @@ const ROUND_INTERVAL_MS = 25;
  * value is restored before the resource reports ready. Safe because only clusters where no node owns a
  * slot or holds a key get it.
  */
-export const FORMATION_NODE_TIMEOUT_MS = 500;
+const FORMATION_TIMEOUT = 500;
+// Exported for tests; the provider reads the local name (see CLUSTER_SLOTS in plan/cluster-slots.ts for why).
+export const FORMATION_NODE_TIMEOUT_MS = FORMATION_TIMEOUT;
 
 interface Progress {
     actions: ClusterAction[];
@@ -118,10 +120,10 @@ export async function convergeCluster(inputs: ClusterFormationInputs): Promise<C
     const target: ClusterSpec = { nodes, nodeTimeoutMs: inputs.nodeTimeoutMs };
     const progress: Progress = { actions: [], rounds: 0 };
     const boosted =
-        inputs.nodeTimeoutMs !== undefined && inputs.nodeTimeoutMs > FORMATION_NODE_TIMEOUT_MS && isUnformed(target, await observeCluster(nodes, inputs.password));
+        inputs.nodeTimeoutMs !== undefined && inputs.nodeTimeoutMs > FORMATION_TIMEOUT && isUnformed(target, await observeCluster(nodes, inputs.password));
     if (boosted) {
         try {
-            await convergeTo({ nodes, nodeTimeoutMs: FORMATION_NODE_TIMEOUT_MS }, inputs, deadline, progress);
+            await convergeTo({ nodes, nodeTimeoutMs: FORMATION_TIMEOUT }, inputs, deadline, progress);
         } catch (err) {
             // Do not leave the short timeout behind on failure; a later run would also restore it.
             await executeActions(nodes, nodes.map((n) => ({ kind: "setNodeTimeout", node: n.name, ms: inputs.nodeTimeoutMs! })), inputs.password);

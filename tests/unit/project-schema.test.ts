@@ -46,4 +46,12 @@ describe("Pulumi.yaml", () => {
         const raw = Object.fromEntries(Object.entries(dev.config).map(([k, v]) => [k.replace(/^redis-ha:/, ""), typeof v === "number" ? String(v) : v]));
         expect(() => parseSettings(raw, "redis-ha", "dev")).not.toThrow();
     });
+
+    it("ships the walkthrough's six-node cluster as the dev stack", () => {
+        const dev = yaml.load(fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+        const raw = Object.fromEntries(Object.entries(dev.config).map(([k, v]) => [k.replace(/^redis-ha:/, ""), v]));
+        const settings = parseSettings(raw, "redis-ha", "dev");
+        expect(settings.topology).toBe("cluster");
+        expect(settings.cluster).toMatchObject({ shards: 3, replicasPerShard: 1 });
+    });
 });

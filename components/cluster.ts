@@ -1,0 +1,90 @@
+/**
+ * Redis Cluster (walkthrough section 4): `cluster.shards` masters with `cluster.replicasPerShard` replicas each,
+ * every node cluster-enabled in its own container and volume, formed at deploy time by the ClusterFormation
+ * dynamic resource. `up` completes only once every node reports cluster_state:ok, all agree on one slot map
+ * and every replica is linked.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { declareClusterNodes } from "./cluster-nodes";
+import type { Endpoint } from "./endpoint";
+import type { NodeInfo } from "./node-set";
+import { clusterLayout } from "./plan/cluster-layout";
+import { type ClusterClientOptions, type DeployedContainer, clusterClientOptions, clusterNodeSpec, clusterSeedNodes } from "./plan/cluster-wiring";
+import { ClusterFormation } from "./providers/cluster-formation";
+import type { RedisNode } from "./redis-node";
+import type { Settings } from "./settings";
+import { declareStackBase } from "./stack-base";
+
+export interface ClusterArgs {
+    /** Validated stack settings (defaults applied by parseSettings); `cluster` gives the shape. */
+    settings: Settings;
+    /** requirepass and masterauth of every node; secret. */
+    password: pulumi.Input<string>;
+}
+
+/** A cluster node as the stack outputs report it: live role (at the last deploy or refresh), shard and slots. */
+export interface ClusterNodeInfo extends NodeInfo {
+    shard: number;
+    /** Slot ranges owned (`0-5461`); empty for replicas. */
+    slots: string[];
+}
+
+export class Cluster extends pulumi.ComponentResource {
+    public readonly nodes: pulumi.Output<ClusterNodeInfo[]>;
+    /** Each shard's first master, published endpoints. */
+    public readonly seedNodes: pulumi.Output<Endpoint[]>;
+    /** `new Redis.Cluster(startupNodes, options)`; secret (carries the password). */
+    public readonly ioredisClusterOptions: pulumi.Output<ClusterClientOptions>;
+    public readonly formation: ClusterFormation;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("redis-ha:index:Cluster", name, {}, opts);
+        const s = args.settings;
+        const layout = clusterLayout(s);
+        const base = declareStackBase(name, s, this);
+        const nodes = declareClusterNodes(name, s, layout, base, args.password, this);
+
+        this.formation = new ClusterFormation(
+            `${name}-formation`,
+            {
+                clusterName: s.namePrefix,
+                nodes: pulumi
+                    .all(nodes.map((n) => deployedContainer(n, base.nodeNetwork.mode === "bridge" ? base.nodeNetwork.networkName : undefined)))
+                    .apply((deployed) => layout.map((node, i) => clusterNodeSpec(s, node, deployed[i]))),
+                password: pulumi.secret(args.password),
+                nodeTimeoutMs: s.cluster.nodeTimeoutMs,
+                timeoutMs: s.readinessTimeoutMs,
+            },
+            { parent: this },
+        );
+
+        this.nodes = this.formation.nodeStatus.apply((status) =>
+            layout.map((n) => {
+                const live = (status ?? []).find((st) => st.name === n.logicalName);
+                return {
+                    name: n.logicalName,
+                    containerName: n.containerName,
+                    role: live?.role ?? n.role,
+                    host: s.bindAddress,
+                    port: n.hostPort,
+                    shard: n.shard,
+                    slots: live?.slots ?? [],
+                };
+            }),
+        );
+        const seeds = clusterSeedNodes(s, layout);
+        this.seedNodes = this.formation.id.apply(() => seeds);
+        this.ioredisClusterOptions = pulumi.secret(
+            pulumi.all([this.formation.id, pulumi.secret(args.password)]).apply(([, pw]) => clusterClientOptions(s, layout, pw)),
+        );
+        this.registerOutputs({ nodes: this.nodes, seedNodes: this.seedNodes, ioredisClusterOptions: this.ioredisClusterOptions });
+    }
+}
+
+/** The container's id and its IP on the stack network (bridge mode), once Docker has created it. */
+function deployedContainer(node: RedisNode, networkName: pulumi.Input<string> | undefined): pulumi.Output<DeployedContainer> {
+    return pulumi.all([node.container.id, node.container.networkDatas, networkName]).apply(([id, datas, net]) => ({
+        id,
+        ip: net === undefined ? undefined : (datas ?? []).find((d) => d.networkName === net)?.ipAddress,
+    }));
+}

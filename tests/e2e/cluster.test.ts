@@ -1,0 +1,224 @@
+/**
+ * The six-node Redis Cluster brought up for real on the local Docker engine (walkthrough section 4), in
+ * bridge mode (clients outside Docker follow redirects through the output natMap) and host mode (nodes on
+ * bindAddress ports directly): writes over all slots, `redis-cli --cluster check`, the walkthrough's MOVED,
+ * failover after `docker kill` of a master and its return as a replica, an idempotent second `up`, and a
+ * `destroy` that leaves nothing.
+ */
+import { spawnSync } from "child_process";
+import Redis, { Cluster } from "ioredis";
+import { LOCAL_IMAGE, StackDriver, allDrivers, docker, labelledObjects } from "./support/stack-driver";
+
+jest.setTimeout(240000);
+
+interface ClusterOptions {
+    startupNodes: Array<{ host: string; port: number }>;
+    options: { natMap?: Record<string, { host: string; port: number }>; redisOptions: { password: string } };
+}
+interface NodeOut {
+    name: string;
+    containerName: string;
+    role: string;
+    host: string;
+    port: number;
+    shard: number;
+    slots: string[];
+}
+
+const AUTH_FILE = "/usr/local/etc/redis/auth";
+const KEYS = 10000;
+
+async function withNode<T>(node: { host: string; port: number }, password: string, fn: (c: Redis) => Promise<T>): Promise<T> {
+    const client = new Redis({ host: node.host, port: node.port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+        await client.connect();
+        return await fn(client);
+    } finally {
+        client.disconnect();
+    }
+}
+
+/** Polls a real condition (50 ms apart) until it holds; fails with what it saw last. */
+async function until(what: string, probe: () => Promise<string | true>, timeoutMs = 60000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let seen = "";
+    for (;;) {
+        try {
+            const r = await probe();
+            if (r === true) return;
+            seen = r;
+        } catch (err) {
+            seen = (err as Error).message;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${seen}`);
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
+
+const infoField = (text: string, field: string) => new RegExp(`^${field}:(.*)$`, "m").exec(text)?.[1]?.trim();
+
+/** Writes KEYS keys through the Cluster client and reads them back; returns how many keys each master holds. */
+async function writeAndReadAll(opts: ClusterOptions, prefix: string): Promise<void> {
+    const cluster = new Cluster(opts.startupNodes, { ...opts.options, scaleReads: "master" });
+    try {
+        for (let i = 0; i < KEYS; i += 500) {
+            await Promise.all(Array.from({ length: 500 }, (_, j) => cluster.set(`${prefix}:${i + j}`, `v${i + j}`)));
+        }
+        for (let i = 0; i < KEYS; i += 500) {
+            const values = await Promise.all(Array.from({ length: 500 }, (_, j) => cluster.get(`${prefix}:${i + j}`)));
+            expect(values).toEqual(Array.from({ length: 500 }, (_, j) => `v${i + j}`));
+        }
+        // Every master got some of them: the keys spread over all slots.
+        const sizes = await Promise.all(cluster.nodes("master").map((n) => n.dbsize()));
+        expect(sizes).toHaveLength(3);
+        for (const s of sizes) expect(s).toBeGreaterThan(KEYS / 5);
+    } finally {
+        cluster.disconnect();
+    }
+}
+
+/** `redis-cli --cluster check`, the password on stdin (--askpass), never argv. */
+function clusterCheck(args: { container?: string; host: string; port: number; password: string }): { ok: boolean; out: string } {
+    const cli = ["redis-cli", "--no-auth-warning", "--askpass", "--cluster", "check", `${args.host}:${args.port}`];
+    const r = args.container
+        ? spawnSync("docker", ["exec", args.container, "sh", "-c", `${cli.join(" ")} < ${AUTH_FILE}`], { encoding: "utf8" })
+        : spawnSync(cli[0], cli.slice(1), { encoding: "utf8", input: `${args.password}\n` });
+    return { ok: r.status === 0 && /\[OK\] All 16384 slots covered/.test(r.stdout), out: r.stdout + r.stderr };
+}
+
+/** The walkthrough's redirect: `name` hashes to slot 5798 (shard 1); any other master answers MOVED. */
+async function expectMoved(wrongNode: { host: string; port: number }, password: string, movedTo: RegExp): Promise<void> {
+    await withNode(wrongNode, password, async (c) => {
+        expect(await c.cluster("KEYSLOT", "name")).toBe(5798);
+        await expect(c.set("name", "huey")).rejects.toThrow(movedTo);
+    });
+}
+
+describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("cluster topology through %s", (_name, driver) => {
+    describe("bridge network (announced container names + natMap)", () => {
+        const stack = "e2e-cluster-bridge";
+        const config = { topology: "cluster", image: LOCAL_IMAGE, basePort: 7700 };
+        let outputs: Record<string, any>;
+        let opts: ClusterOptions;
+        let password: string;
+        const node = (name: string): NodeOut => outputs.nodes.find((n: NodeOut) => n.name === name);
+        afterAll(() => driver.destroy(stack).catch(() => undefined));
+
+        it("forms six nodes on the walkthrough port layout, usable from outside Docker through the natMap", async () => {
+            ({ outputs } = await driver.up(stack, config));
+            opts = outputs.ioredisClusterOptions;
+            password = opts.options.redisOptions.password;
+            expect(outputs.nodes.map((n: NodeOut) => [n.name, n.role, n.port, n.slots.length > 0])).toEqual([
+                ["shard-0-0", "master", 7700, true],
+                ["shard-1-0", "master", 7701, true],
+                ["shard-2-0", "master", 7702, true],
+                ["shard-0-1", "replica", 7800, false],
+                ["shard-1-1", "replica", 7801, false],
+                ["shard-2-1", "replica", 7802, false],
+            ]);
+            expect(node("shard-0-0").slots).toEqual(["0-5461"]);
+            expect(outputs.seedNodes).toEqual(opts.startupNodes);
+            expect(opts.options.natMap!["redis-ha-e2e-cluster-bridge-shard-1-0:6379"]).toEqual({ host: "127.0.0.1", port: 7701 });
+            expect(docker("inspect", node("shard-0-0").containerName)).not.toContain(password);
+            await writeAndReadAll(opts, "bridge");
+        });
+
+        it("passes redis-cli --cluster check (run inside the network, where the announced names resolve)", () => {
+            const check = clusterCheck({ container: node("shard-0-0").containerName, host: "127.0.0.1", port: 6379, password });
+            expect(check.out).toMatch(/\[OK\] All nodes agree about slots configuration/);
+            expect(check.ok).toBe(true);
+        });
+
+        it("answers the walkthrough's MOVED with the announced name, which the natMap client follows", async () => {
+            await expectMoved(node("shard-0-0"), password, /MOVED 5798 redis-ha-e2e-cluster-bridge-shard-1-0:6379/);
+            const cluster = new Cluster(opts.startupNodes, opts.options);
+            try {
+                await cluster.set("name", "huey");
+                expect(await withNode(node("shard-1-0"), password, (c) => c.get("name"))).toBe("huey");
+            } finally {
+                cluster.disconnect();
+            }
+        });
+
+        it("docker kill of a master: its replica is promoted and the cluster is ok; docker start: it rejoins as a replica", async () => {
+            const old = node("shard-0-0");
+            const replica = node("shard-0-1");
+            docker("kill", old.containerName);
+            await until("shard-0-1 promoted and cluster_state:ok", () =>
+                withNode(replica, password, async (c) => {
+                    const role = infoField(await c.info("replication"), "role");
+                    const state = infoField(await c.cluster("INFO"), "cluster_state");
+                    return role === "master" && state === "ok" ? true : `role ${role}, cluster_state ${state}`;
+                }),
+            );
+            const cluster = new Cluster(opts.startupNodes, opts.options);
+            try {
+                expect(await cluster.get("bridge:0")).toBe("v0");
+                await cluster.set("after-failover", "yes");
+            } finally {
+                cluster.disconnect();
+            }
+
+            docker("start", old.containerName);
+            await until("shard-0-0 back as a linked replica of shard-0-1", () =>
+                withNode(old, password, async (c) => {
+                    const info = await c.info("replication");
+                    const state = infoField(await c.cluster("INFO"), "cluster_state");
+                    const ok = infoField(info, "role") === "slave" && infoField(info, "master_link_status") === "up" && state === "ok";
+                    return ok ? true : `role ${infoField(info, "role")}, link ${infoField(info, "master_link_status")}, cluster_state ${state}`;
+                }),
+            );
+            await until("redis-cli --cluster check to pass again", async () => {
+                const check = clusterCheck({ container: replica.containerName, host: "127.0.0.1", port: 6379, password });
+                return check.ok || check.out;
+            });
+        });
+
+        it("a second up changes nothing and keeps the new roles", async () => {
+            const again = await driver.up(stack, config);
+            expect(again.operations.length).toBeGreaterThan(0);
+            expect(again.operations.filter((o) => o.op !== "same")).toEqual([]);
+            await withNode(node("shard-0-1"), password, async (c) => expect(infoField(await c.info("replication"), "role")).toBe("master"));
+            await withNode(node("shard-0-0"), password, async (c) => expect(infoField(await c.info("replication"), "role")).toBe("slave"));
+        });
+
+        it("destroy leaves no container, network or volume of the stack", async () => {
+            await driver.destroy(stack);
+            expect(labelledObjects(stack)).toEqual({ containers: [], networks: [], volumes: [] });
+        });
+    });
+
+    describe("host network (nodes on bindAddress ports, buses on +10000)", () => {
+        const stack = "e2e-cluster-host";
+        afterAll(() => driver.destroy(stack).catch(() => undefined));
+
+        it("forms on 7710-7712/7810-7812, serves all slots without a natMap, and passes redis-cli --cluster check from the host", async () => {
+            const { outputs } = await driver.up(stack, { topology: "cluster", image: LOCAL_IMAGE, basePort: 7710, network: { mode: "host" } });
+            const opts: ClusterOptions = outputs.ioredisClusterOptions;
+            const password = opts.options.redisOptions.password;
+            expect(opts.options.natMap).toBeUndefined();
+            expect(outputs.nodes.map((n: NodeOut) => [n.role, n.port])).toEqual([
+                ["master", 7710],
+                ["master", 7711],
+                ["master", 7712],
+                ["replica", 7810],
+                ["replica", 7811],
+                ["replica", 7812],
+            ]);
+            await withNode({ host: "127.0.0.1", port: 7810 }, password, async (c) => {
+                // The bus is announced at the client port + 10000 on bindAddress.
+                expect(await c.cluster("NODES")).toMatch(/127\.0\.0\.1:7710@17710/);
+            });
+            await writeAndReadAll(opts, "host");
+            await expectMoved({ host: "127.0.0.1", port: 7710 }, password, /MOVED 5798 127\.0\.0\.1:7711/);
+            const check = clusterCheck({ host: "127.0.0.1", port: 7710, password });
+            expect(check.out).toMatch(/\[OK\] All nodes agree about slots configuration/);
+            expect(check.ok).toBe(true);
+        });
+
+        it("destroy leaves no container or volume of the stack", async () => {
+            await driver.destroy(stack);
+            expect(labelledObjects(stack)).toEqual({ containers: [], networks: [], volumes: [] });
+        });
+    });
+});
