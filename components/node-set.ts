@@ -25,6 +25,8 @@ export function declareNodes(
     base: StackBase,
     password: pulumi.Input<string>,
     parent: pulumi.Resource,
+    /** Per-node container command (e.g. sentinel's start script); defaults to RedisNode's `redis-server <conf>`. */
+    commandFor?: (node: NodeLayout) => string[],
 ): RedisNode[] {
     return layout.map((node) => {
         const master = node.replicaOf === undefined ? undefined : layout[node.replicaOf];
@@ -55,6 +57,7 @@ export function declareNodes(
                 network: base.nodeNetwork,
                 bindAddress: settings.bindAddress,
                 listenPort: node.listenPort,
+                command: commandFor?.(node),
                 publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
                 stack: settings.stack,
                 topology: settings.topology,

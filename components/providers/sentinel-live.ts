@@ -44,20 +44,24 @@ export async function sentinelMasterAddress(sentinel: NodeAccess, masterName: st
 }
 
 /** Sentinel's names for the tunables the stack manages (SENTINEL MASTER fields = SENTINEL SET options). */
-export const TUNABLE_FIELDS = {
+// Module-local, not read through `exports`: in the program process (ts-node) Pulumi's closure serializer
+// captured this module's exports without the constant, and the gate failed with "Cannot convert
+// undefined or null to object" in tunableDrift.
+const FIELDS = {
     quorum: "quorum",
     downAfterMs: "down-after-milliseconds",
     failoverTimeoutMs: "failover-timeout",
     parallelSyncs: "parallel-syncs",
 } as const;
+export const TUNABLE_FIELDS = FIELDS;
 
 export type SentinelTunables = { [K in keyof typeof TUNABLE_FIELDS]: number };
 
 /** `option value` pairs where the sentinel's live value differs from the wanted one. */
 export function tunableDrift(master: Record<string, string>, wanted: SentinelTunables): Array<[string, string]> {
     const drift: Array<[string, string]> = [];
-    for (const key of Object.keys(TUNABLE_FIELDS) as Array<keyof SentinelTunables>) {
-        const field = TUNABLE_FIELDS[key];
+    for (const key of Object.keys(FIELDS) as Array<keyof SentinelTunables>) {
+        const field = FIELDS[key];
         if (master[field] !== String(wanted[key])) drift.push([field, String(wanted[key])]);
     }
     return drift;

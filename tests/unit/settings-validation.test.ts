@@ -69,8 +69,16 @@ describe("settings validation names the key and the allowed values", () => {
         [{ bindAddress: "localhost" }, "redis-ha:bindAddress: must be an IPv4 address"],
         [{ password: "" }, "redis-ha:password: must be a non-empty string"],
         [{ replica: 2 }, "redis-ha:replica: unknown key"],
-        [{ topology: "cluster" }, 'redis-ha:topology: "cluster" is not yet supported'],
-        [{ topology: "sentinel" }, 'redis-ha:topology: "sentinel" is not yet supported'],
+        [{ topology: "sentinel", sentinel: { quorum: 4 } }, "redis-ha:sentinel.quorum: must be between 1 and sentinel.count (3), got 4"],
+        [{ topology: "sentinel", sentinel: { quorum: 0 } }, "redis-ha:sentinel.quorum: must be between 1 and sentinel.count (3), got 0"],
+        [{ topology: "sentinel", replicas: 0 }, "redis-ha:replicas: topology sentinel needs at least 1 replica"],
+        [{ topology: "sentinel", sentinel: { count: 0 } }, "redis-ha:sentinel.count: must be between 1 and 15"],
+        [{ topology: "sentinel", sentinel: { masterName: "my master" } }, "redis-ha:sentinel.masterName: must be 1-64 characters"],
+        [{ topology: "sentinel", sentinel: { downAfterMs: 0 } }, "redis-ha:sentinel.downAfterMs: must be between 1 and 3600000"],
+        [{ topology: "sentinel", sentinel: { parallelSyncs: 0 } }, "redis-ha:sentinel.parallelSyncs: must be between 1 and 32"],
+        [{ topology: "sentinel", sentinel: { qourum: 2 } }, "redis-ha:sentinel.qourum: unknown key"],
+        [{ topology: "sentinel", password: "pa ss" }, "redis-ha:password: contains U+0020"],
+        [{ topology: "sentinel", basePort: 50000 }, "redis-ha:sentinel.count: sentinel-0 (basePort + 20000 + 0) would use port 70000"],
     ])("rejects %j", (raw, expected) => {
         expect(problemsOf(raw)).toContain(expected);
     });
@@ -90,6 +98,22 @@ describe("settings validation names the key and the allowed values", () => {
         );
         expect(failure?.message).toMatch(/redis-ha:replicas: must be between 0 and 32/);
         expect(failure?.declaredResources).toEqual([]);
+    });
+
+    it("accepts sentinel and cluster now that both are supported, with the sentinel defaults", () => {
+        const s = parseSettings({ topology: "sentinel" }, "redis-ha", "test");
+        expect(s.sentinel).toEqual({ count: 3, quorum: 2, masterName: "mymaster", downAfterMs: 5000, failoverTimeoutMs: 60000, parallelSyncs: 1 });
+        expect(s.warnings).toEqual([]);
+        expect(parseSettings({ topology: "cluster" }, "redis-ha", "test").topology).toBe("cluster");
+    });
+
+    it("warns (does not reject) about an even sentinel count and a minority quorum", () => {
+        const s = parseSettings({ topology: "sentinel", sentinel: { count: 4, quorum: 2 } }, "redis-ha", "test");
+        expect(s.warnings.map((w) => w.key)).toEqual(["sentinel.count", "sentinel.quorum"]);
+    });
+
+    it("ignores sentinel cross-checks for other topologies", () => {
+        expect(parseSettings({ topology: "replication", replicas: 0, sentinel: { quorum: 5 } }, "redis-ha", "test").warnings).toEqual([]);
     });
 
     it("keeps DEFAULTS free of accidental mutation", () => {

@@ -1,0 +1,148 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Endpoint } from "./endpoint";
+import { NodeInfo, declareNodes, nodeInfo } from "./node-set";
+import { replicationLayout } from "./plan/layout";
+import { firstSentinelPort } from "./plan/ports";
+import { SentinelClientOptions, natMapForLayout, sentinelClientOptions } from "./plan/sentinel-client";
+import { sentinelConfView } from "./plan/sentinel-conf";
+import { SENTINEL_SEED_PATH, sentinelContainerCommand } from "./plan/sentinel-container";
+import { dataNodeStartCommand } from "./plan/sentinel-data-node";
+import { SentinelLayout, sentinelLayout } from "./plan/sentinel-layout";
+import { SentinelReadiness } from "./providers/sentinel-readiness";
+import { AUTH_FILE_PATH, REDIS_CONF_PATH, RedisNode } from "./redis-node";
+import type { Settings } from "./settings";
+import { declareStackBase } from "./stack-base";
+import { renderTemplate } from "./templates";
+
+export interface SentinelArgs {
+    /** Validated stack settings (defaults applied and sentinel rules checked by parseSettings). */
+    settings: Settings;
+    /** Password of the data nodes and of the sentinels themselves; secret. */
+    password: pulumi.Input<string>;
+}
+
+/** A sentinel's endpoint for clients outside Docker. */
+export type SentinelEndpoint = Endpoint & { name: string; containerName: string };
+
+/** The running config of a data node: regenerated from the upload on every start (see plan/sentinel-data-node.ts). */
+export const DATA_NODE_CONFIG_PATH = "/data/redis.conf";
+
+/**
+ * A master/replica group watched by `sentinel.count` Redis Sentinels that promote a replica when the
+ * master dies (walkthrough section 3). `up` completes only when every sentinel monitors the master with
+ * all replicas and all other sentinels in view and every replica is linked (SentinelReadiness).
+ */
+export class Sentinel extends pulumi.ComponentResource {
+    public readonly nodes: pulumi.Output<NodeInfo[]>;
+    /** The master at deploy time; after a failover ask the sentinels (ioredisSentinelOptions). */
+    public readonly master: pulumi.Output<Endpoint>;
+    public readonly sentinels: pulumi.Output<SentinelEndpoint[]>;
+    /** `new Redis(options)` (ioredis) following the master through failovers; secret. */
+    public readonly ioredisSentinelOptions: pulumi.Output<SentinelClientOptions>;
+    public readonly readiness: SentinelReadiness;
+
+    constructor(name: string, args: SentinelArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("redis-ha:index:Sentinel", name, {}, opts);
+        const s = args.settings;
+        const group = s.sentinel;
+        const layout = replicationLayout(s);
+        const sentinelPlan = sentinelLayout({ ...s, count: group.count, firstHostPort: firstSentinelPort(s) });
+        const base = declareStackBase(name, s, this);
+
+        const nodes = declareNodes(name, s, layout, base, args.password, this, (node) =>
+            dataNodeStartCommand({
+                sentinels: sentinelPlan.map((p) => ({ host: p.peerHost, port: p.listenPort })),
+                masterName: group.masterName,
+                self: { host: node.peerHost, port: node.listenPort },
+                uploadedConfigPath: REDIS_CONF_PATH,
+                configPath: DATA_NODE_CONFIG_PATH,
+                authFilePath: AUTH_FILE_PATH,
+            }),
+        );
+        const [master, ...replicas] = layout;
+        const sentinelNodes = sentinelPlan.map((p) => this.declareSentinel(name, s, p, { host: master.peerHost, port: master.listenPort }, base, args.password));
+
+        const access = (port: number) => ({ host: s.bindAddress, port });
+        this.readiness = new SentinelReadiness(
+            `${name}-readiness`,
+            {
+                masterName: group.masterName,
+                sentinels: pulumi
+                    .all(sentinelNodes.map((n) => n.containerId))
+                    .apply((ids) => sentinelPlan.map((p, i) => ({ name: p.logicalName, access: access(p.hostPort), containerId: ids[i] }))),
+                master: nodes[0].containerId.apply((containerId) => ({ name: master.logicalName, access: access(master.hostPort), containerId })),
+                replicas: pulumi
+                    .all(nodes.slice(1).map((n) => n.containerId))
+                    .apply((ids) => replicas.map((r, i) => ({ name: r.logicalName, access: access(r.hostPort), containerId: ids[i] }))),
+                password: pulumi.secret(args.password),
+                sentinelPassword: pulumi.secret(args.password),
+                tunables: {
+                    quorum: group.quorum,
+                    downAfterMs: group.downAfterMs,
+                    failoverTimeoutMs: group.failoverTimeoutMs,
+                    parallelSyncs: group.parallelSyncs,
+                },
+                timeoutMs: s.readinessTimeoutMs,
+            },
+            { parent: this },
+        );
+
+        // Outputs resolve after the gate, so a client reading them finds a ready group.
+        const ready = <T>(value: T) => this.readiness.id.apply(() => value);
+        const info = nodeInfo(layout, s.bindAddress);
+        this.nodes = ready(info);
+        this.master = ready({ host: info[0].host, port: info[0].port });
+        const sentinelEndpoints = sentinelPlan.map((p) => ({ name: p.logicalName, containerName: p.containerName, host: s.bindAddress, port: p.hostPort }));
+        this.sentinels = ready(sentinelEndpoints);
+        // Sentinels hand out in-network addresses; in bridge mode the natMap turns them into published ports.
+        const natMap = s.network.mode === "bridge" ? natMapForLayout([...layout, ...sentinelPlan], s.bindAddress) : undefined;
+        this.ioredisSentinelOptions = pulumi.secret(
+            pulumi.all([this.readiness.id, pulumi.output(args.password)]).apply(([, pw]) =>
+                sentinelClientOptions({ sentinels: sentinelEndpoints, masterName: group.masterName, password: pw, natMap }),
+            ),
+        );
+        this.registerOutputs({ nodes: this.nodes, master: this.master, sentinels: this.sentinels, ioredisSentinelOptions: this.ioredisSentinelOptions });
+    }
+
+    private declareSentinel(name: string, s: Settings, p: SentinelLayout, master: Endpoint, base: ReturnType<typeof declareStackBase>, password: pulumi.Input<string>): RedisNode {
+        const hostMode = s.network.mode === "host";
+        const config = pulumi.secret(
+            pulumi.output(password).apply((pw) =>
+                renderTemplate(
+                    "sentinel.conf.mustache",
+                    sentinelConfView({
+                        sentinelName: p.logicalName,
+                        networkMode: s.network.mode,
+                        bind: hostMode ? s.bindAddress : "0.0.0.0",
+                        port: p.listenPort,
+                        // Stable across restarts, unlike the container IP.
+                        announce: { host: p.peerHost, port: p.listenPort },
+                        master,
+                        settings: s.sentinel,
+                        password: pw,
+                    }),
+                ),
+            ),
+        );
+        return new RedisNode(
+            `${name}-${p.logicalName}`,
+            {
+                containerName: p.containerName,
+                imageId: base.imageId,
+                config,
+                password,
+                network: base.nodeNetwork,
+                bindAddress: s.bindAddress,
+                listenPort: p.listenPort,
+                publishedPorts: [{ hostPort: p.hostPort, containerPort: p.listenPort }],
+                // Seeded once into the data volume: Sentinel rewrites it and must keep what it learned.
+                configPath: SENTINEL_SEED_PATH,
+                command: sentinelContainerCommand(),
+                stack: s.stack,
+                topology: s.topology,
+                labels: { "redis-ha.node": p.logicalName, "redis-ha.role": "sentinel" },
+            },
+            { parent: this },
+        );
+    }
+}
