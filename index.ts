@@ -3,26 +3,33 @@
  * Everything else lives in components/.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Cluster } from "./components/cluster";
 import { loadSettings } from "./components/config";
-import { stackOutputs } from "./components/outputs";
+import { stackOutputs, type TopologyOutputs } from "./components/outputs";
 import { GeneratedPassword } from "./components/providers/generated-password";
 import { Replication } from "./components/replication";
+import { Sentinel } from "./components/sentinel";
 import { Standalone } from "./components/standalone";
 
 const settings = loadSettings();
+for (const w of settings.warnings) pulumi.log.warn(`redis-ha:${w.key}: ${w.message}`);
+
 const config = new pulumi.Config();
 const nodePassword: pulumi.Output<string> =
-    config.getSecret("password") ?? new GeneratedPassword(`${settings.namePrefix}-password`, { length: 32 }).result;
+    config.getSecret("password") ??
+    new GeneratedPassword(`${settings.namePrefix}-password`, { length: 32 }).result;
 
-function deploy() {
+function deploy(): TopologyOutputs {
+    const args = { settings, password: nodePassword };
     switch (settings.topology) {
         case "standalone":
-            return new Standalone(settings.namePrefix, { settings, password: nodePassword });
+            return new Standalone(settings.namePrefix, args);
         case "replication":
-            return new Replication(settings.namePrefix, { settings, password: nodePassword });
-        default:
-            // parseSettings rejects unsupported topologies; this guards the switch.
-            throw new pulumi.RunError(`topology "${settings.topology}" is not supported`);
+            return new Replication(settings.namePrefix, args);
+        case "sentinel":
+            return new Sentinel(settings.namePrefix, args);
+        case "cluster":
+            return new Cluster(settings.namePrefix, args);
     }
 }
 
@@ -30,7 +37,14 @@ const outputs = stackOutputs(settings.topology, deploy(), nodePassword);
 
 export const topology = outputs.topology;
 export const nodes = outputs.nodes;
-export const master = outputs.master;
-export const ioredisOptions = outputs.ioredisOptions;
 export const password = outputs.password;
 export const redisCli = outputs.redisCli;
+/** Master-based topologies (standalone, replication, sentinel). */
+export const master = outputs.master;
+export const ioredisOptions = outputs.ioredisOptions;
+/** topology sentinel. */
+export const sentinels = outputs.sentinels;
+export const ioredisSentinelOptions = outputs.ioredisSentinelOptions;
+/** topology cluster. */
+export const seedNodes = outputs.seedNodes;
+export const ioredisClusterOptions = outputs.ioredisClusterOptions;

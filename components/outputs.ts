@@ -1,32 +1,49 @@
-/** Shapes the stack outputs every topology shares: endpoints, client options, the secret password. */
+/**
+ * Shapes the stack outputs. Every topology reports its nodes; the master-based ones (standalone,
+ * replication, sentinel) a master endpoint and plain ioredis options; sentinel adds its sentinels and
+ * Sentinel client options; cluster adds seed nodes and Cluster client options. Anything carrying the
+ * password is secret.
+ */
 import * as pulumi from "@pulumi/pulumi";
+import type { Endpoint } from "./endpoint";
 import type { NodeInfo } from "./node-set";
 
-export interface StackOutputs {
-    topology: string;
+/** What a topology component hands to the stack outputs. */
+export interface TopologyOutputs {
     nodes: pulumi.Output<NodeInfo[]>;
-    master: pulumi.Output<{ host: string; port: number }>;
-    /** ioredis `new Redis(options)` for the master; secret because it carries the password. */
-    ioredisOptions: pulumi.Output<{ host: string; port: number; password: string }>;
+    /** The master at deploy time (standalone, replication, sentinel). */
+    master?: pulumi.Output<Endpoint>;
+    /** Sentinel endpoints for clients outside Docker. */
+    sentinels?: pulumi.Output<Array<Endpoint & { name: string; containerName: string }>>;
+    /** ioredis `new Redis(options)` following the master through failovers; secret. */
+    ioredisSentinelOptions?: pulumi.Output<unknown>;
+    /** A few published endpoints a cluster client starts from. */
+    seedNodes?: pulumi.Output<Endpoint[]>;
+    /** ioredis `new Redis.Cluster(startupNodes, options)` as `{ startupNodes, options }`; secret. */
+    ioredisClusterOptions?: pulumi.Output<unknown>;
+}
+
+export interface StackOutputs extends TopologyOutputs {
+    topology: string;
+    /** ioredis `new Redis(options)` for the deploy-time master; secret because it carries the password. */
+    ioredisOptions?: pulumi.Output<{ host: string; port: number; password: string }>;
     password: pulumi.Output<string>;
-    /** A redis-cli invocation for the master that prompts for the password instead of showing it. */
+    /** A redis-cli invocation that prompts for the password instead of showing it. */
     redisCli: pulumi.Output<string>;
 }
 
-export function stackOutputs(
-    topology: string,
-    deployment: { nodes: pulumi.Output<NodeInfo[]>; master: pulumi.Output<{ host: string; port: number }> },
-    password: pulumi.Input<string>,
-): StackOutputs {
+export function stackOutputs(topology: string, deployment: TopologyOutputs, password: pulumi.Input<string>): StackOutputs {
     const secretPassword = pulumi.secret(password);
+    const cliTarget: pulumi.Output<Endpoint> | undefined = deployment.master ?? deployment.seedNodes?.apply((seeds) => seeds[0]);
+    if (!cliTarget) throw new Error(`topology ${topology} reports neither a master nor seed nodes`);
+    const clusterFlag = deployment.seedNodes ? " -c" : "";
     return {
+        ...deployment,
         topology,
-        nodes: deployment.nodes,
-        master: deployment.master,
-        ioredisOptions: pulumi.secret(
-            pulumi.all([deployment.master, secretPassword]).apply(([m, pw]) => ({ host: m.host, port: m.port, password: pw })),
-        ),
+        ioredisOptions:
+            deployment.master &&
+            pulumi.secret(pulumi.all([deployment.master, secretPassword]).apply(([m, pw]) => ({ host: m.host, port: m.port, password: pw }))),
         password: secretPassword,
-        redisCli: deployment.master.apply((m) => `redis-cli -h ${m.host} -p ${m.port} --askpass`),
+        redisCli: cliTarget.apply((m) => `redis-cli${clusterFlag} -h ${m.host} -p ${m.port} --askpass`),
     };
 }

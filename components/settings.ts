@@ -3,12 +3,14 @@
  * Pure: no Pulumi, no I/O. Every problem names its config key and the allowed values, and all problems
  * are reported together, before any resource exists.
  */
+import { CLUSTER_ROUND_PORT_STEP } from "./plan/port-offsets";
 import { planPorts } from "./plan/ports";
+import { SENTINEL_DEFAULTS, type SentinelSettings, validateSentinelSettings } from "./plan/sentinel-validation";
 
 export const TOPOLOGIES = ["standalone", "replication", "sentinel", "cluster"] as const;
 export type Topology = (typeof TOPOLOGIES)[number];
 /** Topologies whose components exist; the others fail validation with a clear message. */
-export const SUPPORTED_TOPOLOGIES: readonly Topology[] = ["standalone", "replication"];
+export const SUPPORTED_TOPOLOGIES: readonly Topology[] = ["standalone", "replication", "sentinel", "cluster"];
 
 export const NETWORK_MODES = ["bridge", "host"] as const;
 export type NetworkMode = (typeof NETWORK_MODES)[number];
@@ -52,6 +54,21 @@ export interface Settings {
     network: { mode: NetworkMode };
     /** How long readiness gates wait before failing with what they saw. */
     readinessTimeoutMs: number;
+    /** Sentinel group settings (topology sentinel). */
+    sentinel: SentinelSettings;
+    /** Redis Cluster shape (topology cluster). */
+    cluster: ClusterSettings;
+    /** Config that works but fails in foreseeable situations: shown at deploy time, not rejected. */
+    warnings: ConfigProblem[];
+}
+
+export interface ClusterSettings {
+    /** Masters, each owning an even share of the 16384 slots. Redis Cluster needs at least 3. */
+    shards: number;
+    /** Replicas of each master. */
+    replicasPerShard: number;
+    /** `cluster-node-timeout`: how long a master may be unreachable before its replica takes over. */
+    nodeTimeoutMs: number;
 }
 
 /** The defaults, in one place. Pulumi.yaml's config schema repeats them (a unit test keeps both in step). */
@@ -70,6 +87,8 @@ export const DEFAULTS = {
     replicas: 1,
     network: { mode: "bridge" as NetworkMode },
     readinessTimeoutMs: 60000,
+    sentinel: SENTINEL_DEFAULTS,
+    cluster: { shards: 3, replicasPerShard: 1, nodeTimeoutMs: 5000 } as ClusterSettings,
 };
 
 /** Top-level keys this project reads; anything else in the namespace is a typo worth reporting. */
@@ -85,6 +104,8 @@ export const KNOWN_KEYS = [
     "replicas",
     "network",
     "readinessTimeoutMs",
+    "sentinel",
+    "cluster",
 ] as const;
 
 export interface ConfigProblem {
@@ -169,6 +190,36 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
     }
     const readinessTimeoutMs = p.integer("readinessTimeoutMs", DEFAULTS.readinessTimeoutMs, 1000, 3600000);
 
+    const sentinelRaw = p.object("sentinel");
+    p.knownFields("sentinel", sentinelRaw, Object.keys(DEFAULTS.sentinel));
+    const sentinel: SentinelSettings = {
+        count: p.integerValue("sentinel.count", sentinelRaw.count, DEFAULTS.sentinel.count, 1, 15),
+        quorum: p.integerValue("sentinel.quorum", sentinelRaw.quorum, DEFAULTS.sentinel.quorum, -1000, 1000),
+        masterName: p.stringValue("sentinel.masterName", sentinelRaw.masterName, DEFAULTS.sentinel.masterName),
+        downAfterMs: p.integerValue("sentinel.downAfterMs", sentinelRaw.downAfterMs, DEFAULTS.sentinel.downAfterMs, 1, 3600000),
+        failoverTimeoutMs: p.integerValue("sentinel.failoverTimeoutMs", sentinelRaw.failoverTimeoutMs, DEFAULTS.sentinel.failoverTimeoutMs, 1, 86400000),
+        parallelSyncs: p.integerValue("sentinel.parallelSyncs", sentinelRaw.parallelSyncs, DEFAULTS.sentinel.parallelSyncs, 1, 32),
+    };
+    const warnings: ConfigProblem[] = [];
+    if (topology === "sentinel") {
+        const checked = validateSentinelSettings(sentinel, {
+            replicas,
+            password: typeof raw.password === "string" ? raw.password : undefined,
+            persistence,
+        });
+        // Range errors on the fields above are already reported; keep the cross-field ones.
+        problems.push(...checked.errors.filter((e) => !problems.some((q) => q.key === e.key)));
+        warnings.push(...checked.warnings);
+    }
+
+    const clusterRaw = p.object("cluster");
+    p.knownFields("cluster", clusterRaw, Object.keys(DEFAULTS.cluster));
+    const cluster: ClusterSettings = {
+        shards: p.integerValue("cluster.shards", clusterRaw.shards, DEFAULTS.cluster.shards, 3, CLUSTER_ROUND_PORT_STEP),
+        replicasPerShard: p.integerValue("cluster.replicasPerShard", clusterRaw.replicasPerShard, DEFAULTS.cluster.replicasPerShard, 0, 5),
+        nodeTimeoutMs: p.integerValue("cluster.nodeTimeoutMs", clusterRaw.nodeTimeoutMs, DEFAULTS.cluster.nodeTimeoutMs, 100, 3600000),
+    };
+
     const settings: Settings = {
         project,
         stack,
@@ -183,6 +234,9 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
         replicas,
         network: { mode: networkMode ?? DEFAULTS.network.mode },
         readinessTimeoutMs,
+        sentinel,
+        cluster,
+        warnings,
     };
 
     if (problems.length === 0) {
@@ -251,7 +305,10 @@ class Reader {
     ) {}
 
     string(key: string, dflt: string): string {
-        const v = this.raw[key];
+        return this.stringValue(key, this.raw[key], dflt);
+    }
+
+    stringValue(key: string, v: unknown, dflt: string): string {
         if (v === undefined) return dflt;
         if (typeof v !== "string") {
             this.problems.push({ key, message: `must be a string, got ${JSON.stringify(v)}` });
@@ -295,6 +352,13 @@ class Reader {
         if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
         this.problems.push({ key, message: `must be one of ${allowed.join(", ")}; got ${JSON.stringify(v)}` });
         return undefined;
+    }
+
+    /** Reports fields of an object setting this project does not read (typos). */
+    knownFields(key: string, value: Record<string, unknown>, known: string[]): void {
+        for (const field of Object.keys(value)) {
+            if (!known.includes(field)) this.problems.push({ key: `${key}.${field}`, message: `unknown key; known keys: ${known.join(", ")}` });
+        }
     }
 
     object(key: string): Record<string, unknown> {
