@@ -12,10 +12,12 @@ export function declareClusterNodes(
     settings: NodeSettings & ClusterWiringInput,
     layout: ClusterNodeLayout[],
     base: StackBase,
+    /** Fixed IP of each node on the stack network (bridge mode), by layout position. */
+    ips: Array<string | undefined>,
     password: pulumi.Input<string>,
     parent: pulumi.Resource,
 ): RedisNode[] {
-    return layout.map((node) => {
+    return layout.map((node, i) => {
         const config = pulumi.secret(
             pulumi.output(password).apply((pw) =>
                 renderRedisConf({
@@ -40,7 +42,7 @@ export function declareClusterNodes(
                 imageId: base.imageId,
                 config,
                 password,
-                network: base.nodeNetwork,
+                network: base.nodeNetwork.mode === "bridge" ? { ...base.nodeNetwork, ipv4Address: ips[i] } : base.nodeNetwork,
                 bindAddress: settings.bindAddress,
                 listenPort: node.listenPort,
                 // Only the client port: the bus (16379) stays inside the network.

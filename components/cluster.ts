@@ -9,9 +9,9 @@ import { declareClusterNodes } from "./cluster-nodes";
 import type { Endpoint } from "./endpoint";
 import type { NodeInfo } from "./node-set";
 import { clusterLayout } from "./plan/cluster-layout";
-import { type ClusterClientOptions, type DeployedContainer, clusterClientOptions, clusterNodeSpec, clusterSeedNodes } from "./plan/cluster-wiring";
+import { clusterNodeIp, clusterSubnet } from "./plan/cluster-addresses";
+import { type ClusterClientOptions, clusterClientOptions, clusterNodeSpec, clusterSeedNodes } from "./plan/cluster-wiring";
 import { ClusterFormation } from "./providers/cluster-formation";
-import type { RedisNode } from "./redis-node";
 import type { Settings } from "./settings";
 import { declareStackBase } from "./stack-base";
 
@@ -41,16 +41,17 @@ export class Cluster extends pulumi.ComponentResource {
         super("redis-ha:index:Cluster", name, {}, opts);
         const s = args.settings;
         const layout = clusterLayout(s);
-        const base = declareStackBase(name, s, this);
-        const nodes = declareClusterNodes(name, s, layout, base, args.password, this);
+        // Bridge mode: fixed subnet and IPs (plan/cluster-addresses.ts explains why); host mode: bindAddress.
+        const subnet = s.network.mode === "bridge" ? clusterSubnet(s.namePrefix) : undefined;
+        const ips = layout.map((n) => (subnet ? clusterNodeIp(subnet, n.index) : undefined));
+        const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);
+        const nodes = declareClusterNodes(name, s, layout, base, ips, args.password, this);
 
         this.formation = new ClusterFormation(
             `${name}-formation`,
             {
                 clusterName: s.namePrefix,
-                nodes: pulumi
-                    .all(nodes.map((n) => deployedContainer(n, base.nodeNetwork.mode === "bridge" ? base.nodeNetwork.networkName : undefined)))
-                    .apply((deployed) => layout.map((node, i) => clusterNodeSpec(s, node, deployed[i]))),
+                nodes: pulumi.all(nodes.map((n) => n.containerId)).apply((ids) => layout.map((node, i) => clusterNodeSpec(s, node, { id: ids[i], ip: ips[i] }))),
                 password: pulumi.secret(args.password),
                 nodeTimeoutMs: s.cluster.nodeTimeoutMs,
                 timeoutMs: s.readinessTimeoutMs,
@@ -79,12 +80,4 @@ export class Cluster extends pulumi.ComponentResource {
         );
         this.registerOutputs({ nodes: this.nodes, seedNodes: this.seedNodes, ioredisClusterOptions: this.ioredisClusterOptions });
     }
-}
-
-/** The container's id and its IP on the stack network (bridge mode), once Docker has created it. */
-function deployedContainer(node: RedisNode, networkName: pulumi.Input<string> | undefined): pulumi.Output<DeployedContainer> {
-    return pulumi.all([node.container.id, node.container.networkDatas, networkName]).apply(([id, datas, net]) => ({
-        id,
-        ip: net === undefined ? undefined : (datas ?? []).find((d) => d.networkName === net)?.ipAddress,
-    }));
 }

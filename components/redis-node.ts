@@ -9,7 +9,7 @@ export const AUTH_FILE_PATH = `${CONFIG_DIR}/auth`;
 
 export type NodeNetwork =
     /** A user-defined bridge network: peers resolve the node by container name; ports are published. */
-    | { mode: "bridge"; networkName: pulumi.Input<string> }
+    | { mode: "bridge"; networkName: pulumi.Input<string>; ipv4Address?: string }
     /** The host's network stack: the node listens on bindAddress:port directly. */
     | { mode: "host" };
 
@@ -70,7 +70,13 @@ export class RedisNode extends pulumi.ComponentResource {
             args.network.mode === "host"
                 ? { networkMode: "host" }
                 : {
-                      networksAdvanced: [{ name: args.network.networkName, aliases: [args.containerName] }],
+                      networksAdvanced: [
+                          {
+                              name: args.network.networkName,
+                              aliases: [args.containerName],
+                              ...(args.network.ipv4Address ? { ipv4Address: args.network.ipv4Address } : {}),
+                          },
+                      ],
                       ports: args.publishedPorts.map((p) => ({
                           internal: p.containerPort,
                           external: p.hostPort,

@@ -11,6 +11,8 @@ export interface StackBaseArgs {
     stack: string;
     topology: string;
     network: { mode: NetworkMode };
+    /** Bridge mode: a fixed subnet for the network (the cluster gives its nodes fixed IPs). Docker picks one if absent. */
+    ipam?: { subnet: string; gateway: string };
 }
 
 export interface StackBase {
@@ -26,7 +28,12 @@ export function declareStackBase(name: string, args: StackBaseArgs, parent: pulu
     }
     const network = new docker.Network(
         `${name}-network`,
-        { name: `${args.namePrefix}-net`, driver: "bridge", labels: stackLabels(args.stack, args.topology) },
+        {
+            name: `${args.namePrefix}-net`,
+            driver: "bridge",
+            labels: stackLabels(args.stack, args.topology),
+            ...(args.ipam ? { ipamConfigs: [{ subnet: args.ipam.subnet, gateway: args.ipam.gateway }] } : {}),
+        },
         { parent, deleteBeforeReplace: true },
     );
     return { imageId: image.imageId, nodeNetwork: { mode: "bridge", networkName: network.name } };

@@ -1,7 +1,7 @@
 /**
  * Pure Docker wiring of a cluster: per node its cluster directives and its formation spec, and the client
  * options for reaching the cluster from the Docker host. The component (components/cluster.ts) only feeds in
- * what Docker decides at deploy time: each container's id and, in bridge mode, its IP.
+ * the container ids Docker assigns and, in bridge mode, the fixed IPs of plan/cluster-addresses.ts.
  */
 import type { ClusterSettings, NetworkMode } from "../settings";
 import { clusterConfLines } from "./cluster-conf";
@@ -33,16 +33,16 @@ export function clusterNodeConfLines(input: ClusterWiringInput, node: ClusterNod
     });
 }
 
-/** What Docker decided for one node's container. */
+/** One node's container: its id (known after creation) and its fixed IP on the stack network (bridge mode). */
 export interface DeployedContainer {
     id: string;
-    /** The container's IP on the stack network (bridge mode); unused in host mode. */
+    /** plan/cluster-addresses.ts `clusterNodeIp`; unused in host mode. */
     ip?: string;
 }
 
 /**
  * The formation spec of one node. access: where the provider (on the Docker host) connects, the published
- * port. meet: where the other nodes reach it: the container IP on the stack network (Redis 7.0 MEET takes
+ * port. meet: where the other nodes reach it: the node's fixed IP on the stack network (Redis 7.0 MEET takes
  * IPs only), or bindAddress:hostPort in host mode. revision: the container id, so a replaced container
  * re-runs formation.
  */

@@ -2,7 +2,8 @@
  * The six-node Redis Cluster brought up for real on the local Docker engine (walkthrough section 4), in
  * bridge mode (clients outside Docker follow redirects through the output natMap) and host mode (nodes on
  * bindAddress ports directly): writes over all slots, `redis-cli --cluster check`, the walkthrough's MOVED,
- * failover after `docker kill` of a master and its return as a replica, an idempotent second `up`, and a
+ * failover after `docker kill` of a master and its return as a replica, a restart of all nodes in another order
+ * (fixed IPs), an idempotent second `up`, and a
  * `destroy` that leaves nothing.
  */
 import { spawnSync } from "child_process";
@@ -171,6 +172,27 @@ describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("cl
             await until("redis-cli --cluster check to pass again", async () => {
                 const check = clusterCheck({ container: replica.containerName, host: "127.0.0.1", port: 6379, password });
                 return check.ok || check.out;
+            });
+        });
+
+        it("all six stopped and started in reverse order (as after a daemon restart) keep their IPs and re-form", async () => {
+            const names = outputs.nodes.map((n: NodeOut) => n.containerName);
+            const ipOf = (c: string) => docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", c);
+            const before = names.map(ipOf);
+            docker("stop", "-t", "10", ...names);
+            docker("start", ...[...names].reverse());
+            expect(names.map(ipOf)).toEqual(before);
+            await until("every node ok and linked to all five peers", async () => {
+                const seen = await Promise.all(
+                    outputs.nodes.map((n: NodeOut) =>
+                        withNode(n, password, async (c) => {
+                            const bad = ((await c.cluster("NODES")) as string).split("\n").filter((l) => /noaddr|fail|handshake|disconnected/.test(l)).length;
+                            const state = infoField(await c.cluster("INFO"), "cluster_state");
+                            return state === "ok" && bad === 0 ? "" : `${n.name}: ${state}, ${bad} unhealthy peers`;
+                        }),
+                    ),
+                );
+                return seen.every((x) => x === "") || seen.filter(Boolean).join("; ");
             });
         });
 

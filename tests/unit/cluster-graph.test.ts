@@ -15,12 +15,21 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
 
     it("declares one image, one network, six volumes, six containers and one formation resource", () => {
         expect(byType(run, ":RemoteImage")).toHaveLength(1);
-        expect(byType(run, ":Network").map((n) => n.inputs.name)).toEqual(["redis-ha-test-net"]);
+        expect(byType(run, ":Network").map((n) => [n.inputs.name, n.inputs.ipamConfigs])).toEqual([
+            ["redis-ha-test-net", [{ subnet: "10.251.108.0/22", gateway: "10.251.108.1" }]],
+        ]);
         const names = ["shard-0-0", "shard-0-1", "shard-1-0", "shard-1-1", "shard-2-0", "shard-2-1"].map((n) => `redis-ha-test-${n}`);
         expect(byName(run).map((c) => c.inputs.name)).toEqual(names);
         expect(byType(run, ":Volume").map((v) => v.inputs.name).sort()).toEqual(names.map((n) => `${n}-data`));
         expect(byType(run, ":ClusterFormation")).toHaveLength(1);
         expect(byType(run, ":Cluster").map((c) => c.name)).toEqual(["redis-ha-test"]);
+    });
+
+    it("attaches every node to the stack network under its name with a fixed IP", () => {
+        expect(byName(run).map((c) => c.inputs.networksAdvanced)).toEqual(
+            byName(run).map((c) => [{ name: "redis-ha-test-net", aliases: [c.inputs.name], ipv4Address: expect.stringMatching(/^10\.251\.108\.1\d$/) }]),
+        );
+        expect(new Set(byName(run).map((c) => c.inputs.networksAdvanced[0].ipv4Address)).size).toBe(6);
     });
 
     it("publishes the walkthrough ports (6379-6381 masters, 6479-6481 replicas) and never the bus", () => {
@@ -54,7 +63,7 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
         }
     });
 
-    it("gives the formation every node: shard, initial role, published access, container IP to meet, container id", () => {
+    it("gives the formation every node: shard, initial role, published access, fixed IP to meet, container id", () => {
         const f = byType(run, ":ClusterFormation")[0].inputs;
         expect(f.clusterName).toBe("redis-ha-test");
         expect(f.nodeTimeoutMs).toBe(5000);
@@ -69,13 +78,14 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
             ["shard-1-1", 1, "replica", 6480],
             ["shard-2-1", 2, "replica", 6481],
         ]);
+        const ipOf = Object.fromEntries(byName(run).map((c) => [c.inputs.name, c.inputs.networksAdvanced[0].ipv4Address]));
+        expect(nodes.map((n) => n.meet.host)).toEqual(["10.251.108.10", "10.251.108.11", "10.251.108.12", "10.251.108.13", "10.251.108.14", "10.251.108.15"]);
         for (const n of nodes) {
             expect(n.access.host).toBe("127.0.0.1");
-            expect(n.meet.host).toMatch(/^10\.99\.0\.\d+$/);
+            expect(n.meet.host).toBe(ipOf[`redis-ha-test-${n.name}`]);
             expect(n.meet).toMatchObject({ port: 6379, busPort: 16379 });
             expect(n.revision).toBe(`redis-ha-test-${n.name}-container-id`);
         }
-        expect(new Set(nodes.map((n) => n.meet.host)).size).toBe(6);
     });
 
     it("exports nodes with live roles and slots, seed nodes, and secret Cluster options with a natMap", () => {

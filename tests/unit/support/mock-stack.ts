@@ -31,16 +31,9 @@ export function unwrapSecret<T = unknown>(v: unknown): T {
     return (isWireSecret(v) ? (v as { value: T }).value : v) as T;
 }
 
-let mockIpCounter = 0;
-
 function fakeState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
     if (type === "docker:index/remoteImage:RemoteImage") return { ...inputs, imageId: `sha256:${name}`, repoDigest: "" };
     if (type.endsWith(":GeneratedPassword")) return { ...inputs, result: "generated-in-mock" };
-    // What Docker reports after creation: an IP per attached network (cluster formation meets by IP).
-    if (type === "docker:index/container:Container") {
-        const networks = (inputs.networksAdvanced ?? []) as Array<{ name: string }>;
-        return { ...inputs, networkDatas: networks.map((n) => ({ networkName: n.name, ipAddress: `10.99.0.${++mockIpCounter}` })) };
-    }
     // A formed cluster where every node holds its initial role.
     if (type.endsWith(":ClusterFormation")) {
         const nodes = unwrapSecret<Array<{ name: string; shard: number; role: string }>>(inputs.nodes) ?? [];
