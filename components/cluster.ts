@@ -36,6 +36,11 @@ export class Cluster extends pulumi.ComponentResource {
     /** `new Redis.Cluster(startupNodes, options)`; secret (carries the password). */
     public readonly ioredisClusterOptions: pulumi.Output<ClusterClientOptions>;
     public readonly formation: ClusterFormation;
+    /**
+     * Bridge mode: redis-cli -c on the host would follow MOVED to container names it cannot resolve (it has
+     * no natMap), so the ready-made command runs inside a node's container, on the stack network.
+     */
+    public readonly redisCli?: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:index:Cluster", name, {}, opts);
@@ -78,6 +83,9 @@ export class Cluster extends pulumi.ComponentResource {
         this.ioredisClusterOptions = pulumi.secret(
             pulumi.all([this.formation.id, pulumi.secret(args.password)]).apply(([, pw]) => clusterClientOptions(s, layout, pw)),
         );
+        if (s.network.mode === "bridge") {
+            this.redisCli = this.formation.id.apply(() => `docker exec -it ${layout[0].containerName} redis-cli -c --askpass`);
+        }
         this.registerOutputs({ nodes: this.nodes, seedNodes: this.seedNodes, ioredisClusterOptions: this.ioredisClusterOptions });
     }
 }

@@ -21,6 +21,8 @@ export interface TopologyOutputs {
     seedNodes?: pulumi.Output<Endpoint[]>;
     /** ioredis `new Redis.Cluster(startupNodes, options)` as `{ startupNodes, options }`; secret. */
     ioredisClusterOptions?: pulumi.Output<unknown>;
+    /** A redis-cli invocation, when the default (`redis-cli -h <master or seed> -p <port> --askpass`) would not work. */
+    redisCli?: pulumi.Output<string>;
 }
 
 export interface StackOutputs extends TopologyOutputs {
@@ -44,6 +46,6 @@ export function stackOutputs(topology: string, deployment: TopologyOutputs, pass
             deployment.master &&
             pulumi.secret(pulumi.all([deployment.master, secretPassword]).apply(([m, pw]) => ({ host: m.host, port: m.port, password: pw }))),
         password: secretPassword,
-        redisCli: cliTarget.apply((m) => `redis-cli${clusterFlag} -h ${m.host} -p ${m.port} --askpass`),
+        redisCli: deployment.redisCli ?? cliTarget.apply((m) => `redis-cli${clusterFlag} -h ${m.host} -p ${m.port} --askpass`),
     };
 }

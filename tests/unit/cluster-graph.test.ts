@@ -105,7 +105,8 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
         expect(opts.options.redisOptions).toEqual({ password: "generated-in-mock" });
         expect(opts.options.natMap["redis-ha-test-shard-1-1:6379"]).toEqual({ host: "127.0.0.1", port: 6480 });
         expect(Object.keys(opts.options.natMap)).toHaveLength(6);
-        expect(run.outputs.redisCli).toBe("redis-cli -c -h 127.0.0.1 -p 6379 --askpass");
+        // redis-cli on the host cannot resolve the container names MOVED names; inside the network it can.
+        expect(run.outputs.redisCli).toBe("docker exec -it redis-ha-test-shard-0-0 redis-cli -c --askpass");
         expect(run.outputs.master).toBeUndefined();
         expect(run.secretOutputs.sort()).toEqual(["ioredisClusterOptions", "password"]);
     });
@@ -149,6 +150,7 @@ describe("cluster shape and network mode change the graph", () => {
         });
         const opts = run.outputs.ioredisClusterOptions as { options: Record<string, unknown> };
         expect(opts.options.natMap).toBeUndefined();
+        expect(run.outputs.redisCli).toBe("redis-cli -c -h 127.0.0.1 -p 7710 --askpass");
     });
 });
 
