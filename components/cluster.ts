@@ -9,7 +9,7 @@ import { declareClusterNodes } from "./cluster-nodes";
 import type { Endpoint } from "./endpoint";
 import type { NodeInfo } from "./node-set";
 import { clusterLayout } from "./plan/cluster-layout";
-import { clusterNodeIp, clusterSubnet } from "./plan/cluster-addresses";
+import { type ClusterSubnet, clusterNodeIp, clusterSubnet, parseSubnet } from "./plan/cluster-addresses";
 import { type ClusterClientOptions, clusterClientOptions, clusterNodeSpec, clusterSeedNodes } from "./plan/cluster-wiring";
 import { ClusterFormation } from "./providers/cluster-formation";
 import type { Settings } from "./settings";
@@ -47,7 +47,7 @@ export class Cluster extends pulumi.ComponentResource {
         const s = args.settings;
         const layout = clusterLayout(s);
         // Bridge mode: fixed subnet and IPs (plan/cluster-addresses.ts explains why); host mode: bindAddress.
-        const subnet = s.network.mode === "bridge" ? clusterSubnet(s.namePrefix) : undefined;
+        const subnet = s.network.mode === "bridge" ? chosenSubnet(s.network.subnet) ?? clusterSubnet(s.namePrefix) : undefined;
         const ips = layout.map((n) => (subnet ? clusterNodeIp(subnet, n.index) : undefined));
         const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);
         const nodes = declareClusterNodes(name, s, layout, base, ips, args.password, this);
@@ -88,4 +88,10 @@ export class Cluster extends pulumi.ComponentResource {
         }
         this.registerOutputs({ nodes: this.nodes, seedNodes: this.seedNodes, ioredisClusterOptions: this.ioredisClusterOptions });
     }
+}
+
+/** The validated `network.subnet` (parseSettings rejected a malformed one), if any. */
+function chosenSubnet(cidr: string | undefined): ClusterSubnet | undefined {
+    const parsed = cidr === undefined ? undefined : parseSubnet(cidr);
+    return typeof parsed === "object" ? parsed : undefined;
 }

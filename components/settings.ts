@@ -3,6 +3,7 @@
  * Pure: no Pulumi, no I/O. Every problem names its config key and the allowed values, and all problems
  * are reported together, before any resource exists.
  */
+import { parseSubnet, subnetCapacity } from "./plan/cluster-addresses";
 import { CLUSTER_ROUND_PORT_STEP } from "./plan/port-offsets";
 import { planPorts } from "./plan/ports";
 import { SENTINEL_DEFAULTS, type SentinelSettings, validateSentinelSettings } from "./plan/sentinel-validation";
@@ -51,7 +52,8 @@ export interface Settings {
     maxmemory: string;
     maxmemoryPolicy: EvictionPolicy;
     replicas: number;
-    network: { mode: NetworkMode };
+    /** `subnet`: the bridge network's IPv4 block for topology cluster (default: one derived from the stack name). */
+    network: { mode: NetworkMode; subnet?: string };
     /** How long readiness gates wait before failing with what they saw. */
     readinessTimeoutMs: number;
     /** Sentinel group settings (topology sentinel). */
@@ -185,9 +187,8 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
 
     const networkRaw = p.object("network");
     const networkMode = p.oneOfValue("network.mode", networkRaw.mode, NETWORK_MODES, DEFAULTS.network.mode);
-    for (const key of Object.keys(networkRaw)) {
-        if (key !== "mode") problems.push({ key: `network.${key}`, message: "unknown key; known keys: mode" });
-    }
+    p.knownFields("network", networkRaw, ["mode", "subnet"]);
+    const subnet = networkRaw.subnet === undefined ? undefined : p.stringValue("network.subnet", networkRaw.subnet, "");
     const readinessTimeoutMs = p.integer("readinessTimeoutMs", DEFAULTS.readinessTimeoutMs, 1000, 3600000);
 
     const sentinelRaw = p.object("sentinel");
@@ -232,7 +233,7 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
         maxmemory,
         maxmemoryPolicy: maxmemoryPolicy ?? DEFAULTS.maxmemoryPolicy,
         replicas,
-        network: { mode: networkMode ?? DEFAULTS.network.mode },
+        network: subnet ? { mode: networkMode ?? DEFAULTS.network.mode, subnet } : { mode: networkMode ?? DEFAULTS.network.mode },
         readinessTimeoutMs,
         sentinel,
         cluster,
@@ -240,7 +241,7 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
     };
 
     if (problems.length === 0) {
-        problems.push(...portProblems(settings));
+        problems.push(...portProblems(settings), ...subnetProblems(settings));
     }
     if (problems.length > 0) {
         throw new ConfigError(problems);
@@ -264,6 +265,18 @@ function portProblems(settings: Settings): ConfigProblem[] {
         seen.set(port.port, port.purpose);
     }
     return problems;
+}
+
+/** A chosen subnet must parse and, for a cluster, hold every node's fixed address. */
+function subnetProblems(settings: Settings): ConfigProblem[] {
+    if (settings.network.subnet === undefined) return [];
+    const parsed = parseSubnet(settings.network.subnet);
+    if (typeof parsed === "string") return [{ key: "network.subnet", message: parsed }];
+    const nodes = settings.cluster.shards * (settings.cluster.replicasPerShard + 1);
+    if (settings.topology === "cluster" && nodes > subnetCapacity(parsed)) {
+        return [{ key: "network.subnet", message: `${settings.network.subnet} has room for ${subnetCapacity(parsed)} nodes, the cluster needs ${nodes}` }];
+    }
+    return [];
 }
 
 /** Accepts Redis syntax ("3600 1 300 100"), a list of "seconds changes" strings, or "" to disable RDB. */

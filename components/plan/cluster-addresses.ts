@@ -6,7 +6,8 @@
  *
  * The subnet is a /22 inside 10.200.0.0-10.255.255.255, picked from a hash of the stack's name prefix: stable
  * per stack, different for most stacks, and outside Docker's default pools (172.17-31.x, 192.168.x). If it
- * overlaps another network on the machine, creating the network fails with Docker's "Pool overlaps" error.
+ * overlaps another network on the machine, creating the network fails with Docker's "Pool overlaps" error;
+ * `network.subnet` then names a free one (parseSubnet).
  */
 
 export interface ClusterSubnet {
@@ -15,6 +16,8 @@ export interface ClusterSubnet {
     gateway: string;
     /** First address of the block as a 32-bit number. */
     base: number;
+    /** Addresses in the block. */
+    size: number;
 }
 
 /** Addresses before the first node: network, gateway and a few spare. */
@@ -38,12 +41,29 @@ export function clusterSubnet(namePrefix: string): ClusterSubnet {
     const secondOctet = 200 + (h % 56);
     const block = (h >>> 8) % 64; // 64 blocks of /22 per /16
     const base = ((10 << 24) >>> 0) + secondOctet * 65536 + block * (1 << BLOCK_BITS);
-    return { subnet: `${dotted(base)}/${32 - BLOCK_BITS}`, gateway: dotted(base + 1), base };
+    return { subnet: `${dotted(base)}/${32 - BLOCK_BITS}`, gateway: dotted(base + 1), base, size: 1 << BLOCK_BITS };
+}
+
+/** Nodes a subnet has room for (network address, gateway and spares come first, broadcast last). */
+export function subnetCapacity(subnet: ClusterSubnet): number {
+    return subnet.size - FIRST_NODE_OFFSET - 1;
+}
+
+/** A user-chosen `a.b.c.d/n` (n 8-28, a.b.c.d the block's first address), or why it is not one. */
+export function parseSubnet(cidr: string): ClusterSubnet | string {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255)) return `must be an IPv4 CIDR such as 10.99.0.0/24, got ${JSON.stringify(cidr)}`;
+    const bits = Number(m[5]);
+    if (bits < 8 || bits > 28) return `prefix length must be between 8 and 28, got /${bits}`;
+    const base = m.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - bits);
+    if (base % size !== 0) return `${cidr} is not the first address of its /${bits} block (did you mean ${dotted(base - (base % size))}/${bits}?)`;
+    return { subnet: cidr, gateway: dotted(base + 1), base, size };
 }
 
 /** The fixed IP of the node with layout index `index`. */
 export function clusterNodeIp(subnet: ClusterSubnet, index: number): string {
     const offset = FIRST_NODE_OFFSET + index;
-    if (!Number.isInteger(index) || index < 0 || offset >= (1 << BLOCK_BITS) - 1) throw new Error(`node index ${index} does not fit in ${subnet.subnet}`);
+    if (!Number.isInteger(index) || index < 0 || offset >= subnet.size - 1) throw new Error(`node index ${index} does not fit in ${subnet.subnet}`);
     return dotted(subnet.base + offset);
 }

@@ -1,4 +1,4 @@
-import { clusterNodeIp, clusterSubnet } from "../../components/plan/cluster-addresses";
+import { clusterNodeIp, clusterSubnet, parseSubnet, subnetCapacity } from "../../components/plan/cluster-addresses";
 
 describe("fixed cluster addresses (bridge mode)", () => {
     it("picks a stable /22 in 10.200-10.255 from the name prefix, outside Docker's default pools", () => {
@@ -24,5 +24,19 @@ describe("fixed cluster addresses (bridge mode)", () => {
         expect(clusterNodeIp(s, 599)).toBe("10.246.26.97");
         expect(() => clusterNodeIp(s, 1013)).toThrow(/does not fit/);
         expect(() => clusterNodeIp(s, -1)).toThrow(/does not fit/);
+    });
+
+    it("takes a user-chosen subnet (network.subnet) and says what is wrong with a bad one", () => {
+        const s = parseSubnet("10.99.0.0/24");
+        expect(s).toEqual({ subnet: "10.99.0.0/24", gateway: "10.99.0.1", base: expect.any(Number), size: 256 });
+        if (typeof s === "string") throw new Error(s);
+        expect(clusterNodeIp(s, 0)).toBe("10.99.0.10");
+        expect(subnetCapacity(s)).toBe(245);
+        expect(clusterNodeIp(s, 244)).toBe("10.99.0.254");
+        expect(() => clusterNodeIp(s, 245)).toThrow(/does not fit/);
+        expect(parseSubnet("10.99.0.5/24")).toMatch(/not the first address.*10\.99\.0\.0\/24/);
+        expect(parseSubnet("10.99.0.0/30")).toMatch(/between 8 and 28/);
+        expect(parseSubnet("10.300.0.0/16")).toMatch(/IPv4 CIDR/);
+        expect(parseSubnet("fd00::/64")).toMatch(/IPv4 CIDR/);
     });
 });

@@ -127,6 +127,14 @@ describe("cluster shape and network mode change the graph", () => {
         }
     });
 
+    it("network.subnet replaces the derived subnet: network ipam and node IPs come from it", async () => {
+        const run = await runStack({ ...base, network: { subnet: "10.99.4.0/24" } });
+        expect(byType(run, ":Network")[0].inputs.ipamConfigs).toEqual([{ subnet: "10.99.4.0/24", gateway: "10.99.4.1" }]);
+        expect(byName(run).map((c) => c.inputs.networksAdvanced[0].ipv4Address).sort()).toEqual(
+            ["10.99.4.10", "10.99.4.11", "10.99.4.12", "10.99.4.13", "10.99.4.14", "10.99.4.15"],
+        );
+    });
+
     it("3 shards x 0 replicas: three masters only", async () => {
         const run = await runStack({ ...base, cluster: { shards: 3, replicasPerShard: 0 } });
         expect(byType(run, ":Container")).toHaveLength(3);
