@@ -95,6 +95,46 @@ async function expectMoved(wrongNode: { host: string; port: number }, password: 
     });
 }
 
+/** Walkthrough 4.6-4.7: kill a master's container, its replica takes over; start it again, it rejoins as a replica. */
+async function killAndRestartMaster(
+    old: NodeOut,
+    replica: NodeOut,
+    opts: ClusterOptions,
+    password: string,
+    keyPrefix: string,
+    check: () => { ok: boolean; out: string },
+): Promise<void> {
+    docker("kill", old.containerName);
+    await until(`${replica.name} promoted and cluster_state:ok`, () =>
+        withNode(replica, password, async (c) => {
+            const role = infoField(await c.info("replication"), "role");
+            const state = infoField(await c.cluster("INFO"), "cluster_state");
+            return role === "master" && state === "ok" ? true : `role ${role}, cluster_state ${state}`;
+        }),
+    );
+    const cluster = new Cluster(opts.startupNodes, opts.options);
+    try {
+        expect(await cluster.get(`${keyPrefix}:0`)).toBe("v0");
+        await cluster.set("after-failover", "yes");
+    } finally {
+        cluster.disconnect();
+    }
+
+    docker("start", old.containerName);
+    await until(`${old.name} back as a linked replica of ${replica.name}`, () =>
+        withNode(old, password, async (c) => {
+            const info = await c.info("replication");
+            const state = infoField(await c.cluster("INFO"), "cluster_state");
+            const ok = infoField(info, "role") === "slave" && infoField(info, "master_link_status") === "up" && state === "ok";
+            return ok ? true : `role ${infoField(info, "role")}, link ${infoField(info, "master_link_status")}, cluster_state ${state}`;
+        }),
+    );
+    await until("redis-cli --cluster check to pass again", async () => {
+        const r = check();
+        return r.ok || r.out;
+    });
+}
+
 describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("cluster topology through %s", (_name, driver) => {
     describe("bridge network (announced container names + natMap)", () => {
         const stack = "e2e-cluster-bridge";
@@ -142,37 +182,9 @@ describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("cl
         });
 
         it("docker kill of a master: its replica is promoted and the cluster is ok; docker start: it rejoins as a replica", async () => {
-            const old = node("shard-0-0");
-            const replica = node("shard-0-1");
-            docker("kill", old.containerName);
-            await until("shard-0-1 promoted and cluster_state:ok", () =>
-                withNode(replica, password, async (c) => {
-                    const role = infoField(await c.info("replication"), "role");
-                    const state = infoField(await c.cluster("INFO"), "cluster_state");
-                    return role === "master" && state === "ok" ? true : `role ${role}, cluster_state ${state}`;
-                }),
+            await killAndRestartMaster(node("shard-0-0"), node("shard-0-1"), opts, password, "bridge", () =>
+                clusterCheck({ container: node("shard-0-1").containerName, host: "127.0.0.1", port: 6379, password }),
             );
-            const cluster = new Cluster(opts.startupNodes, opts.options);
-            try {
-                expect(await cluster.get("bridge:0")).toBe("v0");
-                await cluster.set("after-failover", "yes");
-            } finally {
-                cluster.disconnect();
-            }
-
-            docker("start", old.containerName);
-            await until("shard-0-0 back as a linked replica of shard-0-1", () =>
-                withNode(old, password, async (c) => {
-                    const info = await c.info("replication");
-                    const state = infoField(await c.cluster("INFO"), "cluster_state");
-                    const ok = infoField(info, "role") === "slave" && infoField(info, "master_link_status") === "up" && state === "ok";
-                    return ok ? true : `role ${infoField(info, "role")}, link ${infoField(info, "master_link_status")}, cluster_state ${state}`;
-                }),
-            );
-            await until("redis-cli --cluster check to pass again", async () => {
-                const check = clusterCheck({ container: replica.containerName, host: "127.0.0.1", port: 6379, password });
-                return check.ok || check.out;
-            });
         });
 
         it("all six stopped and started in reverse order (as after a daemon restart) keep their IPs and re-form", async () => {
@@ -212,12 +224,17 @@ describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("cl
 
     describe("host network (nodes on bindAddress ports, buses on +10000)", () => {
         const stack = "e2e-cluster-host";
+        const config = { topology: "cluster", image: LOCAL_IMAGE, basePort: 7710, network: { mode: "host" } };
+        let outputs: Record<string, any>;
+        let opts: ClusterOptions;
+        let password: string;
+        const node = (name: string): NodeOut => outputs.nodes.find((n: NodeOut) => n.name === name);
         afterAll(() => driver.destroy(stack).catch(() => undefined));
 
         it("forms on 7710-7712/7810-7812, serves all slots without a natMap, and passes redis-cli --cluster check from the host", async () => {
-            const { outputs } = await driver.up(stack, { topology: "cluster", image: LOCAL_IMAGE, basePort: 7710, network: { mode: "host" } });
-            const opts: ClusterOptions = outputs.ioredisClusterOptions;
-            const password = opts.options.redisOptions.password;
+            ({ outputs } = await driver.up(stack, config));
+            opts = outputs.ioredisClusterOptions;
+            password = opts.options.redisOptions.password;
             expect(opts.options.natMap).toBeUndefined();
             expect(outputs.nodes.map((n: NodeOut) => [n.role, n.port])).toEqual([
                 ["master", 7710],
@@ -236,6 +253,15 @@ describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("cl
             const check = clusterCheck({ host: "127.0.0.1", port: 7710, password });
             expect(check.out).toMatch(/\[OK\] All nodes agree about slots configuration/);
             expect(check.ok).toBe(true);
+        });
+
+        it("docker kill of a master: its replica is promoted; docker start: it rejoins as a replica; a second up keeps the roles", async () => {
+            await killAndRestartMaster(node("shard-1-0"), node("shard-1-1"), opts, password, "host", () =>
+                clusterCheck({ host: "127.0.0.1", port: 7710, password }),
+            );
+            const again = await driver.up(stack, config);
+            expect(again.operations.filter((o) => o.op !== "same")).toEqual([]);
+            await withNode(node("shard-1-1"), password, async (c) => expect(infoField(await c.info("replication"), "role")).toBe("master"));
         });
 
         it("destroy leaves no container or volume of the stack", async () => {
