@@ -1,5 +1,5 @@
 /**
- * Sentinel stacks on the local Docker engine through the harness (walkthrough section 3), in bridge and
+ * Sentinel stacks on the local Docker engine through every stack driver (walkthrough section 3), in bridge and
  * host mode: `up` passes the readiness gate, an ioredis Sentinel client built from the stack output writes,
  * `docker kill` of the master container promotes a replica while the client keeps writing, the old master
  * restarted with `docker start` comes back as a replica of the new one, a second `up` changes nothing (no
@@ -11,7 +11,7 @@ import Redis from "ioredis";
 import { pollUntil } from "../../components/providers/poll";
 import { parseInfo, withRedis } from "../../components/providers/redis-connection";
 import { sentinelMasterAddress } from "../../components/providers/sentinel-live";
-import { LOCAL_IMAGE, docker, harnessDriver, labelledObjects } from "./support/stack-driver";
+import { LOCAL_IMAGE, StackDriver, allDrivers, docker, labelledObjects } from "./support/stack-driver";
 
 const DOWN_AFTER_MS = 1000;
 
@@ -30,13 +30,17 @@ interface Endpoint {
     port: number;
 }
 
-describe.each([
-    ["bridge", "e2e-sentinel-bridge", 7900],
-    ["host", "e2e-sentinel-host", 7910],
-] as const)("sentinel topology, %s network", (mode, stack, basePort) => {
-    const driver = harnessDriver;
+// Every driver (the harness here; the Automation API too where a pulumi CLI exists) × both network modes.
+const cases = allDrivers().flatMap((driver) =>
+    ([
+        ["bridge", "e2e-sentinel-bridge", 7900],
+        ["host", "e2e-sentinel-host", 7910],
+    ] as const).map(([mode, stack, basePort]) => [`${driver.name}, ${mode}`, driver, mode, stack, basePort] as const),
+);
+
+describe.each(cases)("sentinel topology through %s network", (_title, driver: StackDriver, mode, stack, basePort) => {
     const config = { topology: "sentinel", image: LOCAL_IMAGE, basePort, replicas: 2, network: { mode }, sentinel: { downAfterMs: DOWN_AFTER_MS } };
-    const seen: Record<string, number | string> = (figures[mode] = {});
+    const seen: Record<string, number | string> = (figures[`${driver.name}, ${mode}`] = {});
     let outputs: Record<string, any>;
     let password = "";
     let client: RedisClient | undefined;
