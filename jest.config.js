@@ -12,4 +12,7 @@ module.exports = {
   ],
   // Real servers and containers take seconds; every wait inside a test is still bounded by its own poll.
   testTimeout: 120000,
+  // Clients are disconnected in every suite; should one still leak a reconnecting socket, jest must exit with
+  // the run's real status instead of hanging CI until its time limit (outcomes are unaffected).
+  forceExit: true,
 };
