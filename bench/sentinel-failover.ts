@@ -6,15 +6,15 @@
  * Ports: data 7440-7442, sentinels 7490-7492. Run: npx ts-node bench/sentinel-failover.ts
  */
 import type { Redis as RedisClient } from "ioredis";
-import type { RedisConfInput } from "../components/plan/redis-conf";
 import { sentinelClientOptions } from "../components/plan/sentinel-client";
 import { sentinelConfView } from "../components/plan/sentinel-conf";
 import { SENTINEL_DEFAULTS } from "../components/plan/sentinel-validation";
 import { pollUntil } from "../components/providers/poll";
 import { sentinelMasterAddress } from "../components/providers/sentinel-live";
 import { waitForSentinelGroup } from "../components/providers/sentinel-readiness";
-import { renderRedisConf, renderTemplate } from "../components/templates";
+import { renderTemplate } from "../components/templates";
 import { startRedis, stopAllRedis } from "../tests/support/redis-process";
+import { hostDataConf } from "../tests/support/host-data-conf";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PASSWORD = "bench-pw";
@@ -29,20 +29,7 @@ interface Round {
     failedWrites: number;
 }
 
-function dataConf(port: number, replicaOf?: number): string {
-    const input: RedisConfInput = {
-        nodeName: `node-${port}`,
-        role: replicaOf ? "replica" : "master",
-        bind: "127.0.0.1",
-        port,
-        password: PASSWORD,
-        persistence: { save: [], appendonly: false, appendfsync: "everysec" },
-        maxmemory: "0",
-        maxmemoryPolicy: "noeviction",
-        replicaOf: replicaOf ? { host: "127.0.0.1", port: replicaOf } : undefined,
-    };
-    return renderRedisConf(input);
-}
+const dataConf = (port: number, replicaOf?: number): string => hostDataConf(port, PASSWORD, replicaOf);
 
 function sentinelConf(port: number, downAfterMs: number): string {
     return renderTemplate(

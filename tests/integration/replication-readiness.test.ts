@@ -1,24 +1,10 @@
 /** The replication readiness gate against real redis-server processes on 127.0.0.1. */
-import { renderRedisConf } from "../../components/templates";
-import type { RedisConfInput } from "../../components/plan/redis-conf";
 import { ReplicationReadinessInputs, replicationReadinessProvider } from "../../components/providers/replication-readiness";
 import { redisCli, startRedis, stopAllRedis } from "../support/redis-process";
+import { hostDataConf } from "../support/host-data-conf";
 
 const password = "gate-pw";
-const conf = (port: number, replicaOf?: number): string => {
-    const input: RedisConfInput = {
-        nodeName: `node-${port}`,
-        role: replicaOf ? "replica" : "master",
-        bind: "127.0.0.1",
-        port,
-        password,
-        persistence: { save: [], appendonly: false, appendfsync: "everysec" },
-        maxmemory: "0",
-        maxmemoryPolicy: "noeviction",
-        replicaOf: replicaOf ? { host: "127.0.0.1", port: replicaOf } : undefined,
-    };
-    return renderRedisConf(input);
-};
+const conf = (port: number, replicaOf?: number): string => hostDataConf(port, password, replicaOf);
 
 const inputs = (master: number, replicas: number[], timeoutMs = 10000): ReplicationReadinessInputs => ({
     master: { name: "node-0", access: { host: "127.0.0.1", port: master }, containerId: "c0" },

@@ -8,35 +8,22 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { quoteConfigValue } from "../../components/plan/redis-conf";
-import type { RedisConfInput } from "../../components/plan/redis-conf";
 import { SentinelConfInput, sentinelConfView } from "../../components/plan/sentinel-conf";
 import { sentinelContainerCommand } from "../../components/plan/sentinel-container";
 import { pollUntil } from "../../components/providers/poll";
 import { withRedis } from "../../components/providers/redis-connection";
 import { fieldsOf } from "../../components/providers/sentinel-live";
 import { SentinelReadinessInputs, sentinelReadinessProvider } from "../../components/providers/sentinel-readiness";
-import { renderRedisConf, renderTemplate } from "../../components/templates";
+import { renderTemplate } from "../../components/templates";
 import { startRedis, stopAllRedis, waitForPing } from "../support/redis-process";
+import { hostDataConf } from "../support/host-data-conf";
 
 jest.setTimeout(30000);
 
 const SPECIAL = "p@ss\\w0rd$!#%&*()[]{}<>=~`é";
 const settings = { masterName: "mymaster", quorum: 1, downAfterMs: 1000, failoverTimeoutMs: 10000, parallelSyncs: 1 };
 
-const dataConf = (port: number, password: string, replicaOf?: number): string => {
-    const input: RedisConfInput = {
-        nodeName: `node-${port}`,
-        role: replicaOf ? "replica" : "master",
-        bind: "127.0.0.1",
-        port,
-        password,
-        persistence: { save: [], appendonly: false, appendfsync: "everysec" },
-        maxmemory: "0",
-        maxmemoryPolicy: "noeviction",
-        replicaOf: replicaOf ? { host: "127.0.0.1", port: replicaOf } : undefined,
-    };
-    return renderRedisConf(input);
-};
+const dataConf = hostDataConf;
 
 const renderSentinel = (input: SentinelConfInput) => renderTemplate("sentinel.conf.mustache", sentinelConfView(input));
 

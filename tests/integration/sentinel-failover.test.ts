@@ -13,13 +13,13 @@ import * as net from "net";
 import type { Redis as RedisClient } from "ioredis";
 import { SentinelConfInput, sentinelConfView } from "../../components/plan/sentinel-conf";
 import { buildNatMap, sentinelClientOptions } from "../../components/plan/sentinel-client";
-import type { RedisConfInput } from "../../components/plan/redis-conf";
 import { pollUntil } from "../../components/providers/poll";
 import { parseInfo, withRedis } from "../../components/providers/redis-connection";
 import { SentinelReadinessInputs, sentinelReadinessProvider } from "../../components/providers/sentinel-readiness";
 import { fieldsOf, sentinelMasterAddress } from "../../components/providers/sentinel-live";
-import { renderRedisConf, renderTemplate } from "../../components/templates";
+import { renderTemplate } from "../../components/templates";
 import { RedisProcess, startRedis, stopAllRedis } from "../support/redis-process";
+import { hostDataConf } from "../support/host-data-conf";
 
 jest.setTimeout(60000);
 
@@ -33,20 +33,7 @@ const proxyPort = (port: number) => port + 20;
 const sentinelProxyPort = (port: number) => port + 10;
 const tunables = { quorum: 2, downAfterMs: DOWN_AFTER_MS, failoverTimeoutMs: 10000, parallelSyncs: 1 };
 
-const dataConf = (port: number, replicaOf?: number): string => {
-    const input: RedisConfInput = {
-        nodeName: `node-${port - 7400}`,
-        role: replicaOf ? "replica" : "master",
-        bind: "127.0.0.1",
-        port,
-        password: PASSWORD,
-        persistence: { save: [], appendonly: false, appendfsync: "everysec" },
-        maxmemory: "0",
-        maxmemoryPolicy: "noeviction",
-        replicaOf: replicaOf ? { host: "127.0.0.1", port: replicaOf } : undefined,
-    };
-    return renderRedisConf(input);
-};
+const dataConf = (port: number, replicaOf?: number): string => hostDataConf(port, PASSWORD, replicaOf, `node-${port - 7400}`);
 
 const sentinelConf = (port: number): string => {
     const input: SentinelConfInput = {

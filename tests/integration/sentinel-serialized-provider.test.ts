@@ -7,30 +7,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { RedisConfInput } from "../../components/plan/redis-conf";
 import { sentinelConfView } from "../../components/plan/sentinel-conf";
 import { SentinelReadinessInputs, sentinelReadinessProvider } from "../../components/providers/sentinel-readiness";
-import { renderRedisConf, renderTemplate } from "../../components/templates";
+import { renderTemplate } from "../../components/templates";
 import { startRedis, stopAllRedis } from "../support/redis-process";
+import { hostDataConf } from "../support/host-data-conf";
 
 jest.setTimeout(30000);
 afterAll(stopAllRedis);
 
 const password = "serialized-pw";
-const dataConf = (port: number, replicaOf?: number): string => {
-    const input: RedisConfInput = {
-        nodeName: `node-${port}`,
-        role: replicaOf ? "replica" : "master",
-        bind: "127.0.0.1",
-        port,
-        password,
-        persistence: { save: [], appendonly: false, appendfsync: "everysec" },
-        maxmemory: "0",
-        maxmemoryPolicy: "noeviction",
-        replicaOf: replicaOf ? { host: "127.0.0.1", port: replicaOf } : undefined,
-    };
-    return renderRedisConf(input);
-};
+const dataConf = (port: number, replicaOf?: number): string => hostDataConf(port, password, replicaOf);
 
 it("runs from its serialized form in another process: diff and create against a live group", async () => {
     await startRedis({ port: 7438, config: dataConf(7438), password });
