@@ -1,11 +1,10 @@
 /** Declares one RedisNode per cluster node, each with its rendered cluster redis.conf. */
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeSettings } from "./node-set";
+import { type NodeSettings, nodeConf } from "./node-set";
 import type { ClusterNodeLayout } from "./plan/cluster-layout";
 import { type ClusterWiringInput, clusterNodeConfLines } from "./plan/cluster-wiring";
 import { RedisNode } from "./redis-node";
 import type { StackBase } from "./stack-base";
-import { renderRedisConf } from "./templates";
 
 export function declareClusterNodes(
     name: string,
@@ -18,23 +17,14 @@ export function declareClusterNodes(
     parent: pulumi.Resource,
 ): RedisNode[] {
     return layout.map((node, i) => {
-        const config = pulumi.secret(
-            pulumi.output(password).apply((pw) =>
-                renderRedisConf({
-                    nodeName: node.logicalName,
-                    role: node.role,
-                    bind: settings.network.mode === "host" ? settings.bindAddress : "0.0.0.0",
-                    port: node.listenPort,
-                    password: pw,
-                    persistence: settings.persistence,
-                    maxmemory: settings.maxmemory,
-                    maxmemoryPolicy: settings.maxmemoryPolicy,
-                    // No replicaof (Redis refuses it in cluster mode) and no replica-announce-*: roles come from
-                    // the formation resource, and peers know each other from the cluster bus.
-                    clusterLines: clusterNodeConfLines(settings, node),
-                }),
-            ),
-        );
+        const config = nodeConf(settings, password, {
+            nodeName: node.logicalName,
+            role: node.role,
+            port: node.listenPort,
+            // No replicaof (Redis refuses it in cluster mode) and no replica-announce-*: roles come from the
+            // formation resource, and peers know each other from the cluster bus.
+            clusterLines: clusterNodeConfLines(settings, node),
+        });
         return new RedisNode(
             `${name}-${node.logicalName}`,
             {

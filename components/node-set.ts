@@ -1,6 +1,7 @@
 /** Declares one RedisNode per planned node, with its rendered redis.conf. Shared by the topologies. */
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeLayout } from "./plan/layout";
+import type { RedisConfInput } from "./plan/redis-conf";
 import { RedisNode } from "./redis-node";
 import type { Settings } from "./settings";
 import type { StackBase } from "./stack-base";
@@ -18,6 +19,25 @@ export interface NodeInfo {
     port: number;
 }
 
+/** What differs from node to node in a redis.conf; the rest comes from the stack's settings. */
+export type NodeConfParts = Pick<RedisConfInput, "nodeName" | "role" | "port" | "replicaOf" | "announce" | "clusterLines">;
+
+/** A node's redis.conf: the stack-wide settings plus the node's own parts. Secret, since it holds the password. */
+export function nodeConf(settings: NodeSettings, password: pulumi.Input<string>, parts: NodeConfParts): pulumi.Output<string> {
+    return pulumi.secret(
+        pulumi.output(password).apply((pw) =>
+            renderRedisConf({
+                ...parts,
+                bind: settings.network.mode === "host" ? settings.bindAddress : "0.0.0.0",
+                password: pw,
+                persistence: settings.persistence,
+                maxmemory: settings.maxmemory,
+                maxmemoryPolicy: settings.maxmemoryPolicy,
+            }),
+        ),
+    );
+}
+
 export function declareNodes(
     name: string,
     settings: NodeSettings,
@@ -30,23 +50,14 @@ export function declareNodes(
 ): RedisNode[] {
     return layout.map((node) => {
         const master = node.replicaOf === undefined ? undefined : layout[node.replicaOf];
-        const config = pulumi.secret(
-            pulumi.output(password).apply((pw) =>
-                renderRedisConf({
-                    nodeName: node.logicalName,
-                    role: node.role,
-                    bind: settings.network.mode === "host" ? settings.bindAddress : "0.0.0.0",
-                    port: node.listenPort,
-                    password: pw,
-                    persistence: settings.persistence,
-                    maxmemory: settings.maxmemory,
-                    maxmemoryPolicy: settings.maxmemoryPolicy,
-                    replicaOf: master && { host: master.peerHost, port: master.listenPort },
-                    // Announce the stable name (not the container IP, which changes on restart).
-                    announce: { host: node.peerHost, port: node.listenPort },
-                }),
-            ),
-        );
+        const config = nodeConf(settings, password, {
+            nodeName: node.logicalName,
+            role: node.role,
+            port: node.listenPort,
+            replicaOf: master && { host: master.peerHost, port: master.listenPort },
+            // Announce the stable name (not the container IP, which changes on restart).
+            announce: { host: node.peerHost, port: node.listenPort },
+        });
         return new RedisNode(
             `${name}-${node.logicalName}`,
             {
