@@ -17,6 +17,11 @@ export interface MockRun {
     outputs: Record<string, unknown>;
     /** Names of stack outputs marked secret. */
     secretOutputs: string[];
+    /**
+     * Every declared resource's URN as the Pulumi engine forms it: `urn:pulumi:<stack>::<project>::<type chain>::<name>`,
+     * where the type chain is each ancestor's type joined by `$` (the mock monitor keeps only the direct parent's).
+     */
+    urns: string[];
 }
 
 /** Pulumi's wire marker for a secret value. */
@@ -48,8 +53,21 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
     let program: Record<string, unknown> = {};
     let pulumi!: typeof PulumiModule;
     let failure: unknown;
+    const urns: string[] = [];
     jest.isolateModules(() => {
         pulumi = require("@pulumi/pulumi");
+        // The engine's URN names every ancestor type; rebuild it from the parent URN the mock monitor is given.
+        const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+        const mockUrn = MockMonitor.prototype.newUrn;
+        const engineUrn = new Map<string, string>();
+        MockMonitor.prototype.newUrn = function (this: unknown, parent: string, type: string, name: string): string {
+            const urn: string = mockUrn.call(this, parent, type, name);
+            const chain = parent ? `${engineUrn.get(parent)!.split("::")[2]}$${type}` : type;
+            const full = `urn:pulumi:${opts.stack ?? "test"}::redis-ha::${chain}::${name}`;
+            engineUrn.set(urn, full);
+            urns.push(full);
+            return urn;
+        };
         pulumi.runtime.setMocks(
             {
                 newResource(args) {
@@ -89,7 +107,7 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
             outputs[key] = value;
         }
     }
-    return { resources, outputs, secretOutputs };
+    return { resources, outputs, secretOutputs, urns };
 }
 
 export function byType(run: MockRun, suffix: string): DeclaredResource[] {
