@@ -3,12 +3,12 @@
  * Everything else lives in components/.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Cluster } from "./components/cluster";
+import { Cluster } from "./components/cluster/component";
 import { loadSettings } from "./components/config";
 import { stackOutputs, type TopologyOutputs } from "./components/outputs";
-import { GeneratedPassword } from "./components/providers/generated-password";
-import { Replication } from "./components/replication";
-import { Sentinel } from "./components/sentinel";
+import { GeneratedPassword } from "./components/shared/generated-password";
+import { Replication } from "./components/replication/component";
+import { Sentinel } from "./components/sentinel/component";
 import { Standalone } from "./components/standalone";
 
 const settings = loadSettings();

@@ -13,12 +13,12 @@
  * Ports 7380-7385 (bus 17380-17385). Run: npx ts-node bench/cluster-formation.ts
  */
 import { execFile } from "child_process";
-import { ClusterSpec } from "../components/plan/cluster-spec";
-import { parseClusterNodes } from "../components/plan/cluster-observed";
-import { readinessProblems } from "../components/plan/cluster-readiness";
-import { convergeCluster } from "../components/providers/cluster-formation";
-import { observeCluster } from "../components/providers/cluster-live";
-import { pollUntil } from "../components/providers/poll";
+import { ClusterSpec } from "../components/cluster/spec";
+import { parseClusterNodes } from "../components/cluster/observe";
+import { readinessProblems } from "../components/cluster/readiness";
+import { convergeCluster } from "../components/cluster/formation";
+import { observeCluster } from "../components/cluster/formation";
+import { pollUntil } from "../components/shared/poll";
 import { ClusterTestNode, startClusterNodes } from "../tests/integration/cluster-test-nodes";
 import { redisCli, stopAllRedis } from "../tests/support/redis-process";
 

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
-import { renderRedisConf } from "../components/templates";
+import { renderRedisConf } from "../components/docker/templates";
 import { parseSettings } from "../components/settings";
 import { LOCAL_IMAGE, median, redisBenchmark, stackLocal, timed } from "./support";
 

@@ -6,13 +6,13 @@
  * Ports: data 7440-7442, sentinels 7490-7492. Run: npx ts-node bench/sentinel-failover.ts
  */
 import type { Redis as RedisClient } from "ioredis";
-import { sentinelClientOptions } from "../components/plan/sentinel-client";
-import { sentinelConfView } from "../components/plan/sentinel-conf";
-import { SENTINEL_DEFAULTS } from "../components/plan/sentinel-validation";
-import { pollUntil } from "../components/providers/poll";
-import { sentinelMasterAddress } from "../components/providers/sentinel-live";
-import { waitForSentinelGroup } from "../components/providers/sentinel-readiness";
-import { renderTemplate } from "../components/templates";
+import { sentinelClientOptions } from "../components/sentinel/client";
+import { sentinelConfView } from "../components/sentinel/conf";
+import { SENTINEL_DEFAULTS } from "../components/sentinel/conf";
+import { pollUntil } from "../components/shared/poll";
+import { sentinelMasterAddress } from "../components/sentinel/readiness";
+import { waitForSentinelGroup } from "../components/sentinel/readiness";
+import { renderTemplate } from "../components/docker/templates";
 import { startRedis, stopAllRedis } from "../tests/support/redis-process";
 import { hostDataConf } from "../tests/support/host-data-conf";
 

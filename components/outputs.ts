@@ -5,8 +5,8 @@
  * password is secret.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "./endpoint";
-import type { NodeInfo } from "./node-set";
+import type { Endpoint } from "./shared/endpoint";
+import type { NodeInfo } from "./docker/redis-node";
 
 /** What a topology component hands to the stack outputs. */
 export interface TopologyOutputs {

@@ -3,10 +3,10 @@
  * Pure: no Pulumi, no I/O. Every problem names its config key and the allowed values, and all problems
  * are reported together, before any resource exists.
  */
-import { parseSubnet, subnetCapacity } from "./plan/cluster-addresses";
-import { CLUSTER_ROUND_PORT_STEP } from "./plan/port-offsets";
-import { planPorts } from "./plan/ports";
-import { SENTINEL_DEFAULTS, type SentinelSettings, validateSentinelSettings } from "./plan/sentinel-validation";
+import { parseSubnet, subnetCapacity } from "./cluster/layout";
+import { CLUSTER_ROUND_PORT_STEP } from "./port-offsets";
+import { planPorts } from "./ports";
+import { SENTINEL_DEFAULTS, type SentinelSettings, validateSentinelSettings } from "./sentinel/conf";
 
 export const TOPOLOGIES = ["standalone", "replication", "sentinel", "cluster"] as const;
 export type Topology = (typeof TOPOLOGIES)[number];

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NodeInfo, NodeSettings, declareNodes, nodeInfo } from "./node-set";
-import { standaloneLayout } from "./plan/layout";
+import { NodeInfo, NodeSettings, declareNodes, nodeInfo } from "./docker/redis-node";
+import { standaloneLayout } from "./docker/layout";
 import type { Settings } from "./settings";
-import { declareStackBase } from "./stack-base";
+import { declareStackBase } from "./docker/stack-base";
 
 export interface StandaloneArgs {
     /** Validated stack settings (defaults already applied by parseSettings). */

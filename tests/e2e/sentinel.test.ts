@@ -8,9 +8,9 @@
 import { execFile } from "child_process";
 import type { Redis as RedisClient, RedisOptions } from "ioredis";
 import Redis from "ioredis";
-import { pollUntil } from "../../components/providers/poll";
-import { parseInfo, withRedis } from "../../components/providers/redis-connection";
-import { sentinelMasterAddress } from "../../components/providers/sentinel-live";
+import { pollUntil } from "../../components/shared/poll";
+import { parseInfo, withRedis } from "../../components/shared/redis-connection";
+import { sentinelMasterAddress } from "../../components/sentinel/readiness";
 import { LOCAL_IMAGE, StackDriver, allDrivers, docker, labelledObjects } from "./support/stack-driver";
 
 const DOWN_AFTER_MS = 1000;

@@ -10,9 +10,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseClusterNodes } from "../../components/plan/cluster-observed";
-import { ClusterFormationInputs, ClusterFormationOutputs, clusterFormationProvider } from "../../components/providers/cluster-formation";
-import { pollUntil } from "../../components/providers/poll";
+import { parseClusterNodes } from "../../components/cluster/observe";
+import { ClusterFormationInputs, ClusterFormationOutputs, clusterFormationProvider } from "../../components/cluster/formation";
+import { pollUntil } from "../../components/shared/poll";
 import { redisCli, stopAllRedis } from "../support/redis-process";
 import { ClusterTestNode, changingCommandCounts, commandCounts, startClusterNodes } from "./cluster-test-nodes";
 

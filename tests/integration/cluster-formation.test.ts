@@ -10,11 +10,11 @@
  * master returning as a replica.
  */
 import type { Cluster as ClusterClient } from "ioredis";
-import { clusterNatMap } from "../../components/plan/cluster-nat-map";
-import { parseClusterNodes } from "../../components/plan/cluster-observed";
-import { ClusterFormationInputs, ClusterFormationOutputs, clusterFormationProvider } from "../../components/providers/cluster-formation";
-import { pollUntil } from "../../components/providers/poll";
-import { withRedis } from "../../components/providers/redis-connection";
+import { clusterNatMap } from "../../components/cluster/layout";
+import { parseClusterNodes } from "../../components/cluster/observe";
+import { ClusterFormationInputs, ClusterFormationOutputs, clusterFormationProvider } from "../../components/cluster/formation";
+import { pollUntil } from "../../components/shared/poll";
+import { withRedis } from "../../components/shared/redis-connection";
 import { redisCli, stopAllRedis } from "../support/redis-process";
 import { ClusterTestNode, changingCommandCounts, startClusterNodes, stopForwarders } from "./cluster-test-nodes";
 

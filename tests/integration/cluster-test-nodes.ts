@@ -8,12 +8,12 @@
  * via the nodes' own addresses, and clients need a natMap, exactly as outside Docker.
  */
 import * as net from "net";
-import { clusterConfLines } from "../../components/plan/cluster-conf";
-import { planClusterRoles } from "../../components/plan/cluster-roles";
-import { ClusterNodeSpec } from "../../components/plan/cluster-spec";
-import type { RedisConfInput } from "../../components/plan/redis-conf";
-import { renderRedisConf } from "../../components/templates";
-import { TOPOLOGY_COMMANDS } from "../../components/providers/cluster-live";
+import { clusterConfLines } from "../../components/cluster/layout";
+import { planClusterRoles } from "../../components/cluster/roles";
+import { ClusterNodeSpec } from "../../components/cluster/spec";
+import type { RedisConfInput } from "../../components/docker/redis-conf";
+import { renderRedisConf } from "../../components/docker/templates";
+import { TOPOLOGY_COMMANDS } from "../../components/cluster/formation";
 import { RedisProcess, redisCli, startRedis } from "../support/redis-process";
 
 export interface ClusterNodesOptions {

@@ -5,10 +5,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import Redis from "ioredis";
-import { clusterLayout } from "../../components/plan/cluster-layout";
-import { clusterNodeConfLines } from "../../components/plan/cluster-wiring";
-import { renderRedisConf } from "../../components/templates";
-import type { RedisConfInput } from "../../components/plan/redis-conf";
+import { clusterLayout } from "../../components/cluster/layout";
+import { clusterNodeConfLines } from "../../components/cluster/layout";
+import { renderRedisConf } from "../../components/docker/templates";
+import type { RedisConfInput } from "../../components/docker/redis-conf";
 import { startRedis, stopAllRedis } from "../support/redis-process";
 
 const base: RedisConfInput = {

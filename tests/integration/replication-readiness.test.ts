@@ -1,5 +1,5 @@
 /** The replication readiness gate against real redis-server processes on 127.0.0.1. */
-import { ReplicationReadinessInputs, replicationReadinessProvider } from "../../components/providers/replication-readiness";
+import { ReplicationReadinessInputs, replicationReadinessProvider } from "../../components/replication/readiness";
 import { redisCli, startRedis, stopAllRedis } from "../support/redis-process";
 import { hostDataConf } from "../support/host-data-conf";
 

@@ -11,13 +11,13 @@
 import * as fs from "fs";
 import * as net from "net";
 import type { Redis as RedisClient } from "ioredis";
-import { SentinelConfInput, sentinelConfView } from "../../components/plan/sentinel-conf";
-import { buildNatMap, sentinelClientOptions } from "../../components/plan/sentinel-client";
-import { pollUntil } from "../../components/providers/poll";
-import { parseInfo, withRedis } from "../../components/providers/redis-connection";
-import { SentinelReadinessInputs, sentinelReadinessProvider } from "../../components/providers/sentinel-readiness";
-import { fieldsOf, sentinelMasterAddress } from "../../components/providers/sentinel-live";
-import { renderTemplate } from "../../components/templates";
+import { SentinelConfInput, sentinelConfView } from "../../components/sentinel/conf";
+import { buildNatMap, sentinelClientOptions } from "../../components/sentinel/client";
+import { pollUntil } from "../../components/shared/poll";
+import { parseInfo, withRedis } from "../../components/shared/redis-connection";
+import { SentinelReadinessInputs, sentinelReadinessProvider } from "../../components/sentinel/readiness";
+import { fieldsOf, sentinelMasterAddress } from "../../components/sentinel/readiness";
+import { renderTemplate } from "../../components/docker/templates";
 import { RedisProcess, startRedis, stopAllRedis } from "../support/redis-process";
 import { hostDataConf } from "../support/host-data-conf";
 

@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { sentinelConfView } from "../../components/plan/sentinel-conf";
-import { SentinelReadinessInputs, sentinelReadinessProvider } from "../../components/providers/sentinel-readiness";
-import { renderTemplate } from "../../components/templates";
+import { sentinelConfView } from "../../components/sentinel/conf";
+import { SentinelReadinessInputs, sentinelReadinessProvider } from "../../components/sentinel/readiness";
+import { renderTemplate } from "../../components/docker/templates";
 import { startRedis, stopAllRedis } from "../support/redis-process";
 import { hostDataConf } from "../support/host-data-conf";
 

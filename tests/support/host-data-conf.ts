@@ -1,5 +1,5 @@
-import type { RedisConfInput } from "../../components/plan/redis-conf";
-import { renderRedisConf } from "../../components/templates";
+import type { RedisConfInput } from "../../components/docker/redis-conf";
+import { renderRedisConf } from "../../components/docker/templates";
 
 /**
  * The stack's own redis.conf template, rendered for a data node run as a plain process on 127.0.0.1 (tests

@@ -1,4 +1,4 @@
-import { clusterNodeIp, clusterSubnet, parseSubnet, subnetCapacity } from "../../components/plan/cluster-addresses";
+import { clusterNodeIp, clusterSubnet, parseSubnet, subnetCapacity } from "../../components/cluster/layout";
 
 describe("fixed cluster addresses (bridge mode)", () => {
     it("picks a stable /22 in 10.200-10.255 from the name prefix, outside Docker's default pools", () => {

@@ -2,10 +2,10 @@
  * The formation planner and readiness check, given observed snapshots (rendered as real CLUSTER NODES text):
  * fresh nodes, partial formations, a formed cluster, failovers, and the cases it must refuse.
  */
-import { ClusterAction, planConvergence } from "../../components/plan/cluster-convergence";
-import { deriveLiveView, isUnformed } from "../../components/plan/cluster-live-view";
-import { readinessProblems } from "../../components/plan/cluster-readiness";
-import { clusterStatus } from "../../components/plan/cluster-status";
+import { ClusterAction, planConvergence } from "../../components/cluster/converge";
+import { deriveLiveView, isUnformed } from "../../components/cluster/observe";
+import { readinessProblems } from "../../components/cluster/readiness";
+import { clusterStatus } from "../../components/cluster/observe";
 import { LiveNode, World, formedWorld, freshWorld, idOf, snapshot, testSpec } from "./cluster-plan-fixtures";
 
 const spec = testSpec();

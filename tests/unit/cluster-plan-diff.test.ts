@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterFormationInputs, ClusterFormationOutputs, clusterFormationProvider } from "../../components/providers/cluster-formation";
+import { ClusterFormationInputs, ClusterFormationOutputs, clusterFormationProvider } from "../../components/cluster/formation";
 import { testSpec } from "./cluster-plan-fixtures";
 
 const inputs = (): ClusterFormationInputs => ({

@@ -3,9 +3,9 @@
  * Every node's view is rendered as real `CLUSTER NODES` text and parsed back, so the planner is tested
  * against the format Redis prints, not against hand-made objects.
  */
-import { ClusterSnapshot, NodeObservation, parseClusterNodes } from "../../components/plan/cluster-observed";
-import { planClusterRoles } from "../../components/plan/cluster-roles";
-import { ClusterSpec } from "../../components/plan/cluster-spec";
+import { ClusterSnapshot, NodeObservation, parseClusterNodes } from "../../components/cluster/observe";
+import { planClusterRoles } from "../../components/cluster/roles";
+import { ClusterSpec } from "../../components/cluster/spec";
 
 export const BASE_PORT = 7000;
 

@@ -4,7 +4,7 @@
  * and exposes the outputs.
  */
 import type * as PulumiModule from "@pulumi/pulumi";
-import type * as FormationModule from "../../components/providers/cluster-formation";
+import type * as FormationModule from "../../components/cluster/formation";
 import { testSpec } from "./cluster-plan-fixtures";
 import { isWireSecret, unwrapSecret } from "./support/mock-stack";
 
@@ -28,7 +28,7 @@ it("registers a dynamic resource with the serialized provider, resolved node inp
             "test",
             false,
         );
-        formation = require("../../components/providers/cluster-formation");
+        formation = require("../../components/cluster/formation");
     });
     const nodes = testSpec().nodes.map((n) => ({
         ...n,

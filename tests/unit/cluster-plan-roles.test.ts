@@ -1,9 +1,9 @@
 /** Replica assignment, spec validation, redis.conf directives and the natMap for bridge-mode clients. */
-import { clusterConfLines } from "../../components/plan/cluster-conf";
-import { clusterNatMap } from "../../components/plan/cluster-nat-map";
-import { parseClusterNodes } from "../../components/plan/cluster-observed";
-import { planClusterRoles } from "../../components/plan/cluster-roles";
-import { shardMembers, validateClusterSpec } from "../../components/plan/cluster-spec";
+import { clusterConfLines } from "../../components/cluster/layout";
+import { clusterNatMap } from "../../components/cluster/layout";
+import { parseClusterNodes } from "../../components/cluster/observe";
+import { planClusterRoles } from "../../components/cluster/roles";
+import { shardMembers, validateClusterSpec } from "../../components/cluster/spec";
 import { testSpec } from "./cluster-plan-fixtures";
 
 describe("planClusterRoles", () => {

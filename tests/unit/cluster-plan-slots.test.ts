@@ -7,7 +7,7 @@ import {
     parseSlotRange,
     planSlotRanges,
     rangesWhere,
-} from "../../components/plan/cluster-slots";
+} from "../../components/cluster/slots";
 
 describe("planSlotRanges", () => {
     it("splits three shards 5462/5461/5461 like redis-cli --cluster create", () => {

@@ -5,7 +5,7 @@
  * out undefined, so no slot was ever assigned). Guard: the serialized text reads no module `exports`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { clusterFormationProvider } from "../../components/providers/cluster-formation";
+import { clusterFormationProvider } from "../../components/cluster/formation";
 
 it("the serialized ClusterFormation provider reads no `exports.X` of its own modules", async () => {
     const { text } = await pulumi.runtime.serializeFunction(() => clusterFormationProvider, { allowSecrets: true });

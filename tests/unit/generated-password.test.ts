@@ -1,4 +1,4 @@
-import { generatedPasswordProvider } from "../../components/providers/generated-password";
+import { generatedPasswordProvider } from "../../components/shared/generated-password";
 
 describe("generated password provider", () => {
     it("creates an alphanumeric password of the requested length, different each time", async () => {

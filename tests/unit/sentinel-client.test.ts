@@ -1,9 +1,9 @@
 /** Sentinel layout, natMap, ioredis options and the container command: pure planning helpers. */
 import type { RedisOptions } from "ioredis";
-import { replicationLayout } from "../../components/plan/layout";
-import { buildNatMap, natMapForLayout, sentinelClientOptions } from "../../components/plan/sentinel-client";
-import { SENTINEL_CONFIG_PATH, SENTINEL_SEED_PATH, seedOnceCommand, sentinelContainerCommand } from "../../components/plan/sentinel-container";
-import { sentinelLayout } from "../../components/plan/sentinel-layout";
+import { replicationLayout } from "../../components/docker/layout";
+import { buildNatMap, natMapForLayout, sentinelClientOptions } from "../../components/sentinel/client";
+import { SENTINEL_CONFIG_PATH, SENTINEL_SEED_PATH, seedOnceCommand, sentinelContainerCommand } from "../../components/sentinel/layout";
+import { sentinelLayout } from "../../components/sentinel/layout";
 
 const layouts = (mode: "bridge" | "host") => {
     const common = { namePrefix: "redis-ha-dev", bindAddress: "127.0.0.1", network: { mode } };

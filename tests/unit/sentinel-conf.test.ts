@@ -1,7 +1,7 @@
 /** sentinel.conf rendering: the variants the stack produces, and what the renderer refuses. */
-import { SentinelConfInput, sentinelConfView } from "../../components/plan/sentinel-conf";
-import { SENTINEL_DEFAULTS } from "../../components/plan/sentinel-validation";
-import { renderTemplate } from "../../components/templates";
+import { SentinelConfInput, sentinelConfView } from "../../components/sentinel/conf";
+import { SENTINEL_DEFAULTS } from "../../components/sentinel/conf";
+import { renderTemplate } from "../../components/docker/templates";
 
 const render = (input: SentinelConfInput): string => renderTemplate("sentinel.conf.mustache", sentinelConfView(input));
 /** The directive lines, without comments and blank lines. */

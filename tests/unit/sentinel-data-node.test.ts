@@ -2,7 +2,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DataNodeCommandInput, dataNodeStartCommand, dataNodeStartScript } from "../../components/plan/sentinel-data-node";
+import { DataNodeCommandInput, dataNodeStartCommand, dataNodeStartScript } from "../../components/sentinel/layout";
 
 const input: DataNodeCommandInput = {
     sentinels: [

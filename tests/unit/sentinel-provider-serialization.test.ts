@@ -5,7 +5,7 @@
  * (exports.TUNABLE_FIELDS). Guard: the serialized text reads no module `exports`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { sentinelReadinessProvider } from "../../components/providers/sentinel-readiness";
+import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
 
 it("the serialized SentinelReadiness provider reads no `exports.X` of its own modules", async () => {
     const { text } = await pulumi.runtime.serializeFunction(() => sentinelReadinessProvider, { allowSecrets: true });

@@ -1,5 +1,5 @@
 /** The sentinel readiness gate's diff: only real topology changes re-run it. */
-import { SentinelReadinessInputs, sentinelReadinessProvider } from "../../components/providers/sentinel-readiness";
+import { SentinelReadinessInputs, sentinelReadinessProvider } from "../../components/sentinel/readiness";
 
 const inputs = (): SentinelReadinessInputs => ({
     masterName: "mymaster",

@@ -3,7 +3,7 @@
  * (before start, like the provider), start, and with `wait` poll the health status until healthy.
  */
 import type Docker from "dockerode";
-import { pollUntil } from "../../../components/providers/poll";
+import { pollUntil } from "../../../components/shared/poll";
 import type { Wire, WireObject } from "../wire";
 import {
     CONTAINER_IN_PLACE_KEYS,

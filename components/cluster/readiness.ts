@@ -4,10 +4,9 @@
  * every shard has one master owning its slots, and every other member replicates that master with
  * `master_link_status:up`. Pure: returns what is missing, each entry naming the node and the condition.
  */
-import { ClusterNodeEntry, ClusterSnapshot, UNHEALTHY_FLAGS, inHandshake, isReplica, selfEntry } from "./cluster-observed";
-import { LiveView, deriveLiveView, describeNode, ownedRanges, reachable } from "./cluster-live-view";
-import { CLUSTER_SLOTS, formatSlotRanges, rangesWhere } from "./cluster-slots";
-import { ClusterSpec } from "./cluster-spec";
+import { ClusterNodeEntry, ClusterSnapshot, LiveView, UNHEALTHY_FLAGS, deriveLiveView, describeNode, inHandshake, isReplica, ownedRanges, reachable, selfEntry } from "./observe";
+import { CLUSTER_SLOTS, formatSlotRanges, rangesWhere } from "./slots";
+import { ClusterSpec } from "./spec";
 
 const describeId = (view: LiveView, id: string | undefined) => (id === undefined ? "nobody" : view.nameOf.get(id) ?? `unknown node ${id}`);
 

@@ -4,16 +4,14 @@
  * dynamic resource. `up` completes only once every node reports cluster_state:ok, all agree on one slot map
  * and every replica is linked.
  */
+/** Declares one RedisNode per cluster node, each with its rendered cluster redis.conf. */
 import * as pulumi from "@pulumi/pulumi";
-import { declareClusterNodes } from "./cluster-nodes";
-import type { Endpoint } from "./endpoint";
-import type { NodeInfo } from "./node-set";
-import { clusterLayout } from "./plan/cluster-layout";
-import { type ClusterSubnet, clusterNodeIp, clusterSubnet, parseSubnet } from "./plan/cluster-addresses";
-import { type ClusterClientOptions, clusterClientOptions, clusterNodeSpec, clusterSeedNodes } from "./plan/cluster-wiring";
-import { ClusterFormation } from "./providers/cluster-formation";
-import type { Settings } from "./settings";
-import { declareStackBase } from "./stack-base";
+import type { Endpoint } from "../shared/endpoint";
+import { type NodeInfo, type NodeSettings, RedisNode, nodeConf } from "../docker/redis-node";
+import { type ClusterClientOptions, type ClusterNodeLayout, type ClusterSubnet, type ClusterWiringInput, clusterClientOptions, clusterLayout, clusterNodeConfLines, clusterNodeIp, clusterNodeSpec, clusterSeedNodes, clusterSubnet, parseSubnet } from "./layout";
+import { ClusterFormation } from "./formation";
+import type { Settings } from "../settings";
+import { type StackBase, declareStackBase } from "../docker/stack-base";
 
 export interface ClusterArgs {
     /** Validated stack settings (defaults applied by parseSettings); `cluster` gives the shape. */
@@ -94,4 +92,44 @@ export class Cluster extends pulumi.ComponentResource {
 function chosenSubnet(cidr: string | undefined): ClusterSubnet | undefined {
     const parsed = cidr === undefined ? undefined : parseSubnet(cidr);
     return typeof parsed === "object" ? parsed : undefined;
+}
+
+export function declareClusterNodes(
+    name: string,
+    settings: NodeSettings & ClusterWiringInput,
+    layout: ClusterNodeLayout[],
+    base: StackBase,
+    /** Fixed IP of each node on the stack network (bridge mode), by layout position. */
+    ips: Array<string | undefined>,
+    password: pulumi.Input<string>,
+    parent: pulumi.Resource,
+): RedisNode[] {
+    return layout.map((node, i) => {
+        const config = nodeConf(settings, password, {
+            nodeName: node.logicalName,
+            role: node.role,
+            port: node.listenPort,
+            // No replicaof (Redis refuses it in cluster mode) and no replica-announce-*: roles come from the
+            // formation resource, and peers know each other from the cluster bus.
+            clusterLines: clusterNodeConfLines(settings, node),
+        });
+        return new RedisNode(
+            `${name}-${node.logicalName}`,
+            {
+                containerName: node.containerName,
+                imageId: base.imageId,
+                config,
+                password,
+                network: base.nodeNetwork.mode === "bridge" ? { ...base.nodeNetwork, ipv4Address: ips[i] } : base.nodeNetwork,
+                bindAddress: settings.bindAddress,
+                listenPort: node.listenPort,
+                // Only the client port: the bus (16379) stays inside the network.
+                publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
+                stack: settings.stack,
+                topology: settings.topology,
+                labels: { "redis-ha.node": node.logicalName, "redis-ha.role": node.role, "redis-ha.shard": String(node.shard) },
+            },
+            { parent },
+        );
+    });
 }

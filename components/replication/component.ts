@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NodeInfo, NodeSettings, declareNodes, nodeInfo } from "./node-set";
-import { replicationLayout } from "./plan/layout";
-import { ReplicationReadiness } from "./providers/replication-readiness";
-import type { Settings } from "./settings";
-import { declareStackBase } from "./stack-base";
+import { NodeInfo, NodeSettings, declareNodes, nodeInfo } from "../docker/redis-node";
+import { replicationLayout } from "../docker/layout";
+import { ReplicationReadiness } from "./readiness";
+import type { Settings } from "../settings";
+import { declareStackBase } from "../docker/stack-base";
 
 export interface ReplicationArgs {
     /** Validated stack settings (defaults already applied by parseSettings). */

@@ -3,7 +3,7 @@
  * in-network addresses sentinels hand out (container names in bridge mode) into published ports.
  * Pure and JSON-serialisable, so the options can be a stack output.
  */
-import type { Endpoint } from "../endpoint";
+import type { Endpoint } from "../shared/endpoint";
 
 /** ioredis natMap: `"host:port"` as a sentinel reports it -> where a client outside Docker connects. */
 export type NatMap = Record<string, Endpoint>;

@@ -1,9 +1,9 @@
 /** Every host port a stack would take, with the config key that decides it, for collision checks. */
-import type { Settings } from "../settings";
+import type { Settings } from "./settings";
 import { SENTINEL_PORT_OFFSET } from "./port-offsets";
-import { clusterLayout } from "./cluster-layout";
-import { replicationLayout, standaloneLayout } from "./layout";
-import { sentinelLayout } from "./sentinel-layout";
+import { clusterLayout } from "./cluster/layout";
+import { replicationLayout, standaloneLayout } from "./docker/layout";
+import { sentinelLayout } from "./sentinel/layout";
 
 export interface PlannedPort {
     port: number;

@@ -4,8 +4,8 @@
  * names the replica and what it last reported.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NodeAccess, parseInfo, withRedis } from "./redis-connection";
-import { PollResult, pollUntil } from "./poll";
+import { NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
+import { PollResult, pollUntil } from "../shared/poll";
 
 export interface ReplicaExpectation {
     /** Logical node name, for messages. */

@@ -10,10 +10,9 @@
  * Scaling later adds action kinds (migrate slots, forget a node) to the same union, driven by the same
  * desired-vs-observed comparison.
  */
-import { ClusterSnapshot, ReachableObservation, inHandshake, selfEntry } from "./cluster-observed";
-import { LiveView, deriveLiveView, describeNode, reachable } from "./cluster-live-view";
-import { SlotRange, planSlotRanges, rangesWhere } from "./cluster-slots";
-import { ClusterNodeSpec, ClusterSpec, shardCount } from "./cluster-spec";
+import { ClusterSnapshot, LiveView, ReachableObservation, deriveLiveView, describeNode, inHandshake, reachable, selfEntry } from "./observe";
+import { SlotRange, planSlotRanges, rangesWhere } from "./slots";
+import { ClusterNodeSpec, ClusterSpec, shardCount } from "./spec";
 
 export type ClusterAction =
     /** `CLUSTER MEET ip port busPort`, sent to `node`, introducing `peer`. */

@@ -1,9 +1,8 @@
 /** The per-stack Docker objects every topology shares: the image reference and the bridge network. */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { stackLabels } from "./labels";
 import type { NodeNetwork } from "./redis-node";
-import type { NetworkMode } from "./settings";
+import type { NetworkMode } from "../settings";
 
 export interface StackBaseArgs {
     namePrefix: string;
@@ -37,4 +36,14 @@ export function declareStackBase(name: string, args: StackBaseArgs, parent: pulu
         { parent, deleteBeforeReplace: true },
     );
     return { imageId: image.imageId, nodeNetwork: { mode: "bridge", networkName: network.name } };
+}
+
+/** Docker labels every object of a stack carries, so humans and cleanup scripts can find them. */
+export const LABEL_PREFIX = "redis-ha";
+
+export function stackLabels(stack: string, topology: string, extra: Record<string, string> = {}): Array<{ label: string; value: string }> {
+    const all: Record<string, string> = { [`${LABEL_PREFIX}.stack`]: stack, [`${LABEL_PREFIX}.topology`]: topology, ...extra };
+    return Object.keys(all)
+        .sort()
+        .map((label) => ({ label, value: all[label] }));
 }

@@ -1,18 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "./endpoint";
-import { NodeInfo, declareNodes, nodeInfo } from "./node-set";
-import { replicationLayout } from "./plan/layout";
-import { firstSentinelPort } from "./plan/ports";
-import { SentinelClientOptions, natMapForLayout, sentinelClientOptions } from "./plan/sentinel-client";
-import { sentinelConfView } from "./plan/sentinel-conf";
-import { SENTINEL_SEED_PATH, sentinelContainerCommand } from "./plan/sentinel-container";
-import { dataNodeStartCommand } from "./plan/sentinel-data-node";
-import { SentinelLayout, sentinelLayout } from "./plan/sentinel-layout";
-import { SentinelReadiness } from "./providers/sentinel-readiness";
-import { AUTH_FILE_PATH, REDIS_CONF_PATH, RedisNode } from "./redis-node";
-import type { Settings } from "./settings";
-import { declareStackBase } from "./stack-base";
-import { renderTemplate } from "./templates";
+import type { Endpoint } from "../shared/endpoint";
+import { AUTH_FILE_PATH, NodeInfo, REDIS_CONF_PATH, RedisNode, declareNodes, nodeInfo } from "../docker/redis-node";
+import { replicationLayout } from "../docker/layout";
+import { firstSentinelPort } from "../ports";
+import { SentinelClientOptions, natMapForLayout, sentinelClientOptions } from "./client";
+import { sentinelConfView } from "./conf";
+import { SENTINEL_SEED_PATH, SentinelLayout, dataNodeStartCommand, sentinelContainerCommand, sentinelLayout } from "./layout";
+import { SentinelReadiness } from "./readiness";
+import type { Settings } from "../settings";
+import { declareStackBase } from "../docker/stack-base";
+import { renderTemplate } from "../docker/templates";
 
 export interface SentinelArgs {
     /** Validated stack settings (defaults applied and sentinel rules checked by parseSettings). */

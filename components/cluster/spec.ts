@@ -3,7 +3,7 @@
  * each belongs to, and the two ways to reach each node (from the machine running pulumi, and from the other
  * nodes). Pure types and validation; the provider documents the contract and the planner consumes it.
  */
-import type { ClusterRole } from "./cluster-roles";
+import type { ClusterRole } from "./roles";
 
 export interface HostPort {
     host: string;

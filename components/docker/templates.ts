@@ -2,9 +2,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import Mustache from "mustache";
-import { RedisConfInput, redisConfView } from "./plan/redis-conf";
+import { RedisConfInput, redisConfView } from "./redis-conf";
 
-export const TEMPLATES_DIR = path.join(__dirname, "..", "templates");
+export const TEMPLATES_DIR = path.join(__dirname, "..", "..", "templates");
 
 export function renderTemplate(name: string, view: object): string {
     const template = fs.readFileSync(path.join(TEMPLATES_DIR, name), "utf8");

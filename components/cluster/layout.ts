@@ -1,0 +1,272 @@
+/**
+ * Pure cluster layout: one node per (shard, member), named and ported so that adding a shard or a replica
+ * round later never renames or moves an existing node (the scaling issue builds on this).
+ * Member 0 of each shard is its master at first formation; members 1.. are its replicas.
+ * Ports follow the walkthrough (4.1): masters on basePort+shard (6379-6381), replica round r on
+ * basePort + 100*r + shard (6479-6481). The cluster bus is the client port + 10000.
+ */
+/**
+ * Pure Docker wiring of a cluster: per node its cluster directives and its formation spec, and the client
+ * options for reaching the cluster from the Docker host. The component (components/cluster.ts) only feeds in
+ * the container ids Docker assigns and, in bridge mode, the fixed IPs of plan/cluster-addresses.ts.
+ */
+/**
+ * Client options for reaching a bridge-mode cluster from outside Docker. The nodes hand out in-network
+ * addresses (their announced hostname, or container IP, with port 6379) in CLUSTER SLOTS and MOVED replies;
+ * ioredis `natMap` translates each of those to the node's published endpoint before connecting.
+ */
+import type { ClusterSettings, NetworkMode } from "../settings";
+import { CLUSTER_BUS_PORT_OFFSET, CLUSTER_ROUND_PORT_STEP } from "../port-offsets";
+import { CONTAINER_REDIS_PORT, type LayoutInput, type NodeLayout } from "../docker/layout";
+import type { ClusterNodeSpec, HostPort } from "./spec";
+
+export interface ClusterLayoutInput extends Omit<LayoutInput, "replicas"> {
+    cluster: Pick<ClusterSettings, "shards" | "replicasPerShard">;
+}
+
+export interface ClusterNodeLayout extends Omit<NodeLayout, "replicaOf"> {
+    shard: number;
+    /** 0 for the shard's first master, r for its r-th replica. */
+    member: number;
+    /** Cluster bus port the node listens on (inside its container in bridge mode). */
+    busPort: number;
+    /** Host port the bus takes in host mode; undefined in bridge mode (the bus is not published). */
+    hostBusPort?: number;
+}
+
+export function clusterLayout(input: ClusterLayoutInput): ClusterNodeLayout[] {
+    const host = input.network.mode === "host";
+    const nodes: ClusterNodeLayout[] = [];
+    for (let member = 0; member <= input.cluster.replicasPerShard; member++) {
+        for (let shard = 0; shard < input.cluster.shards; shard++) {
+            const logicalName = `shard-${shard}-${member}`;
+            const containerName = `${input.namePrefix}-${logicalName}`;
+            const hostPort = input.basePort + CLUSTER_ROUND_PORT_STEP * member + shard;
+            const listenPort = host ? hostPort : CONTAINER_REDIS_PORT;
+            nodes.push({
+                index: nodes.length,
+                logicalName,
+                containerName,
+                role: member === 0 ? "master" : "replica",
+                hostPort,
+                listenPort,
+                peerHost: host ? input.bindAddress : containerName,
+                shard,
+                member,
+                busPort: listenPort + CLUSTER_BUS_PORT_OFFSET,
+                hostBusPort: host ? hostPort + CLUSTER_BUS_PORT_OFFSET : undefined,
+            });
+        }
+    }
+    return nodes;
+}
+
+/**
+ * Fixed addresses for a bridge-mode cluster. Redis 7.0 nodes meet by IP and remember their peers by IP in
+ * nodes.conf, so the IPs must survive restarts in any order: Docker re-assigns addresses on start, and after a
+ * daemon restart two nodes can swap IPs, each then pinging itself where it expects the other (measured: the two
+ * stay `noaddr` to each other for good). So the stack network gets its own subnet and every node a fixed IP.
+ *
+ * The subnet is a /22 inside 10.200.0.0-10.255.255.255, picked from a hash of the stack's name prefix: stable
+ * per stack, different for most stacks, and outside Docker's default pools (172.17-31.x, 192.168.x). If it
+ * overlaps another network on the machine, creating the network fails with Docker's "Pool overlaps" error;
+ * `network.subnet` then names a free one (parseSubnet).
+ */
+
+export interface ClusterSubnet {
+    /** CIDR, e.g. `10.213.36.0/22`. */
+    subnet: string;
+    gateway: string;
+    /** First address of the block as a 32-bit number. */
+    base: number;
+    /** Addresses in the block. */
+    size: number;
+}
+
+/** Addresses before the first node: network, gateway and a few spare. */
+const FIRST_NODE_OFFSET = 10;
+/** A /22 holds 1024 addresses: room for the largest cluster settings allow (100 shards × 6 members). */
+const BLOCK_BITS = 10;
+
+function fnv1a(text: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) {
+        h ^= text.charCodeAt(i);
+        h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h;
+}
+
+const dotted = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+
+export function clusterSubnet(namePrefix: string): ClusterSubnet {
+    const h = fnv1a(namePrefix);
+    const secondOctet = 200 + (h % 56);
+    const block = (h >>> 8) % 64; // 64 blocks of /22 per /16
+    const base = ((10 << 24) >>> 0) + secondOctet * 65536 + block * (1 << BLOCK_BITS);
+    return { subnet: `${dotted(base)}/${32 - BLOCK_BITS}`, gateway: dotted(base + 1), base, size: 1 << BLOCK_BITS };
+}
+
+/** Nodes a subnet has room for (network address, gateway and spares come first, broadcast last). */
+export function subnetCapacity(subnet: ClusterSubnet): number {
+    return subnet.size - FIRST_NODE_OFFSET - 1;
+}
+
+/** A user-chosen `a.b.c.d/n` (n 8-28, a.b.c.d the block's first address), or why it is not one. */
+export function parseSubnet(cidr: string): ClusterSubnet | string {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255)) return `must be an IPv4 CIDR such as 10.99.0.0/24, got ${JSON.stringify(cidr)}`;
+    const bits = Number(m[5]);
+    if (bits < 8 || bits > 28) return `prefix length must be between 8 and 28, got /${bits}`;
+    const base = m.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - bits);
+    if (base % size !== 0) return `${cidr} is not the first address of its /${bits} block (did you mean ${dotted(base - (base % size))}/${bits}?)`;
+    return { subnet: cidr, gateway: dotted(base + 1), base, size };
+}
+
+/** The fixed IP of the node with layout index `index`. */
+export function clusterNodeIp(subnet: ClusterSubnet, index: number): string {
+    const offset = FIRST_NODE_OFFSET + index;
+    if (!Number.isInteger(index) || index < 0 || offset >= subnet.size - 1) throw new Error(`node index ${index} does not fit in ${subnet.subnet}`);
+    return dotted(subnet.base + offset);
+}
+
+/**
+ * The redis.conf directives a cluster node needs, on top of the common ones (port, password and masterauth,
+ * persistence, `repl-diskless-sync-delay 0`). Pure lines, so the Docker wiring can render them into its
+ * template and the integration tests start real nodes from exactly the same text.
+ */
+
+export interface ClusterConfInput {
+    /** nodes.conf file name, relative to `dir`: inside the data volume so a recreated container keeps its node id. */
+    configFile: string;
+    /** `cluster-node-timeout`: how long a node may be unreachable before it counts as failed. */
+    nodeTimeoutMs: number;
+    /**
+     * Name clients should use for this node (`cluster-announce-hostname`). In bridge mode: the container name,
+     * so in-network clients resolve it by Docker DNS and outside clients map it with ioredis `natMap`.
+     */
+    announceHostname?: string;
+    /** `hostname` makes MOVED/ASK and CLUSTER SLOTS hand out `announceHostname` instead of the IP. */
+    preferredEndpointType?: "ip" | "hostname";
+    /**
+     * Only when peers reach this node through address translation (not the case on one bridge network nor in
+     * host mode): what the node tells its peers on the cluster bus.
+     */
+    announce?: { ip?: string; port?: number; busPort?: number };
+}
+
+const HOSTNAME = /^[A-Za-z0-9.-]+$/;
+
+export function clusterConfLines(input: ClusterConfInput): string[] {
+    if (!/^[A-Za-z0-9._-]+$/.test(input.configFile)) throw new Error(`cluster config file name ${JSON.stringify(input.configFile)} must be a plain file name`);
+    if (!Number.isInteger(input.nodeTimeoutMs) || input.nodeTimeoutMs < 1) throw new Error(`cluster node timeout must be a positive integer, got ${input.nodeTimeoutMs}`);
+    const lines = ["cluster-enabled yes", `cluster-config-file ${input.configFile}`, `cluster-node-timeout ${input.nodeTimeoutMs}`];
+    if (input.announceHostname !== undefined) {
+        // Redis rejects other characters itself; failing here names the value before any container starts.
+        if (!HOSTNAME.test(input.announceHostname)) throw new Error(`cluster announce hostname ${JSON.stringify(input.announceHostname)} may only hold letters, digits, '.' and '-'`);
+        lines.push(`cluster-announce-hostname ${input.announceHostname}`);
+    }
+    if (input.preferredEndpointType) lines.push(`cluster-preferred-endpoint-type ${input.preferredEndpointType}`);
+    if (input.announce?.ip) lines.push(`cluster-announce-ip ${input.announce.ip}`);
+    if (input.announce?.port) lines.push(`cluster-announce-port ${input.announce.port}`);
+    if (input.announce?.busPort) lines.push(`cluster-announce-bus-port ${input.announce.busPort}`);
+    return lines;
+}
+
+export interface ClusterWiringInput {
+    bindAddress: string;
+    network: { mode: NetworkMode };
+    cluster: Pick<ClusterSettings, "nodeTimeoutMs">;
+}
+
+/** nodes.conf sits in `dir` (/data, the volume): a recreated container keeps its node id and peers. */
+export const CLUSTER_CONFIG_FILE = "nodes.conf";
+
+/**
+ * Bridge mode: the node announces its container name and hands it out in MOVED/CLUSTER SLOTS, so in-network
+ * clients resolve it by Docker DNS and outside clients map `<name>:6379` with natMap. Host mode: nodes are
+ * reached at bindAddress:port, which is what they see themselves as; nothing to announce.
+ */
+export function clusterNodeConfLines(input: ClusterWiringInput, node: ClusterNodeLayout): string[] {
+    const bridge = input.network.mode === "bridge";
+    return clusterConfLines({
+        configFile: CLUSTER_CONFIG_FILE,
+        nodeTimeoutMs: input.cluster.nodeTimeoutMs,
+        announceHostname: bridge ? node.containerName : undefined,
+        preferredEndpointType: bridge ? "hostname" : undefined,
+    });
+}
+
+/** One node's container: its id (known after creation) and its fixed IP on the stack network (bridge mode). */
+export interface DeployedContainer {
+    id: string;
+    /** plan/cluster-addresses.ts `clusterNodeIp`; unused in host mode. */
+    ip?: string;
+}
+
+/**
+ * The formation spec of one node. access: where the provider (on the Docker host) connects, the published
+ * port. meet: where the other nodes reach it: the node's fixed IP on the stack network (Redis 7.0 MEET takes
+ * IPs only), or bindAddress:hostPort in host mode. revision: the container id, so a replaced container
+ * re-runs formation.
+ */
+export function clusterNodeSpec(input: ClusterWiringInput, node: ClusterNodeLayout, container: DeployedContainer): ClusterNodeSpec {
+    const host = input.network.mode === "host";
+    return {
+        name: node.logicalName,
+        shard: node.shard,
+        role: node.role,
+        access: { host: input.bindAddress, port: node.hostPort },
+        meet: {
+            host: host ? input.bindAddress : (container.ip ?? ""),
+            port: node.listenPort,
+            busPort: node.busPort,
+        },
+        revision: container.id,
+    };
+}
+
+export interface ClusterClientOptions {
+    startupNodes: HostPort[];
+    options: { natMap?: Record<string, HostPort>; redisOptions: { password: string } };
+}
+
+/** Each shard's first master: a client needs one that answers; more survive a node being down. */
+export function clusterSeedNodes(input: ClusterWiringInput, layout: ClusterNodeLayout[]): HostPort[] {
+    return layout.filter((n) => n.member === 0).map((n) => ({ host: input.bindAddress, port: n.hostPort }));
+}
+
+/**
+ * `new Redis.Cluster(startupNodes, options)` from the Docker host. Bridge mode needs natMap: nodes hand out
+ * `<container name>:6379`, which only resolves inside the network. Host mode addresses are already reachable.
+ */
+export function clusterClientOptions(input: ClusterWiringInput, layout: ClusterNodeLayout[], password: string): ClusterClientOptions {
+    const natMap =
+        input.network.mode === "bridge"
+            ? clusterNatMap(layout.map((n) => ({ announced: [{ host: n.containerName, port: n.listenPort }], access: { host: input.bindAddress, port: n.hostPort } })))
+            : undefined;
+    return { startupNodes: clusterSeedNodes(input, layout), options: { ...(natMap ? { natMap } : {}), redisOptions: { password } } };
+}
+
+export interface NatMappedNode {
+    /** Every address the node may be handed out as, e.g. `{host: "<container name>", port: 6379}` and its IP. */
+    announced: HostPort[];
+    /** Its published endpoint on the Docker host. */
+    access: HostPort;
+}
+
+export function clusterNatMap(nodes: NatMappedNode[]): Record<string, HostPort> {
+    const map: Record<string, HostPort> = {};
+    for (const n of nodes) {
+        for (const a of n.announced) {
+            const key = `${a.host}:${a.port}`;
+            const existing = map[key];
+            if (existing && (existing.host !== n.access.host || existing.port !== n.access.port)) {
+                throw new Error(`natMap: ${key} is announced by two nodes (${existing.host}:${existing.port} and ${n.access.host}:${n.access.port})`);
+            }
+            map[key] = { host: n.access.host, port: n.access.port };
+        }
+    }
+    return map;
+}

@@ -1,0 +1,175 @@
+/**
+ * Pure sentinel layout: names and ports of the sentinel containers, in the same shape as the data
+ * nodes' layout (plan/layout.ts) so natMap and readiness inputs can be built from either.
+ */
+/**
+ * How a data node of the sentinel topology starts. Its redis.conf is regenerated on every start from the
+ * uploaded one (so a config change such as maxmemory always applies), and before Redis starts the node
+ * asks the sentinels who the master is now and writes `replicaof` accordingly. A restarted old master
+ * thus comes back as a replica of the promoted node instead of as a second master, and a replaced
+ * container never resurrects the first-deploy roles. When no sentinel answers (first deploy: the
+ * sentinels do not exist yet) the uploaded first-deploy roles apply. Pure: returns a shell argv.
+ */
+import type { NetworkMode } from "../settings";
+import type { Endpoint } from "../shared/endpoint";
+
+export interface SentinelLayoutInput {
+    namePrefix: string;
+    bindAddress: string;
+    network: { mode: NetworkMode };
+    count: number;
+    /** Host port of sentinel-0; the others take the next ports. Port planning decides it. */
+    firstHostPort: number;
+}
+
+export interface SentinelLayout {
+    index: number;
+    /** Stable logical name used in resource names and outputs, e.g. `sentinel-0`. */
+    logicalName: string;
+    /** Docker container name; also the sentinel's hostname on the stack network. */
+    containerName: string;
+    /** Port clients outside Docker use: published in bridge mode, listened on directly in host mode. */
+    hostPort: number;
+    /** Port the sentinel listens on inside its container. */
+    listenPort: number;
+    /** Address peers use to reach this sentinel, and what it announces: container name (bridge) or bindAddress (host). */
+    peerHost: string;
+}
+
+export function sentinelLayout(input: SentinelLayoutInput): SentinelLayout[] {
+    const host = input.network.mode === "host";
+    return Array.from({ length: input.count }, (_, index) => {
+        const logicalName = `sentinel-${index}`;
+        const containerName = `${input.namePrefix}-${logicalName}`;
+        const hostPort = input.firstHostPort + index;
+        return {
+            index,
+            logicalName,
+            containerName,
+            hostPort,
+            listenPort: host ? hostPort : CONTAINER_SENTINEL_PORT,
+            peerHost: host ? input.bindAddress : containerName,
+        };
+    });
+}
+
+/**
+ * How a sentinel container starts: the stack uploads the rendered seed config next to redis.conf, and
+ * the container copies it into the data volume only the first time. Sentinel rewrites its config file
+ * in place (a temp file in the same directory, then rename), which needs a writable directory that
+ * survives restarts: the data volume, not an uploaded or bind-mounted file.
+ */
+
+/** Where the stack uploads the rendered template (same directory as redis.conf). */
+export const SENTINEL_SEED_PATH = "/usr/local/etc/redis/sentinel.conf";
+/** The file Sentinel runs from and rewrites; lives in the node's data volume. */
+export const SENTINEL_CONFIG_PATH = "/data/sentinel.conf";
+/** Port a sentinel listens on inside a bridge-network container (Sentinel's default). */
+export const CONTAINER_SENTINEL_PORT = 26379;
+
+export interface SentinelCommandOptions {
+    seedPath?: string;
+    configPath?: string;
+    /**
+     * What finally runs the sentinel. The default re-enters the image's entrypoint with
+     * `redis-server <config> --sentinel`, which (official image and our local one alike) chowns /data
+     * and drops root for the redis user; `redis-sentinel` as first word would keep root upstream.
+     */
+    exec?: string;
+}
+
+const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
+const SAFE_EXEC = /^[A-Za-z0-9._/ -]+$/;
+
+/**
+ * Shell argv that copies `seedPath` to `configPath` only when no non-empty config exists there yet
+ * (copy to a temp name, then rename, so a crash mid-copy never leaves a truncated config behind), then
+ * execs `exec`. Also fits data nodes in the sentinel topology: Sentinel persists their role changes with
+ * CONFIG REWRITE, which only works on a writable config in the data volume.
+ */
+export function seedOnceCommand(opts: { seedPath: string; configPath: string; exec: string }): string[] {
+    for (const p of [opts.seedPath, opts.configPath]) {
+        if (!SAFE_PATH.test(p)) throw new Error(`seed-once command: path ${JSON.stringify(p)} must be absolute and shell-safe`);
+    }
+    if (!SAFE_EXEC.test(opts.exec)) throw new Error(`seed-once command: ${JSON.stringify(opts.exec)} must be plain words and paths`);
+    const { seedPath: seed, configPath: config } = opts;
+    return ["sh", "-c", `if [ ! -s ${config} ]; then cp ${seed} ${config}.seed && mv ${config}.seed ${config}; fi; exec ${opts.exec}`];
+}
+
+/** The sentinel container's command: seed /data/sentinel.conf once, then run the sentinel on it. */
+export function sentinelContainerCommand(opts: SentinelCommandOptions = {}): string[] {
+    const configPath = opts.configPath ?? SENTINEL_CONFIG_PATH;
+    return seedOnceCommand({
+        seedPath: opts.seedPath ?? SENTINEL_SEED_PATH,
+        configPath,
+        exec: opts.exec ?? `docker-entrypoint.sh redis-server ${configPath} --sentinel`,
+    });
+}
+
+export interface DataNodeCommandInput {
+    /** Sentinels as data nodes reach them: container name and 26379 (bridge), bindAddress and host port (host). */
+    sentinels: Endpoint[];
+    masterName: string;
+    /** This node as the sentinels report it (its announce address): peerHost and listen port. */
+    self: Endpoint;
+    /** The uploaded, rendered redis.conf (first-deploy role). */
+    uploadedConfigPath: string;
+    /** Where the regenerated config goes; in the data volume, so Sentinel's CONFIG REWRITE can write it. */
+    configPath: string;
+    /** File holding the password (sentinels and data nodes share it); fed to redis-cli --askpass. */
+    authFilePath: string;
+    /** Seconds each sentinel gets to answer. */
+    askTimeoutSeconds?: number;
+}
+
+const TOKEN = /^[A-Za-z0-9._:-]+$/;
+const PATH = /^\/[A-Za-z0-9._/-]+$/;
+
+function checkEndpoint(what: string, e: Endpoint): void {
+    if (!TOKEN.test(e.host)) throw new Error(`data node command: ${what} host ${JSON.stringify(e.host)} is not shell-safe`);
+    if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`data node command: ${what} port ${e.port} is outside 1-65535`);
+}
+
+/** The shell script (without `sh -c`), exposed for tests that run it against real sentinels. */
+export function dataNodeStartScript(input: DataNodeCommandInput): string {
+    if (input.sentinels.length === 0) throw new Error("data node command: at least one sentinel is required");
+    input.sentinels.forEach((s, i) => checkEndpoint(`sentinel ${i}`, s));
+    checkEndpoint("self", input.self);
+    if (!TOKEN.test(input.masterName)) throw new Error(`data node command: master name ${JSON.stringify(input.masterName)} is not shell-safe`);
+    for (const p of [input.uploadedConfigPath, input.configPath, input.authFilePath]) {
+        if (!PATH.test(p)) throw new Error(`data node command: path ${JSON.stringify(p)} must be absolute and shell-safe`);
+    }
+    const timeout = input.askTimeoutSeconds ?? 2;
+    const conf = input.configPath;
+    const sentinels = input.sentinels.map((s) => `"${s.host} ${s.port}"`).join(" ");
+    return [
+        // The first sentinel that names a master wins; unreachable ones (not created yet, down) are skipped.
+        `master=""`,
+        `for s in ${sentinels}; do`,
+        `  set -- $s`,
+        `  reply=$(timeout ${timeout} redis-cli -h "$1" -p "$2" --no-auth-warning --askpass --raw SENTINEL get-master-addr-by-name ${input.masterName} < ${input.authFilePath} 2>/dev/null) || continue`,
+        `  host=$(echo "$reply" | sed -n 1p); port=$(echo "$reply" | sed -n 2p)`,
+        `  case "$port" in ''|*[!0-9]*) continue;; esac`,
+        `  master="$host $port"; break`,
+        `done`,
+        `if [ -z "$master" ]; then`,
+        `  echo "redis-ha: no sentinel answered; starting with the deployed role"`,
+        `  cp ${input.uploadedConfigPath} ${conf}.new`,
+        `else`,
+        `  grep -v '^replicaof ' ${input.uploadedConfigPath} > ${conf}.new`,
+        `  if [ "$master" = "${input.self.host} ${input.self.port}" ]; then`,
+        `    echo "redis-ha: sentinels name this node master"`,
+        `  else`,
+        `    echo "redis-ha: sentinels name $master master; starting as its replica"`,
+        `    echo "replicaof $master" >> ${conf}.new`,
+        `  fi`,
+        `fi`,
+        // Rename, so a crash mid-write never leaves a truncated config.
+        `mv ${conf}.new ${conf}`,
+        `exec docker-entrypoint.sh redis-server ${conf}`,
+    ].join("\n");
+}
+
+export function dataNodeStartCommand(input: DataNodeCommandInput): string[] {
+    return ["sh", "-c", dataNodeStartScript(input)];
+}
