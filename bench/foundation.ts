@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { execFileSync, spawn } from "child_process";
 import { renderRedisConf } from "../components/docker/templates";
-import { parseSettings } from "../components/settings";
+import { parseSettings } from "../components/config";
 import { LOCAL_IMAGE, median, redisBenchmark, stackLocal, timed } from "./support";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

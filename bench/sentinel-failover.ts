@@ -8,7 +8,7 @@
 import type { Redis as RedisClient } from "ioredis";
 import { sentinelClientOptions } from "../components/sentinel/client";
 import { sentinelConfView } from "../components/sentinel/conf";
-import { SENTINEL_DEFAULTS } from "../components/sentinel/conf";
+import { SENTINEL_DEFAULTS } from "../components/settings";
 import { pollUntil } from "../components/shared/poll";
 import { sentinelMasterAddress } from "../components/sentinel/readiness";
 import { waitForSentinelGroup } from "../components/sentinel/readiness";

@@ -1,6 +1,36 @@
-/** Reads the project's config namespace from Pulumi into the raw shape parseSettings validates. */
+/**
+ * Stack config to settings: reads the `redis-ha:` namespace from Pulumi, checks each value (settings.ts),
+ * then the checks that need a topology's layout: the sentinel group's cross-field rules, host-port
+ * collisions and the cluster subnet's room. Every problem is reported together, before any resource exists.
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, RawConfig, Settings, parseSettings } from "./settings";
+import { clusterLayout, parseSubnet, subnetCapacity } from "./cluster/layout";
+import { replicationLayout, standaloneLayout } from "./docker/layout";
+import { validateSentinelSettings } from "./sentinel/conf";
+import { SENTINEL_PORT_OFFSET, firstSentinelPort, sentinelLayout } from "./sentinel/layout";
+import { type ConfigProblem, ConfigError, type RawConfig, type Settings, readSettings } from "./settings";
+
+/** Parses and validates raw config; throws ConfigError listing every problem. Pure (no Pulumi calls). */
+export function parseSettings(raw: RawConfig, project: string, stack: string): Settings {
+    const { settings, problems } = readSettings(raw, project, stack);
+    if (settings.topology === "sentinel") {
+        const checked = validateSentinelSettings(settings.sentinel, {
+            replicas: settings.replicas,
+            password: typeof raw.password === "string" ? raw.password : undefined,
+            persistence: settings.persistence,
+        });
+        // Range errors on the same keys are already reported by readSettings; keep the cross-field ones.
+        problems.push(...checked.errors.filter((e) => !problems.some((q) => q.key === e.key)));
+        settings.warnings.push(...checked.warnings);
+    }
+    if (problems.length === 0) {
+        problems.push(...portProblems(settings), ...subnetProblems(settings));
+    }
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return settings;
+}
 
 /** Every `<project>:<key>` value, objects and arrays JSON-decoded as `pulumi config set --path` stores them. */
 export function readRawConfig(project: string): RawConfig {
@@ -24,4 +54,76 @@ export function loadSettings(): Settings {
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
         throw err;
     }
+}
+
+/** Every host port the layout publishes (or listens on in host mode) must be valid and distinct. */
+function portProblems(settings: Settings): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const seen = new Map<number, string>();
+    for (const port of planPorts(settings)) {
+        if (port.port < 1 || port.port > 65535) {
+            problems.push({ key: port.key, message: `${port.purpose} would use port ${port.port}, outside 1-65535` });
+            continue;
+        }
+        const other = seen.get(port.port);
+        if (other) {
+            problems.push({ key: port.key, message: `${port.purpose} would use port ${port.port}, already taken by ${other}` });
+        }
+        seen.set(port.port, port.purpose);
+    }
+    return problems;
+}
+
+/** A chosen subnet must parse and, for a cluster, hold every node's fixed address. */
+function subnetProblems(settings: Settings): ConfigProblem[] {
+    if (settings.network.subnet === undefined) return [];
+    const parsed = parseSubnet(settings.network.subnet);
+    if (typeof parsed === "string") return [{ key: "network.subnet", message: parsed }];
+    const nodes = settings.cluster.shards * (settings.cluster.replicasPerShard + 1);
+    if (settings.topology === "cluster" && nodes > subnetCapacity(parsed)) {
+        return [{ key: "network.subnet", message: `${settings.network.subnet} has room for ${subnetCapacity(parsed)} nodes, the cluster needs ${nodes}` }];
+    }
+    return [];
+}
+
+export interface PlannedPort {
+    port: number;
+    /** Config key a user changes to move this port. */
+    key: string;
+    /** Human description used in validation messages. */
+    purpose: string;
+}
+
+/** Every host port the chosen topology takes (published in bridge mode, listened on in host mode). */
+export function planPorts(settings: Settings): PlannedPort[] {
+    switch (settings.topology) {
+        case "standalone":
+            return standaloneLayout(settings).map((n) => ({ port: n.hostPort, key: "basePort", purpose: `${n.logicalName} (${n.role})` }));
+        case "replication":
+            return replicationPorts(settings);
+        case "sentinel":
+            return [
+                ...replicationPorts(settings),
+                ...sentinelLayout({ ...settings, count: settings.sentinel.count, firstHostPort: firstSentinelPort(settings) }).map((s) => ({
+                    port: s.hostPort,
+                    key: "sentinel.count",
+                    purpose: `${s.logicalName} (basePort + ${SENTINEL_PORT_OFFSET} + ${s.index})`,
+                })),
+            ];
+        case "cluster":
+            return clusterLayout(settings).flatMap((n) => {
+                const key = n.member === 0 ? "cluster.shards" : "cluster.replicasPerShard";
+                const ports = [{ port: n.hostPort, key, purpose: `${n.logicalName} (shard ${n.shard} ${n.role})` }];
+                if (n.hostBusPort !== undefined) ports.push({ port: n.hostBusPort, key, purpose: `${n.logicalName} cluster bus` });
+                return ports;
+            });
+    }
+}
+
+function replicationPorts(settings: Settings): PlannedPort[] {
+    return replicationLayout(settings).map((n) => ({
+        port: n.hostPort,
+        key: n.index === 0 ? "basePort" : "replicas",
+        purpose: `${n.logicalName} (${n.role})`,
+    }));
 }

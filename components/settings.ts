@@ -1,12 +1,9 @@
 /**
- * Stack settings: the typed, validated, defaulted form of the `redis-ha:` config namespace.
- * Pure: no Pulumi, no I/O. Every problem names its config key and the allowed values, and all problems
- * are reported together, before any resource exists.
+ * Stack settings: every config type, default and range check of the `redis-ha:` config namespace.
+ * Pure and a leaf: it imports no topology, so every topology may import it. Checks that need a topology's
+ * layout (ports, subnets, the sentinel group's cross-field rules) run in config.ts, after these. Every
+ * problem names its config key and the allowed values, and all problems are reported together.
  */
-import { parseSubnet, subnetCapacity } from "./cluster/layout";
-import { CLUSTER_ROUND_PORT_STEP } from "./port-offsets";
-import { planPorts } from "./ports";
-import { SENTINEL_DEFAULTS, type SentinelSettings, validateSentinelSettings } from "./sentinel/conf";
 
 export const TOPOLOGIES = ["standalone", "replication", "sentinel", "cluster"] as const;
 export type Topology = (typeof TOPOLOGIES)[number];
@@ -73,6 +70,40 @@ export interface ClusterSettings {
     nodeTimeoutMs: number;
 }
 
+export interface SentinelSettings {
+    /** Number of sentinel processes. */
+    count: number;
+    /** Sentinels that must agree the master is down before a failover is attempted. */
+    quorum: number;
+    /** Name the group is monitored under; clients ask sentinels for this name. */
+    masterName: string;
+    /** How long the master must be unreachable before a sentinel considers it down (SDOWN). */
+    downAfterMs: number;
+    /** Sentinel failover-timeout: bounds one failover attempt; a retry waits twice this long. */
+    failoverTimeoutMs: number;
+    /** Replicas resynchronising from a new master at the same time after a failover. */
+    parallelSyncs: number;
+}
+
+/**
+ * failoverTimeoutMs is 60 s rather than Redis's 180 s: a failed attempt blocks the next one for twice
+ * this value, and six minutes without a master is too long for a stack that restarts containers itself.
+ */
+export const SENTINEL_DEFAULTS: SentinelSettings = {
+    count: 3,
+    quorum: 2,
+    masterName: "mymaster",
+    downAfterMs: 5000,
+    failoverTimeoutMs: 60000,
+    parallelSyncs: 1,
+};
+
+/**
+ * Most shards a cluster may have: replica round r of shard s publishes basePort + 100*r + s
+ * (cluster/layout.ts), so a 101st shard would take the first replica's port.
+ */
+export const CLUSTER_MAX_SHARDS = 100;
+
 /** The defaults, in one place. Pulumi.yaml's config schema repeats them (a unit test keeps both in step). */
 export const DEFAULTS = {
     topology: "standalone" as Topology,
@@ -128,8 +159,11 @@ export class ConfigError extends Error {
 /** Raw config as Pulumi hands it over: top-level values are strings, objects arrive parsed. */
 export type RawConfig = Record<string, unknown>;
 
-/** Parses and validates raw config; throws ConfigError listing every problem. */
-export function parseSettings(raw: RawConfig, project: string, stack: string): Settings {
+/**
+ * Reads raw config into settings, checking each value's type and range. Returns the problems found instead
+ * of throwing, so config.ts can add the layout checks and report everything at once.
+ */
+export function readSettings(raw: RawConfig, project: string, stack: string): { settings: Settings; problems: ConfigProblem[] } {
     const problems: ConfigProblem[] = [];
     const p = new Reader(raw, problems);
 
@@ -202,21 +236,11 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
         parallelSyncs: p.integerValue("sentinel.parallelSyncs", sentinelRaw.parallelSyncs, DEFAULTS.sentinel.parallelSyncs, 1, 32),
     };
     const warnings: ConfigProblem[] = [];
-    if (topology === "sentinel") {
-        const checked = validateSentinelSettings(sentinel, {
-            replicas,
-            password: typeof raw.password === "string" ? raw.password : undefined,
-            persistence,
-        });
-        // Range errors on the fields above are already reported; keep the cross-field ones.
-        problems.push(...checked.errors.filter((e) => !problems.some((q) => q.key === e.key)));
-        warnings.push(...checked.warnings);
-    }
 
     const clusterRaw = p.object("cluster");
     p.knownFields("cluster", clusterRaw, Object.keys(DEFAULTS.cluster));
     const cluster: ClusterSettings = {
-        shards: p.integerValue("cluster.shards", clusterRaw.shards, DEFAULTS.cluster.shards, 3, CLUSTER_ROUND_PORT_STEP),
+        shards: p.integerValue("cluster.shards", clusterRaw.shards, DEFAULTS.cluster.shards, 3, CLUSTER_MAX_SHARDS),
         replicasPerShard: p.integerValue("cluster.replicasPerShard", clusterRaw.replicasPerShard, DEFAULTS.cluster.replicasPerShard, 0, 5),
         nodeTimeoutMs: p.integerValue("cluster.nodeTimeoutMs", clusterRaw.nodeTimeoutMs, DEFAULTS.cluster.nodeTimeoutMs, 100, 3600000),
     };
@@ -240,43 +264,7 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
         warnings,
     };
 
-    if (problems.length === 0) {
-        problems.push(...portProblems(settings), ...subnetProblems(settings));
-    }
-    if (problems.length > 0) {
-        throw new ConfigError(problems);
-    }
-    return settings;
-}
-
-/** Every host port the layout publishes (or listens on in host mode) must be valid and distinct. */
-function portProblems(settings: Settings): ConfigProblem[] {
-    const problems: ConfigProblem[] = [];
-    const seen = new Map<number, string>();
-    for (const port of planPorts(settings)) {
-        if (port.port < 1 || port.port > 65535) {
-            problems.push({ key: port.key, message: `${port.purpose} would use port ${port.port}, outside 1-65535` });
-            continue;
-        }
-        const other = seen.get(port.port);
-        if (other) {
-            problems.push({ key: port.key, message: `${port.purpose} would use port ${port.port}, already taken by ${other}` });
-        }
-        seen.set(port.port, port.purpose);
-    }
-    return problems;
-}
-
-/** A chosen subnet must parse and, for a cluster, hold every node's fixed address. */
-function subnetProblems(settings: Settings): ConfigProblem[] {
-    if (settings.network.subnet === undefined) return [];
-    const parsed = parseSubnet(settings.network.subnet);
-    if (typeof parsed === "string") return [{ key: "network.subnet", message: parsed }];
-    const nodes = settings.cluster.shards * (settings.cluster.replicasPerShard + 1);
-    if (settings.topology === "cluster" && nodes > subnetCapacity(parsed)) {
-        return [{ key: "network.subnet", message: `${settings.network.subnet} has room for ${subnetCapacity(parsed)} nodes, the cluster needs ${nodes}` }];
-    }
-    return [];
+    return { settings, problems };
 }
 
 /** Accepts Redis syntax ("3600 1 300 100"), a list of "seconds changes" strings, or "" to disable RDB. */

@@ -15,10 +15,14 @@
  * addresses (their announced hostname, or container IP, with port 6379) in CLUSTER SLOTS and MOVED replies;
  * ioredis `natMap` translates each of those to the node's published endpoint before connecting.
  */
-import type { ClusterSettings, NetworkMode } from "../settings";
-import { CLUSTER_BUS_PORT_OFFSET, CLUSTER_ROUND_PORT_STEP } from "../port-offsets";
+import { CLUSTER_MAX_SHARDS, type ClusterSettings, type NetworkMode } from "../settings";
 import { CONTAINER_REDIS_PORT, type LayoutInput, type NodeLayout } from "../docker/layout";
 import type { ClusterNodeSpec, HostPort } from "./spec";
+
+/** Host-port step between replica rounds: 6379-6381 masters, 6479-6481 their first replicas (docs/walkthrough.md, cluster). */
+export const CLUSTER_ROUND_PORT_STEP = CLUSTER_MAX_SHARDS;
+/** The cluster bus listens on the client port + 10000 (Redis's fixed offset). */
+export const CLUSTER_BUS_PORT_OFFSET = 10000;
 
 export interface ClusterLayoutInput extends Omit<LayoutInput, "replicas"> {
     cluster: Pick<ClusterSettings, "shards" | "replicasPerShard">;

@@ -7,7 +7,7 @@
  * Pure. Problems use the same `{ key, message }` shape as settings.ts, keys relative to `redis-ha:`.
  */
 import type { Endpoint } from "../shared/endpoint";
-import type { ConfigProblem, NetworkMode } from "../settings";
+import type { ConfigProblem, NetworkMode, SentinelSettings } from "../settings";
 import { quoteConfigValue } from "../docker/redis-conf";
 
 export interface SentinelConfInput {
@@ -107,33 +107,6 @@ export function sentinelConfView(input: SentinelConfInput): SentinelConfView {
     };
 }
 
-export interface SentinelSettings {
-    /** Number of sentinel processes. */
-    count: number;
-    /** Sentinels that must agree the master is down before a failover is attempted. */
-    quorum: number;
-    /** Name the group is monitored under; clients ask sentinels for this name. */
-    masterName: string;
-    /** How long the master must be unreachable before a sentinel considers it down (SDOWN). */
-    downAfterMs: number;
-    /** Sentinel failover-timeout: bounds one failover attempt; a retry waits twice this long. */
-    failoverTimeoutMs: number;
-    /** Replicas resynchronising from a new master at the same time after a failover. */
-    parallelSyncs: number;
-}
-
-/**
- * failoverTimeoutMs is 60 s rather than Redis's 180 s: a failed attempt blocks the next one for twice
- * this value, and six minutes without a master is too long for a stack that restarts containers itself.
- */
-export const SENTINEL_DEFAULTS: SentinelSettings = {
-    count: 3,
-    quorum: 2,
-    masterName: "mymaster",
-    downAfterMs: 5000,
-    failoverTimeoutMs: 60000,
-    parallelSyncs: 1,
-};
 
 export interface SentinelValidation {
     /** Configurations that cannot work; reject the stack. */

@@ -13,6 +13,14 @@
 import type { NetworkMode } from "../settings";
 import type { Endpoint } from "../shared/endpoint";
 
+/** Host port of the first sentinel relative to basePort: 6379 -> 26379, Redis's sentinel port. */
+export const SENTINEL_PORT_OFFSET = 20000;
+
+/** Host port of sentinel-0. */
+export function firstSentinelPort(settings: { basePort: number }): number {
+    return settings.basePort + SENTINEL_PORT_OFFSET;
+}
+
 export interface SentinelLayoutInput {
     namePrefix: string;
     bindAddress: string;

@@ -6,7 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { DEFAULTS, KNOWN_KEYS, parseSettings } from "../../components/settings";
+import { parseSettings } from "../../components/config";
+import { DEFAULTS, KNOWN_KEYS } from "../../components/settings";
 
 const root = path.join(__dirname, "..", "..");
 const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as Record<string, any>;

@@ -1,6 +1,6 @@
 /** sentinel.conf rendering: the variants the stack produces, and what the renderer refuses. */
 import { SentinelConfInput, sentinelConfView } from "../../components/sentinel/conf";
-import { SENTINEL_DEFAULTS } from "../../components/sentinel/conf";
+import { SENTINEL_DEFAULTS } from "../../components/settings";
 import { renderTemplate } from "../../components/docker/templates";
 
 const render = (input: SentinelConfInput): string => renderTemplate("sentinel.conf.mustache", sentinelConfView(input));

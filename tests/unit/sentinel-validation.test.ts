@@ -1,5 +1,6 @@
 /** Sentinel settings rules: what is rejected before any resource exists, and what is only warned about. */
-import { SENTINEL_DEFAULTS, SentinelSettings, sentinelPasswordProblem, validateSentinelSettings } from "../../components/sentinel/conf";
+import { SENTINEL_DEFAULTS, SentinelSettings } from "../../components/settings";
+import { sentinelPasswordProblem, validateSentinelSettings } from "../../components/sentinel/conf";
 
 const check = (over: Partial<SentinelSettings>, group = { replicas: 2, password: "pw" }) => validateSentinelSettings({ ...SENTINEL_DEFAULTS, ...over }, group);
 const keys = (problems: Array<{ key: string }>) => problems.map((p) => p.key);

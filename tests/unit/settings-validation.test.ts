@@ -1,4 +1,5 @@
-import { ConfigError, DEFAULTS, parseSettings } from "../../components/settings";
+import { parseSettings } from "../../components/config";
+import { ConfigError, DEFAULTS } from "../../components/settings";
 import { runStack } from "./support/mock-stack";
 
 function problemsOf(raw: Record<string, unknown>): string {
