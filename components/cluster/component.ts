@@ -7,7 +7,7 @@
 /** Declares one RedisNode per cluster node, each with its rendered cluster redis.conf. */
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../shared/endpoint";
-import { type NodeInfo, type NodeSettings, RedisNode, nodeConf } from "../docker/redis-node";
+import { type NodeInfo, type NodeSettings, type RedisNode, declareNode, nodeConf } from "../docker/redis-node";
 import { type ClusterClientOptions, type ClusterNodeLayout, type ClusterSubnet, type ClusterWiringInput, clusterClientOptions, clusterLayout, clusterNodeConfLines, clusterNodeIp, clusterNodeSpec, clusterSeedNodes, clusterSubnet, parseSubnet } from "./layout";
 import { ClusterFormation } from "./formation";
 import type { Settings } from "../settings";
@@ -113,23 +113,7 @@ export function declareClusterNodes(
             // formation resource, and peers know each other from the cluster bus.
             clusterLines: clusterNodeConfLines(settings, node),
         });
-        return new RedisNode(
-            `${name}-${node.logicalName}`,
-            {
-                containerName: node.containerName,
-                imageId: base.imageId,
-                config,
-                password,
-                network: base.nodeNetwork.mode === "bridge" ? { ...base.nodeNetwork, ipv4Address: ips[i] } : base.nodeNetwork,
-                bindAddress: settings.bindAddress,
-                listenPort: node.listenPort,
-                // Only the client port: the bus (16379) stays inside the network.
-                publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
-                stack: settings.stack,
-                topology: settings.topology,
-                labels: { "redis-ha.node": node.logicalName, "redis-ha.role": node.role, "redis-ha.shard": String(node.shard) },
-            },
-            { parent },
-        );
+        const labels = { "redis-ha.shard": String(node.shard) };
+        return declareNode(name, settings, base, node, { config, password, role: node.role, labels, ipv4Address: ips[i] }, parent);
     });
 }

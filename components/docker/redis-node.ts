@@ -1,4 +1,9 @@
-/** Declares one RedisNode per planned node, with its rendered redis.conf. Shared by the topologies. */
+/**
+ * A Redis process in a container, and the one way a topology declares one: `declareNode` names it after its
+ * layout entry, publishes its client port and labels it; `declareNodes` does so for a master/replica layout
+ * with each node's rendered redis.conf (standalone, replication, sentinel's data nodes). Sentinels and
+ * cluster nodes call `declareNode` with their own config.
+ */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type StackBase, stackLabels } from "./stack-base";
@@ -161,6 +166,62 @@ export function nodeConf(settings: NodeSettings, password: pulumi.Input<string>,
     );
 }
 
+/** What declareNode needs from any topology's layout entry (NodeLayout, SentinelLayout, ClusterNodeLayout). */
+export interface PlacedNode {
+    logicalName: string;
+    containerName: string;
+    /** Published on bindAddress in bridge mode; listened on directly in host mode. */
+    hostPort: number;
+    listenPort: number;
+}
+
+export interface NodeSpec {
+    /** Rendered config file; secret (it holds the password). */
+    config: pulumi.Input<string>;
+    password: pulumi.Input<string>;
+    /** `redis-ha.role` label: the role at first deploy, or `sentinel`. */
+    role: string;
+    /** More labels, e.g. the cluster shard. */
+    labels?: Record<string, string>;
+    command?: string[];
+    configPath?: string;
+    /** Bridge mode: the node's fixed address on the stack network (cluster nodes). */
+    ipv4Address?: string;
+}
+
+/** The one way to declare a node: RedisNode `<name>-<logicalName>`, only the client port published. */
+export function declareNode(
+    name: string,
+    settings: Pick<Settings, "stack" | "topology" | "bindAddress">,
+    base: StackBase,
+    node: PlacedNode,
+    spec: NodeSpec,
+    parent: pulumi.Resource,
+): RedisNode {
+    const network = base.nodeNetwork.mode === "bridge" && spec.ipv4Address ? { ...base.nodeNetwork, ipv4Address: spec.ipv4Address } : base.nodeNetwork;
+    return new RedisNode(
+        `${name}-${node.logicalName}`,
+        {
+            containerName: node.containerName,
+            imageId: base.imageId,
+            config: spec.config,
+            password: spec.password,
+            network,
+            bindAddress: settings.bindAddress,
+            listenPort: node.listenPort,
+            command: spec.command,
+            configPath: spec.configPath,
+            // Only the client port: a cluster's bus port stays inside the network.
+            publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
+            stack: settings.stack,
+            topology: settings.topology,
+            labels: { "redis-ha.node": node.logicalName, "redis-ha.role": spec.role, ...spec.labels },
+        },
+        { parent },
+    );
+}
+
+/** One node per master/replica layout entry, each with its redis.conf (`replicaof` for replicas). */
 export function declareNodes(
     name: string,
     settings: NodeSettings,
@@ -181,24 +242,7 @@ export function declareNodes(
             // Announce the stable name (not the container IP, which changes on restart).
             announce: { host: node.peerHost, port: node.listenPort },
         });
-        return new RedisNode(
-            `${name}-${node.logicalName}`,
-            {
-                containerName: node.containerName,
-                imageId: base.imageId,
-                config,
-                password,
-                network: base.nodeNetwork,
-                bindAddress: settings.bindAddress,
-                listenPort: node.listenPort,
-                command: commandFor?.(node),
-                publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
-                stack: settings.stack,
-                topology: settings.topology,
-                labels: { "redis-ha.node": node.logicalName, "redis-ha.role": node.role },
-            },
-            { parent },
-        );
+        return declareNode(name, settings, base, node, { config, password, role: node.role, command: commandFor?.(node) }, parent);
     });
 }
 

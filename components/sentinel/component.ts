@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../shared/endpoint";
-import { AUTH_FILE_PATH, NodeInfo, REDIS_CONF_PATH, RedisNode, declareNodes, nodeInfo } from "../docker/redis-node";
+import { AUTH_FILE_PATH, NodeInfo, REDIS_CONF_PATH, RedisNode, declareNode, declareNodes, nodeInfo } from "../docker/redis-node";
 import { replicationLayout } from "../docker/layout";
 import { SentinelClientOptions, natMapForLayout, sentinelClientOptions } from "./client";
 import { sentinelConfView } from "./conf";
@@ -120,25 +120,20 @@ export class Sentinel extends pulumi.ComponentResource {
                 ),
             ),
         );
-        return new RedisNode(
-            `${name}-${p.logicalName}`,
+        return declareNode(
+            name,
+            s,
+            base,
+            p,
             {
-                containerName: p.containerName,
-                imageId: base.imageId,
                 config,
                 password,
-                network: base.nodeNetwork,
-                bindAddress: s.bindAddress,
-                listenPort: p.listenPort,
-                publishedPorts: [{ hostPort: p.hostPort, containerPort: p.listenPort }],
+                role: "sentinel",
                 // Seeded once into the data volume: Sentinel rewrites it and must keep what it learned.
                 configPath: SENTINEL_SEED_PATH,
                 command: sentinelContainerCommand(),
-                stack: s.stack,
-                topology: s.topology,
-                labels: { "redis-ha.node": p.logicalName, "redis-ha.role": "sentinel" },
             },
-            { parent: this },
+            this,
         );
     }
 }
