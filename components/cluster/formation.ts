@@ -38,6 +38,7 @@
  * between rounds is simply seen as it is now. Nothing here decides topology; components/plan does.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { ResourceArgs } from "../shared/dynamic";
 import { ClusterAction, planConvergence } from "./converge";
 import { ClusterHealth, ClusterNodeStatus, ClusterSnapshot, NodeObservation, clusterStatus, deriveLiveView, isUnformed, parseClusterNodes } from "./observe";
 import { readinessProblems } from "./readiness";
@@ -184,9 +185,7 @@ export const clusterFormationProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-type DeepInput<T> = T extends object ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }> : pulumi.Input<T>;
-
-export type ClusterFormationArgs = { [K in keyof ClusterFormationInputs]: DeepInput<ClusterFormationInputs[K]> };
+export type ClusterFormationArgs = ResourceArgs<ClusterFormationInputs>;
 
 export class ClusterFormation extends pulumi.dynamic.Resource {
     declare readonly clusterState: pulumi.Output<ClusterHealth>;

@@ -17,7 +17,8 @@
  */
 import { CLUSTER_MAX_SHARDS, type ClusterSettings, type NetworkMode } from "../settings";
 import { CONTAINER_REDIS_PORT, type LayoutInput, type NodeLayout } from "../docker/layout";
-import type { ClusterNodeSpec, HostPort } from "./spec";
+import { type Endpoint, type NatMap, natMapForLayout } from "../shared/endpoint";
+import type { ClusterNodeSpec } from "./spec";
 
 /** Host-port step between replica rounds: 6379-6381 masters, 6479-6481 their first replicas (docs/walkthrough.md, cluster). */
 export const CLUSTER_ROUND_PORT_STEP = CLUSTER_MAX_SHARDS;
@@ -232,12 +233,12 @@ export function clusterNodeSpec(input: ClusterWiringInput, node: ClusterNodeLayo
 }
 
 export interface ClusterClientOptions {
-    startupNodes: HostPort[];
-    options: { natMap?: Record<string, HostPort>; redisOptions: { password: string } };
+    startupNodes: Endpoint[];
+    options: { natMap?: NatMap; redisOptions: { password: string } };
 }
 
 /** Each shard's first master: a client needs one that answers; more survive a node being down. */
-export function clusterSeedNodes(input: ClusterWiringInput, layout: ClusterNodeLayout[]): HostPort[] {
+export function clusterSeedNodes(input: ClusterWiringInput, layout: ClusterNodeLayout[]): Endpoint[] {
     return layout.filter((n) => n.member === 0).map((n) => ({ host: input.bindAddress, port: n.hostPort }));
 }
 
@@ -248,29 +249,7 @@ export function clusterSeedNodes(input: ClusterWiringInput, layout: ClusterNodeL
 export function clusterClientOptions(input: ClusterWiringInput, layout: ClusterNodeLayout[], password: string): ClusterClientOptions {
     const natMap =
         input.network.mode === "bridge"
-            ? clusterNatMap(layout.map((n) => ({ announced: [{ host: n.containerName, port: n.listenPort }], access: { host: input.bindAddress, port: n.hostPort } })))
+            ? natMapForLayout(layout, input.bindAddress)
             : undefined;
     return { startupNodes: clusterSeedNodes(input, layout), options: { ...(natMap ? { natMap } : {}), redisOptions: { password } } };
-}
-
-export interface NatMappedNode {
-    /** Every address the node may be handed out as, e.g. `{host: "<container name>", port: 6379}` and its IP. */
-    announced: HostPort[];
-    /** Its published endpoint on the Docker host. */
-    access: HostPort;
-}
-
-export function clusterNatMap(nodes: NatMappedNode[]): Record<string, HostPort> {
-    const map: Record<string, HostPort> = {};
-    for (const n of nodes) {
-        for (const a of n.announced) {
-            const key = `${a.host}:${a.port}`;
-            const existing = map[key];
-            if (existing && (existing.host !== n.access.host || existing.port !== n.access.port)) {
-                throw new Error(`natMap: ${key} is announced by two nodes (${existing.host}:${existing.port} and ${n.access.host}:${n.access.port})`);
-            }
-            map[key] = { host: n.access.host, port: n.access.port };
-        }
-    }
-    return map;
 }

@@ -3,12 +3,8 @@
  * each belongs to, and the two ways to reach each node (from the machine running pulumi, and from the other
  * nodes). Pure types and validation; the provider documents the contract and the planner consumes it.
  */
-import type { ClusterRole } from "./roles";
-
-export interface HostPort {
-    host: string;
-    port: number;
-}
+import type { NodeRole } from "../docker/layout";
+import type { Endpoint } from "../shared/endpoint";
 
 export interface ClusterNodeSpec {
     /** Stable logical id (`node-0`); names the node in outputs and messages. */
@@ -16,15 +12,15 @@ export interface ClusterNodeSpec {
     /** Shard index, 0..shards-1. Shard i gets the i-th range of the even slot split. */
     shard: number;
     /** Role at first formation: exactly one master per shard. A live role from a failover wins later. */
-    role: ClusterRole;
+    role: NodeRole;
     /** Where the provider connects: the published endpoint (bridge) or the node's own address (host mode). */
-    access: HostPort;
+    access: Endpoint;
     /**
      * Where the other nodes reach this node, used for CLUSTER MEET: container IP + 6379/16379 on a bridge
      * network, or the host address and port/port+10000 in host mode. Redis 7.0 MEET accepts only an IP;
      * a name is resolved on the machine running pulumi, so pass IPs for container networks.
      */
-    meet: HostPort & { busPort: number };
+    meet: Endpoint & { busPort: number };
     /**
      * Anything that changes when the node comes back as a different node (container or volume replaced),
      * e.g. the container id. A change re-runs formation, which then re-joins the node.

@@ -4,6 +4,7 @@
  * names the replica and what it last reported.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { type ResourceArgs, readinessGate } from "../shared/dynamic";
 import { NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
 import { PollResult, pollUntil } from "../shared/poll";
 
@@ -73,36 +74,18 @@ export async function waitForReplication(inputs: ReplicationReadinessInputs): Pr
     return statuses;
 }
 
-/** The topology-relevant part of the inputs; timeouts and provider code are not topology. */
-function topologyKey(i: ReplicationReadinessInputs): string {
-    return JSON.stringify({
-        master: i.master,
-        masterPeer: i.masterPeer,
-        replicas: i.replicas,
-        password: i.password,
-    });
-}
-
-export const replicationReadinessProvider: pulumi.dynamic.ResourceProvider = {
-    async create(inputs: ReplicationReadinessInputs): Promise<pulumi.dynamic.CreateResult> {
-        const replicaStatus = await waitForReplication(inputs);
-        return { id: `replication-${inputs.master.name}`, outs: { ...inputs, replicaStatus } };
-    },
-    async diff(_id: string, olds: ReplicationReadinessOutputs, news: ReplicationReadinessInputs): Promise<pulumi.dynamic.DiffResult> {
-        return { changes: topologyKey(olds) !== topologyKey(news) };
-    },
-    async update(_id: string, _olds: ReplicationReadinessOutputs, news: ReplicationReadinessInputs): Promise<pulumi.dynamic.UpdateResult> {
-        const replicaStatus = await waitForReplication(news);
-        return { outs: { ...news, replicaStatus } };
-    },
-};
-
-type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+export const replicationReadinessProvider: pulumi.dynamic.ResourceProvider = readinessGate<ReplicationReadinessInputs, ReplicaStatus[]>({
+    id: (inputs) => `replication-${inputs.master.name}`,
+    // Timeouts and provider code are not topology.
+    topology: (i) => ({ master: i.master, masterPeer: i.masterPeer, replicas: i.replicas, password: i.password }),
+    wait: waitForReplication,
+    statusKey: "replicaStatus",
+});
 
 export class ReplicationReadiness extends pulumi.dynamic.Resource {
     declare readonly replicaStatus: pulumi.Output<ReplicaStatus[]>;
 
-    constructor(name: string, args: Inputs<ReplicationReadinessInputs>, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: ResourceArgs<ReplicationReadinessInputs>, opts?: pulumi.CustomResourceOptions) {
         super(
             replicationReadinessProvider,
             name,

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Endpoint } from "../shared/endpoint";
+import { type Endpoint, natMapForLayout } from "../shared/endpoint";
 import { AUTH_FILE_PATH, NodeInfo, REDIS_CONF_PATH, RedisNode, declareNode, declareNodes, nodeInfo } from "../docker/redis-node";
 import { replicationLayout } from "../docker/layout";
-import { SentinelClientOptions, natMapForLayout, sentinelClientOptions } from "./client";
+import { SentinelClientOptions, sentinelClientOptions } from "./client";
 import { sentinelConfView } from "./conf";
 import { SENTINEL_SEED_PATH, SentinelLayout, dataNodeStartCommand, firstSentinelPort, sentinelContainerCommand, sentinelLayout } from "./layout";
 import { SentinelReadiness } from "./readiness";

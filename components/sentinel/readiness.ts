@@ -10,6 +10,7 @@
  * ioredis is reached only through withRedis (required at call time), so the gate stays serialisable.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { type ResourceArgs, readinessGate } from "../shared/dynamic";
 import { pollUntil } from "../shared/poll";
 import { NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
 import type { Redis as RedisClient } from "ioredis";
@@ -188,9 +189,10 @@ export async function waitForSentinelGroup(inputs: SentinelReadinessInputs): Pro
     );
 }
 
-/** What a change must touch to re-run the gate; timeouts, provider code and outputs are not topology. */
-function topologyKey(i: SentinelReadinessInputs): string {
-    return JSON.stringify({
+export const sentinelReadinessProvider: pulumi.dynamic.ResourceProvider = readinessGate<SentinelReadinessInputs, SentinelGroupStatus>({
+    id: (inputs) => `sentinel-${inputs.masterName}`,
+    // Timeouts, provider code and outputs are not topology.
+    topology: (i) => ({
         masterName: i.masterName,
         sentinels: i.sentinels,
         master: i.master,
@@ -198,29 +200,15 @@ function topologyKey(i: SentinelReadinessInputs): string {
         password: i.password,
         sentinelPassword: i.sentinelPassword ?? i.password,
         tunables: i.tunables ?? null,
-    });
-}
-
-export const sentinelReadinessProvider: pulumi.dynamic.ResourceProvider = {
-    async create(inputs: SentinelReadinessInputs): Promise<pulumi.dynamic.CreateResult> {
-        const status = await waitForSentinelGroup(inputs);
-        return { id: `sentinel-${inputs.masterName}`, outs: { ...inputs, status } };
-    },
-    async diff(_id: string, olds: SentinelReadinessOutputs, news: SentinelReadinessInputs): Promise<pulumi.dynamic.DiffResult> {
-        return { changes: topologyKey(olds) !== topologyKey(news) };
-    },
-    async update(_id: string, _olds: SentinelReadinessOutputs, news: SentinelReadinessInputs): Promise<pulumi.dynamic.UpdateResult> {
-        const status = await waitForSentinelGroup(news);
-        return { outs: { ...news, status } };
-    },
-};
-
-type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+    }),
+    wait: waitForSentinelGroup,
+    statusKey: "status",
+});
 
 export class SentinelReadiness extends pulumi.dynamic.Resource {
     declare readonly status: pulumi.Output<SentinelGroupStatus>;
 
-    constructor(name: string, args: Inputs<SentinelReadinessInputs>, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: ResourceArgs<SentinelReadinessInputs>, opts?: pulumi.CustomResourceOptions) {
         super(
             sentinelReadinessProvider,
             name,

@@ -1,9 +1,8 @@
 import type { Redis as RedisClient } from "ioredis";
+import type { Endpoint } from "./endpoint";
 
 /** How a dynamic provider reaches one node: from the machine running `pulumi`, so the published endpoint. */
-export interface NodeAccess {
-    host: string;
-    port: number;
+export interface NodeAccess extends Endpoint {
     password?: string;
 }
 

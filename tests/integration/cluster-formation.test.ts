@@ -10,7 +10,7 @@
  * master returning as a replica.
  */
 import type { Cluster as ClusterClient } from "ioredis";
-import { clusterNatMap } from "../../components/cluster/layout";
+import { buildNatMap } from "../../components/shared/endpoint";
 import { parseClusterNodes } from "../../components/cluster/observe";
 import { ClusterFormationInputs, ClusterFormationOutputs, clusterFormationProvider } from "../../components/cluster/formation";
 import { pollUntil } from "../../components/shared/poll";
@@ -33,7 +33,7 @@ const byName = (name: string) => nodes.find((n) => n.spec.name === name)!;
 function clusterClient(): ClusterClient {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const Redis = require("ioredis");
-    const natMap = clusterNatMap(nodes.map((n) => ({ announced: [{ host: n.spec.name, port: n.port }], access: n.spec.access })));
+    const natMap = buildNatMap(nodes.map((n) => ({ internal: { host: n.spec.name, port: n.port }, published: n.spec.access })));
     return new Redis.Cluster([nodes[0].spec.access], { natMap, redisOptions: { password: PASSWORD }, enableOfflineQueue: true });
 }
 

@@ -1,6 +1,6 @@
 /** Replica assignment, spec validation, redis.conf directives and the natMap for bridge-mode clients. */
 import { clusterConfLines } from "../../components/cluster/layout";
-import { clusterNatMap } from "../../components/cluster/layout";
+import { buildNatMap } from "../../components/shared/endpoint";
 import { parseClusterNodes } from "../../components/cluster/observe";
 import { planClusterRoles } from "../../components/cluster/roles";
 import { shardMembers, validateClusterSpec } from "../../components/cluster/spec";
@@ -100,12 +100,13 @@ describe("cluster redis.conf directives", () => {
     });
 });
 
-describe("clusterNatMap", () => {
+describe("buildNatMap for a cluster", () => {
     it("maps every announced in-network address to the published endpoint", () => {
         expect(
-            clusterNatMap([
-                { announced: [{ host: "redis-ha-dev-node-0", port: 6379 }, { host: "172.18.0.2", port: 6379 }], access: { host: "127.0.0.1", port: 7000 } },
-                { announced: [{ host: "redis-ha-dev-node-1", port: 6379 }], access: { host: "127.0.0.1", port: 7001 } },
+            buildNatMap([
+                { internal: { host: "redis-ha-dev-node-0", port: 6379 }, published: { host: "127.0.0.1", port: 7000 } },
+                { internal: { host: "172.18.0.2", port: 6379 }, published: { host: "127.0.0.1", port: 7000 } },
+                { internal: { host: "redis-ha-dev-node-1", port: 6379 }, published: { host: "127.0.0.1", port: 7001 } },
             ]),
         ).toEqual({
             "redis-ha-dev-node-0:6379": { host: "127.0.0.1", port: 7000 },
@@ -113,9 +114,9 @@ describe("clusterNatMap", () => {
             "redis-ha-dev-node-1:6379": { host: "127.0.0.1", port: 7001 },
         });
         expect(() =>
-            clusterNatMap([
-                { announced: [{ host: "x", port: 6379 }], access: { host: "127.0.0.1", port: 7000 } },
-                { announced: [{ host: "x", port: 6379 }], access: { host: "127.0.0.1", port: 7001 } },
+            buildNatMap([
+                { internal: { host: "x", port: 6379 }, published: { host: "127.0.0.1", port: 7000 } },
+                { internal: { host: "x", port: 6379 }, published: { host: "127.0.0.1", port: 7001 } },
             ]),
         ).toThrow(/announced by two nodes/);
     });

@@ -1,7 +1,8 @@
 /** Sentinel layout, natMap, ioredis options and the container command: pure planning helpers. */
 import type { RedisOptions } from "ioredis";
 import { replicationLayout } from "../../components/docker/layout";
-import { buildNatMap, natMapForLayout, sentinelClientOptions } from "../../components/sentinel/client";
+import { sentinelClientOptions } from "../../components/sentinel/client";
+import { buildNatMap, natMapForLayout } from "../../components/shared/endpoint";
 import { SENTINEL_CONFIG_PATH, SENTINEL_SEED_PATH, seedOnceCommand, sentinelContainerCommand } from "../../components/sentinel/layout";
 import { sentinelLayout } from "../../components/sentinel/layout";
 
