@@ -61,7 +61,7 @@ async function oneRound(downAfterMs: number): Promise<Round> {
         timeoutMs: 30000,
     });
 
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const Redis = require("ioredis");
     const client: RedisClient = new Redis({
         ...sentinelClientOptions({
@@ -120,7 +120,7 @@ async function oneRound(downAfterMs: number): Promise<Round> {
 }
 
 function redisVersion(): string {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const out: string = require("child_process").execFileSync("redis-server", ["--version"], { encoding: "utf8" });
     return `redis ${/v=(\S+)/.exec(out)?.[1] ?? "?"}`;
 }

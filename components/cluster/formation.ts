@@ -227,9 +227,9 @@ export const TOPOLOGY_COMMANDS = [
  * by name anyway).
  */
 export async function resolveMeetHosts(nodes: ClusterNodeSpec[]): Promise<ClusterNodeSpec[]> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const net = require("net");
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const dns = require("dns");
     return Promise.all(
         nodes.map(async (n) => {

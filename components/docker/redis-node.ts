@@ -6,7 +6,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { type StackBase, stackLabels } from "./stack-base";
+import { type NodeNetwork, type StackBase, stackLabels } from "./stack-base";
 import type { NodeLayout } from "./layout";
 import type { RedisConfInput } from "./redis-conf";
 import type { Settings } from "../settings";
@@ -16,12 +16,6 @@ import { renderRedisConf } from "./templates";
 export const CONFIG_DIR = "/usr/local/etc/redis";
 export const REDIS_CONF_PATH = `${CONFIG_DIR}/redis.conf`;
 export const AUTH_FILE_PATH = `${CONFIG_DIR}/auth`;
-
-export type NodeNetwork =
-    /** A user-defined bridge network: peers resolve the node by container name; ports are published. */
-    | { mode: "bridge"; networkName: pulumi.Input<string>; ipv4Address?: string }
-    /** The host's network stack: the node listens on bindAddress:port directly. */
-    | { mode: "host" };
 
 export interface RedisNodeArgs {
     /** Docker container name, also its hostname on the stack network. Fixed, hence delete-before-replace. */

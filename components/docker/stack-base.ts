@@ -1,8 +1,13 @@
-/** The per-stack Docker objects every topology shares: the image reference and the bridge network. */
+/** The per-stack Docker objects every topology shares (the image reference and the bridge network), and their labels. */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeNetwork } from "./redis-node";
 import type { NetworkMode } from "../settings";
+
+export type NodeNetwork =
+    /** A user-defined bridge network: peers resolve the node by container name; ports are published. */
+    | { mode: "bridge"; networkName: pulumi.Input<string>; ipv4Address?: string }
+    /** The host's network stack: the node listens on bindAddress:port directly. */
+    | { mode: "host" };
 
 export interface StackBaseArgs {
     namePrefix: string;

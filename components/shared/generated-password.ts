@@ -14,7 +14,7 @@ interface GeneratedPasswordOutputs extends GeneratedPasswordInputs {
 }
 
 function generate(length: number): string {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const crypto = require("crypto");
     // URL-safe alphabet: no quoting trouble in redis.conf, URLs or shells.
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -21,7 +21,7 @@ const dockerAsync = (...args: string[]) =>
 const figures: Record<string, Record<string, number | string>> = {};
 
 afterAll(() => {
-    // eslint-disable-next-line no-console
+     
     console.log(`sentinel e2e figures: ${JSON.stringify(figures, null, 1)}`);
 });
 
@@ -53,7 +53,6 @@ describe.each(cases)("sentinel topology through %s network", (_title, driver: St
         if (!destroyed) await driver.destroy(stack).catch(() => undefined);
     });
 
-    const nodeNamed = (containerName: string) => outputs.nodes.find((n: { containerName: string }) => n.containerName === containerName);
     const sentinelAccess = () => ({ host: outputs.sentinels[0].host, port: outputs.sentinels[0].port, password });
     /** The data node a sentinel names master, as its stack output entry. */
     const masterFromSentinel = async () => {

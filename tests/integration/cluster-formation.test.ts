@@ -31,7 +31,7 @@ let outs: ClusterFormationOutputs;
 const byName = (name: string) => nodes.find((n) => n.spec.name === name)!;
 
 function clusterClient(): ClusterClient {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const Redis = require("ioredis");
     const natMap = buildNatMap(nodes.map((n) => ({ internal: { host: n.spec.name, port: n.port }, published: n.spec.access })));
     return new Redis.Cluster([nodes[0].spec.access], { natMap, redisOptions: { password: PASSWORD }, enableOfflineQueue: true });

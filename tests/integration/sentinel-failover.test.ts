@@ -103,7 +103,7 @@ afterAll(async () => {
     await stopAllRedis();
     for (const p of proxies.values()) p.sockets.forEach((s) => s.destroy());
     await Promise.all([...proxies.values()].map((p) => new Promise((r) => p.server.close(r))));
-    // eslint-disable-next-line no-console
+     
     console.log(`sentinel failover timings: ${JSON.stringify(timings)}`);
 });
 
@@ -146,7 +146,7 @@ describe("sentinel group on real processes", () => {
                 published: { host: "127.0.0.1", port: published },
             })),
         );
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
+         
         const Redis = require("ioredis");
         const client: RedisClient = new Redis({
             ...sentinelClientOptions({

@@ -92,7 +92,7 @@ describe("the provider as Pulumi ships it", () => {
         try {
             const file = path.join(dir, "provider.js");
             fs.writeFileSync(file, serialized.text);
-            // eslint-disable-next-line @typescript-eslint/no-var-requires
+             
             const provider: pulumi.dynamic.ResourceProvider = require(file).handler();
             expect((await provider.diff!("id", olds(), inputs())).changes).toBe(false);
             expect((await provider.diff!("id", olds(), { ...inputs(), password: "other" })).changes).toBe(true);
