@@ -19,7 +19,7 @@ import { readinessProblems } from "../components/cluster/readiness";
 import { convergeCluster } from "../components/cluster/formation";
 import { observeCluster } from "../components/cluster/formation";
 import { pollUntil } from "../components/shared/poll";
-import { ClusterTestNode, startClusterNodes } from "../tests/integration/cluster-test-nodes";
+import { ClusterTestNode, startClusterNodes } from "../tests/support/cluster-test-nodes";
 import { redisCli, stopAllRedis } from "../tests/support/redis-process";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

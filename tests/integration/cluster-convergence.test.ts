@@ -14,7 +14,7 @@ import { parseClusterNodes } from "../../components/cluster/observe";
 import { ClusterFormationInputs, ClusterFormationOutputs, clusterFormationProvider } from "../../components/cluster/formation";
 import { pollUntil } from "../../components/shared/poll";
 import { redisCli, stopAllRedis } from "../support/redis-process";
-import { ClusterTestNode, changingCommandCounts, commandCounts, startClusterNodes } from "./cluster-test-nodes";
+import { ClusterTestNode, changingCommandCounts, commandCounts, startClusterNodes } from "../support/cluster-test-nodes";
 
 jest.setTimeout(60000);
 

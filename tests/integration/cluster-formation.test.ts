@@ -16,7 +16,7 @@ import { ClusterFormationInputs, ClusterFormationOutputs, clusterFormationProvid
 import { pollUntil } from "../../components/shared/poll";
 import { withRedis } from "../../components/shared/redis-connection";
 import { redisCli, stopAllRedis } from "../support/redis-process";
-import { ClusterTestNode, changingCommandCounts, startClusterNodes, stopForwarders } from "./cluster-test-nodes";
+import { ClusterTestNode, changingCommandCounts, startClusterNodes, stopForwarders } from "../support/cluster-test-nodes";
 
 jest.setTimeout(60000);
 

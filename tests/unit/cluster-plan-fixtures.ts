@@ -4,16 +4,16 @@
  * against the format Redis prints, not against hand-made objects.
  */
 import { ClusterSnapshot, NodeObservation, parseClusterNodes } from "../../components/cluster/observe";
-import { planClusterRoles } from "../../components/cluster/roles";
 import { ClusterSpec } from "../../components/cluster/spec";
+import { layoutNodes } from "../support/cluster-test-nodes";
 
 export const BASE_PORT = 7000;
 
-/** A spec like the stack's: node-i on 127.0.0.1:7000+i, bus +10000, access == meet (host mode). */
+/** A spec like the stack's (its layout, host mode): node-i (layout index i) on 127.0.0.1:7000+i, bus +10000, access == meet (host mode). */
 export function testSpec(shards = 3, replicasPerShard = 1, nodeTimeoutMs?: number): ClusterSpec {
     return {
         nodeTimeoutMs,
-        nodes: planClusterRoles(shards, replicasPerShard).map((r) => ({
+        nodes: layoutNodes(shards, replicasPerShard).map((r) => ({
             name: r.name,
             shard: r.shard,
             role: r.role,

@@ -1,20 +1,23 @@
-/** Replica assignment, spec validation, redis.conf directives and the natMap for bridge-mode clients. */
-import { clusterConfLines } from "../../components/cluster/layout";
+/** The layout's shards and first roles, spec validation, redis.conf directives and the natMap for bridge-mode clients. */
+import { clusterConfLines, clusterLayout } from "../../components/cluster/layout";
 import { buildNatMap } from "../../components/shared/endpoint";
 import { parseClusterNodes } from "../../components/cluster/observe";
-import { planClusterRoles } from "../../components/cluster/roles";
 import { shardMembers, validateClusterSpec } from "../../components/cluster/spec";
 import { testSpec } from "./cluster-plan-fixtures";
 
-describe("planClusterRoles", () => {
+describe("clusterLayout: shards and first roles", () => {
+    const layout = (shards: number, replicasPerShard: number) =>
+        clusterLayout({ namePrefix: "redis-ha-dev", basePort: 6379, bindAddress: "127.0.0.1", network: { mode: "bridge" }, cluster: { shards, replicasPerShard } });
+    const roles = (shards: number, replicasPerShard: number) => layout(shards, replicasPerShard).map((n) => ({ index: n.index, name: n.logicalName, shard: n.shard, role: n.role }));
+
     it("gives the default 3 shards x 1 replica six nodes in the walkthrough's order", () => {
-        expect(planClusterRoles(3, 1)).toEqual([
-            { index: 0, name: "node-0", shard: 0, role: "master" },
-            { index: 1, name: "node-1", shard: 1, role: "master" },
-            { index: 2, name: "node-2", shard: 2, role: "master" },
-            { index: 3, name: "node-3", shard: 0, role: "replica" },
-            { index: 4, name: "node-4", shard: 1, role: "replica" },
-            { index: 5, name: "node-5", shard: 2, role: "replica" },
+        expect(roles(3, 1)).toEqual([
+            { index: 0, name: "shard-0-0", shard: 0, role: "master" },
+            { index: 1, name: "shard-1-0", shard: 1, role: "master" },
+            { index: 2, name: "shard-2-0", shard: 2, role: "master" },
+            { index: 3, name: "shard-0-1", shard: 0, role: "replica" },
+            { index: 4, name: "shard-1-1", shard: 1, role: "replica" },
+            { index: 5, name: "shard-2-1", shard: 2, role: "replica" },
         ]);
     });
 
@@ -24,7 +27,7 @@ describe("planClusterRoles", () => {
         [5, 1],
         [4, 3],
     ])("gives each of %i masters exactly %i replicas, one master per shard", (shards, replicas) => {
-        const nodes = planClusterRoles(shards, replicas);
+        const nodes = roles(shards, replicas);
         expect(nodes).toHaveLength(shards * (replicas + 1));
         for (let s = 0; s < shards; s++) {
             const members = nodes.filter((n) => n.shard === s);
@@ -34,14 +37,9 @@ describe("planClusterRoles", () => {
         expect(new Set(nodes.map((n) => n.name)).size).toBe(nodes.length);
     });
 
-    it("keeps existing node numbers when a replica round is added", () => {
-        const one = planClusterRoles(3, 1);
-        expect(planClusterRoles(3, 2).slice(0, one.length)).toEqual(one);
-    });
-
-    it("rejects nonsense counts", () => {
-        expect(() => planClusterRoles(0, 1)).toThrow(/shards/);
-        expect(() => planClusterRoles(3, -1)).toThrow(/replicasPerShard/);
+    it("keeps existing node names, indexes and ports when a replica round is added", () => {
+        const one = layout(3, 1);
+        expect(layout(3, 2).slice(0, one.length)).toEqual(one);
     });
 });
 

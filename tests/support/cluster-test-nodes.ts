@@ -8,13 +8,22 @@
  * via the nodes' own addresses, and clients need a natMap, exactly as outside Docker.
  */
 import * as net from "net";
-import { clusterConfLines } from "../../components/cluster/layout";
-import { planClusterRoles } from "../../components/cluster/roles";
+import { clusterConfLines, clusterLayout } from "../../components/cluster/layout";
 import { ClusterNodeSpec } from "../../components/cluster/spec";
 import type { RedisConfInput } from "../../components/docker/redis-conf";
 import { renderRedisConf } from "../../components/docker/templates";
 import { TOPOLOGY_COMMANDS } from "../../components/cluster/formation";
-import { RedisProcess, redisCli, startRedis } from "../support/redis-process";
+import { RedisProcess, redisCli, startRedis } from "./redis-process";
+
+/**
+ * The production cluster layout (components/cluster/layout.ts) reduced to what tests need: each node's layout
+ * index, shard and first role. Tests name a node `node-<layout index>` for short; the stack names the same
+ * node `shard-<shard>-<member>` (index = member * shards + shard).
+ */
+export function layoutNodes(shards: number, replicasPerShard: number): Array<{ index: number; name: string; shard: number; role: "master" | "replica" }> {
+    const layout = clusterLayout({ namePrefix: "test", basePort: 0, bindAddress: "127.0.0.1", network: { mode: "host" }, cluster: { shards, replicasPerShard } });
+    return layout.map((n) => ({ index: n.index, name: `node-${n.index}`, shard: n.shard, role: n.role }));
+}
 
 export interface ClusterNodesOptions {
     /** Node i listens on basePort + i; its bus on basePort + i + 10000. */
@@ -54,7 +63,7 @@ export function clusterNodeConf(name: string, port: number, opts: ClusterNodesOp
 }
 
 export async function startClusterNodes(opts: ClusterNodesOptions): Promise<ClusterTestNode[]> {
-    const roles = planClusterRoles(opts.shards, opts.replicasPerShard);
+    const roles = layoutNodes(opts.shards, opts.replicasPerShard);
     return Promise.all(
         roles.map(async (r) => {
             const port = opts.basePort + r.index;
