@@ -11,7 +11,7 @@ export interface StandaloneArgs {
     password: pulumi.Input<string>;
 }
 
-/** One persistent Redis node: the walkthrough's section 1 (RDB + AOF) in a container. */
+/** One persistent Redis node: docs/walkthrough.md, "Persistence" (RDB + AOF) in a container. */
 export class Standalone extends pulumi.ComponentResource {
     public readonly nodes: pulumi.Output<NodeInfo[]>;
     public readonly master: pulumi.Output<{ host: string; port: number }>;

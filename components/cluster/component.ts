@@ -1,5 +1,5 @@
 /**
- * Redis Cluster (walkthrough section 4): `cluster.shards` masters with `cluster.replicasPerShard` replicas each,
+ * Redis Cluster (docs/walkthrough.md, "Cluster"): `cluster.shards` masters with `cluster.replicasPerShard` replicas each,
  * every node cluster-enabled in its own container and volume, formed at deploy time by the ClusterFormation
  * dynamic resource. `up` completes only once every node reports cluster_state:ok, all agree on one slot map
  * and every replica is linked.
@@ -44,7 +44,7 @@ export class Cluster extends pulumi.ComponentResource {
         super("redis-ha:index:Cluster", name, {}, opts);
         const s = args.settings;
         const layout = clusterLayout(s);
-        // Bridge mode: fixed subnet and IPs (plan/cluster-addresses.ts explains why); host mode: bindAddress.
+        // Bridge mode: fixed subnet and IPs (layout.ts, clusterSubnet, explains why); host mode: bindAddress.
         const subnet = s.network.mode === "bridge" ? chosenSubnet(s.network.subnet) ?? clusterSubnet(s.namePrefix) : undefined;
         const ips = layout.map((n) => (subnet ? clusterNodeIp(subnet, n.index) : undefined));
         const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);

@@ -1,5 +1,29 @@
 /**
- * The formation planner: desired spec + one observed snapshot → the commands that move the cluster closer
+ * Cluster actions and the formation planner.
+ *
+ * How `redis-cli --cluster create` forms a cluster (docs/walkthrough.md, "Cluster"), and what stands for
+ * each step here:
+ *
+ *   redis-cli --cluster create step           here
+ *   ----------------------------------------  ------------------------------------------------------------------
+ *   check every node is empty and unclustered  never planned away: a master holding keys or slots is never made a
+ *                                              replica, a slot someone owns is never taken (reported as waiting)
+ *   split 16384 slots, pair replicas           cluster/slots.ts planSlotRanges; replicas come from the layout
+ *                                              (shard-S-M, member 0 the first master), not chosen at run time
+ *   "type yes to accept"                       `pulumi up`'s preview and confirmation
+ *   CLUSTER ADDSLOTS on each master            `addSlots` (CLUSTER ADDSLOTSRANGE), only for slots nobody owns
+ *   CLUSTER SET-CONFIG-EPOCH 1..n              no action: Redis itself bumps one of two equal config epochs (the
+ *                                              node with the smaller id), and a master's first ADDSLOTSRANGE
+ *                                              claims slots no other node claims, so the slot map still agrees
+ *   every other node MEETs the first one       `meet`: one anchor MEETs every node it does not know yet (the
+ *                                              reverse direction; still a star, gossip introduces the rest)
+ *   wait for the cluster to join               the provider's polling rounds (observe.ts reads each node)
+ *   CLUSTER REPLICATE on each replica          `replicate`, once the replica knows its master's id
+ *   check the cluster (all slots covered)      readiness.ts readinessProblems, until `up` may finish
+ *   (none)                                     `setNodeTimeout`: a brand-new cluster forms with a short
+ *                                              cluster-node-timeout and gets the configured one back (formation.ts)
+ *
+ * The planner: desired spec + one observed snapshot → the commands that move the cluster closer
  * to the spec, plus what is being waited for. Pure; the provider runs it every polling round until it
  * returns no actions and the readiness check passes. Because it only ever looks at the live state, the same
  * code forms a fresh cluster, finishes a half-formed one, and does nothing on a formed one.
@@ -11,7 +35,7 @@
  * desired-vs-observed comparison.
  */
 import { ClusterSnapshot, LiveView, ReachableObservation, deriveLiveView, describeNode, inHandshake, reachable, selfEntry } from "./observe";
-import { SlotRange, planSlotRanges, rangesWhere } from "./slots";
+import { SlotRange, formatSlotRanges, planSlotRanges, rangesWhere } from "./slots";
 import { ClusterNodeSpec, ClusterSpec, shardCount } from "./spec";
 
 export type ClusterAction =
@@ -23,6 +47,32 @@ export type ClusterAction =
     | { kind: "replicate"; node: string; master: string; masterId: string }
     /** `CONFIG SET cluster-node-timeout ms` on `node` (live value only; the config file is the wiring's). */
     | { kind: "setNodeTimeout"; node: string; ms: number };
+
+export function describeAction(a: ClusterAction): string {
+    switch (a.kind) {
+        case "meet":
+            return `${a.node}: CLUSTER MEET ${a.ip} ${a.port} ${a.busPort} (${a.peer})`;
+        case "addSlots":
+            return `${a.node}: CLUSTER ADDSLOTSRANGE ${formatSlotRanges(a.ranges).join(",")}`;
+        case "replicate":
+            return `${a.node}: CLUSTER REPLICATE ${a.masterId} (${a.master})`;
+        case "setNodeTimeout":
+            return `${a.node}: CONFIG SET cluster-node-timeout ${a.ms}`;
+    }
+}
+
+export function commandOf(a: ClusterAction): string[] {
+    switch (a.kind) {
+        case "meet":
+            return ["CLUSTER", "MEET", a.ip, String(a.port), String(a.busPort)];
+        case "addSlots":
+            return ["CLUSTER", "ADDSLOTSRANGE", ...a.ranges.flatMap((r) => [String(r.start), String(r.end)])];
+        case "replicate":
+            return ["CLUSTER", "REPLICATE", a.masterId];
+        case "setNodeTimeout":
+            return ["CONFIG", "SET", "cluster-node-timeout", String(a.ms)];
+    }
+}
 
 export interface ConvergencePlan {
     actions: ClusterAction[];
@@ -36,8 +86,9 @@ export function knows(viewer: ReachableObservation, target: ClusterNodeSpec, tar
 }
 
 /**
- * Meets go out from one anchor (the node that already knows most of the others; node-0 on fresh nodes), the
- * way `redis-cli --cluster create` does, and gossip introduces the rest. Measured on 7.0: a star reaches an
+ * Meets go out from one anchor (the node that already knows most of the others; the spec's first node on
+ * fresh nodes) to each node it does not know, and gossip introduces the rest. (`redis-cli --cluster create`
+ * has every other node MEET the first one instead; both form a star.) Measured on 7.0: a star reaches an
  * agreed slot map in about 1 s, a full pairwise mesh in about 2.7 s, because Redis ignores the slots in a
  * handshake's messages and pairs that met directly then wait for the next periodic ping (node timeout / 2),
  * while gossip-driven handshakes exchange them sooner.

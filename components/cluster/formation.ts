@@ -3,8 +3,8 @@
  *
  * INPUT CONTRACT (`ClusterFormationInputs`)
  *   clusterName  used in the resource id and messages (e.g. the stack's name prefix).
- *   nodes        every node of the cluster, one `ClusterNodeSpec` each (components/plan/cluster-spec.ts):
- *                  name      stable logical id, `node-0` ... (components/plan/cluster-roles.ts numbers them)
+ *   nodes        every node of the cluster, one `ClusterNodeSpec` each (cluster/spec.ts):
+ *                  name      stable logical id, the layout's `shard-<shard>-<member>` (cluster/layout.ts)
  *                  shard     0..shards-1; shard i gets the i-th range of the even slot split
  *                  role      role at first formation, exactly one `master` per shard
  *                  access    {host, port} the provider connects to: published endpoint (127.0.0.1:<hostPort>)
@@ -20,7 +20,7 @@
  *   timeoutMs    how long create/update poll before failing with what each node is stuck on. Not topology.
  *
  * OUTPUTS: every input, plus `clusterState` (`ok` | `degraded` | `fail`) and `nodeStatus`: per node its live
- * role, node id, the node it replicates and its slot ranges (components/plan/cluster-status.ts).
+ * role, node id, the node it replicates and its slot ranges (observe.ts, clusterStatus).
  *
  * BEHAVIOUR
  *   create/update  converge: each round (≤ 50 ms apart) reads every node, plans the missing MEETs,
@@ -32,20 +32,14 @@
  *   read           the live roles and slots (refresh after a failover shows the promoted replica).
  *   delete         nothing: the nodes go with their containers, and resetting nodes could drop data.
  */
-/**
- * The effectful half of formation: read every node into a snapshot, and run the planner's actions. Each
- * round uses short-lived connections to the nodes' access endpoints, so a node that restarts (or dies)
- * between rounds is simply seen as it is now. Nothing here decides topology; components/plan does.
- */
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../shared/dynamic";
-import { ClusterAction, planConvergence } from "./converge";
+import { ClusterAction, commandOf, describeAction, planConvergence } from "./converge";
 import { ClusterHealth, ClusterNodeStatus, ClusterSnapshot, NodeObservation, clusterStatus, deriveLiveView, isUnformed, parseClusterNodes } from "./observe";
 import { readinessProblems } from "./readiness";
 import { ClusterNodeSpec, ClusterSpec, clusterTopologyKey, validateClusterSpec } from "./spec";
 import { pollUntil } from "../shared/poll";
 import type { Redis as RedisClient } from "ioredis";
-import { formatSlotRanges } from "./slots";
 import { parseInfo, withRedis } from "../shared/redis-connection";
 
 export type { ClusterNodeSpec } from "./spec";
@@ -74,7 +68,7 @@ export interface ConvergeResult {
     boosted: boolean;
 }
 
-/** Polling interval between rounds; the issue asks for ≤ 50 ms. */
+/** Polling interval between rounds: short, because each round is a few milliseconds of reads and formation waits on gossip. */
 const ROUND_INTERVAL_MS = 25;
 
 /**
@@ -86,7 +80,7 @@ const ROUND_INTERVAL_MS = 25;
  * slot or holds a key get it.
  */
 const FORMATION_TIMEOUT = 500;
-// Exported for tests; the provider reads the local name (see CLUSTER_SLOTS in plan/cluster-slots.ts for why).
+// Exported for tests; the provider reads the local name (shared/dynamic.ts explains why).
 export const FORMATION_NODE_TIMEOUT_MS = FORMATION_TIMEOUT;
 
 interface Progress {
@@ -203,6 +197,11 @@ export class ClusterFormation extends pulumi.dynamic.Resource {
     }
 }
 
+/**
+ * The effectful half of formation: read every node into a snapshot, and run the planner's actions. Each
+ * round uses short-lived connections to the nodes' access endpoints, so a node that restarts (or dies)
+ * between rounds is simply seen as it is now. Nothing here decides topology; converge.ts does.
+ */
 /** Commands that change cluster topology; the integration tests count them to prove a re-run is a no-op. */
 export const TOPOLOGY_COMMANDS = [
     "cluster|meet",
@@ -276,31 +275,7 @@ export async function observeCluster(nodes: ClusterNodeSpec[], password: string)
     return { nodes: await Promise.all(nodes.map((n) => observeNode(n, password))) };
 }
 
-export function describeAction(a: ClusterAction): string {
-    switch (a.kind) {
-        case "meet":
-            return `${a.node}: CLUSTER MEET ${a.ip} ${a.port} ${a.busPort} (${a.peer})`;
-        case "addSlots":
-            return `${a.node}: CLUSTER ADDSLOTSRANGE ${formatSlotRanges(a.ranges).join(",")}`;
-        case "replicate":
-            return `${a.node}: CLUSTER REPLICATE ${a.masterId} (${a.master})`;
-        case "setNodeTimeout":
-            return `${a.node}: CONFIG SET cluster-node-timeout ${a.ms}`;
-    }
-}
 
-function commandOf(a: ClusterAction): string[] {
-    switch (a.kind) {
-        case "meet":
-            return ["CLUSTER", "MEET", a.ip, String(a.port), String(a.busPort)];
-        case "addSlots":
-            return ["CLUSTER", "ADDSLOTSRANGE", ...a.ranges.flatMap((r) => [String(r.start), String(r.end)])];
-        case "replicate":
-            return ["CLUSTER", "REPLICATE", a.masterId];
-        case "setNodeTimeout":
-            return ["CONFIG", "SET", "cluster-node-timeout", String(a.ms)];
-    }
-}
 
 /**
  * Runs one round's actions: one connection per node, that node's actions in order, nodes in parallel.

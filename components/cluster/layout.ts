@@ -1,19 +1,13 @@
 /**
- * Pure cluster layout: one node per (shard, member), named and ported so that adding a shard or a replica
- * round later never renames or moves an existing node (the scaling issue builds on this).
- * Member 0 of each shard is its master at first formation; members 1.. are its replicas.
- * Ports follow the walkthrough (4.1): masters on basePort+shard (6379-6381), replica round r on
- * basePort + 100*r + shard (6479-6481). The cluster bus is the client port + 10000.
- */
-/**
- * Pure Docker wiring of a cluster: per node its cluster directives and its formation spec, and the client
- * options for reaching the cluster from the Docker host. The component (components/cluster.ts) only feeds in
- * the container ids Docker assigns and, in bridge mode, the fixed IPs of plan/cluster-addresses.ts.
- */
-/**
- * Client options for reaching a bridge-mode cluster from outside Docker. The nodes hand out in-network
- * addresses (their announced hostname, or container IP, with port 6379) in CLUSTER SLOTS and MOVED replies;
- * ioredis `natMap` translates each of those to the node's published endpoint before connecting.
+ * Pure cluster layout and wiring: one node per (shard, member), named `shard-<shard>-<member>` and ported so
+ * that adding a shard or a replica round later never renames or moves an existing node. Member 0 of each
+ * shard is its master at first formation; members 1.. are its replicas. Ports follow docs/walkthrough.md
+ * ("Cluster"): masters on basePort+shard (6379-6381), replica round r on basePort + 100*r + shard
+ * (6479-6481); the cluster bus is the client port + 10000.
+ * Also here, per node: its fixed bridge-network address, its cluster directives and its formation spec; and
+ * the client options for reaching the cluster from the Docker host (the nodes hand out in-network addresses
+ * in CLUSTER SLOTS and MOVED replies, which the natMap of shared/endpoint.ts translates). The component
+ * (cluster/component.ts) only feeds in the container ids Docker assigns.
  */
 import { CLUSTER_MAX_SHARDS, type ClusterSettings, type NetworkMode } from "../settings";
 import { CONTAINER_REDIS_PORT, type LayoutInput, type NodeLayout } from "../docker/layout";
@@ -206,7 +200,7 @@ export function clusterNodeConfLines(input: ClusterWiringInput, node: ClusterNod
 /** One node's container: its id (known after creation) and its fixed IP on the stack network (bridge mode). */
 export interface DeployedContainer {
     id: string;
-    /** plan/cluster-addresses.ts `clusterNodeIp`; unused in host mode. */
+    /** `clusterNodeIp` above; unused in host mode. */
     ip?: string;
 }
 

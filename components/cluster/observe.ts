@@ -3,22 +3,6 @@
  * parser for `CLUSTER NODES` that turns each node's view into it. Tests build snapshots from literal
  * CLUSTER NODES text, so the planner is exercised against what Redis really prints.
  */
-/**
- * One consistent reading of a polling round: which node id is which logical node, who owns each slot, and
- * which member of each shard is its master right now. Pure.
- *
- * Slot ownership merges every node's view the way Redis itself resolves disagreements: per slot, the claim
- * with the highest config epoch wins. So a restarted old master that still claims its slots for a moment
- * (its configEpoch is older than the promoted replica's) never looks like the owner, and formation never
- * "fixes" a failover back.
- *
- * A shard's master is role-agnostic: the member that owns its slots. Only before any slot is assigned does
- * the spec's initial master matter.
- */
-/**
- * The formation resource's outputs: every node's live role, node id and slot ranges, and one word for the
- * cluster's health. Derived from a snapshot, so `read` (refresh) reports roles as they are after a failover.
- */
 import { CLUSTER_SLOTS, SlotRange, countSlots, formatSlotRanges, parseSlotRange, rangesWhere } from "./slots";
 import { ClusterNodeSpec, ClusterSpec, shardCount, shardMembers } from "./spec";
 
@@ -121,6 +105,18 @@ export function selfEntry(o: ReachableObservation): ClusterNodeEntry | undefined
     return o.view.find(isMyself);
 }
 
+/**
+ * One consistent reading of a polling round: which node id is which logical node, who owns each slot, and
+ * which member of each shard is its master right now. Pure.
+ *
+ * Slot ownership merges every node's view the way Redis itself resolves disagreements: per slot, the claim
+ * with the highest config epoch wins. So a restarted old master that still claims its slots for a moment
+ * (its configEpoch is older than the promoted replica's) never looks like the owner, and formation never
+ * "fixes" a failover back.
+ *
+ * A shard's master is role-agnostic: the member that owns its slots. Only before any slot is assigned does
+ * the spec's initial master matter.
+ */
 export interface LiveShard {
     shard: number;
     /** Member names, the spec's initial master first. */
@@ -242,6 +238,10 @@ export function isUnformed(spec: ClusterSpec, snapshot: ClusterSnapshot): boolea
     });
 }
 
+/**
+ * The formation resource's outputs: every node's live role, node id and slot ranges, and one word for the
+ * cluster's health. Derived from a snapshot, so `read` (refresh) reports roles as they are after a failover.
+ */
 export interface ClusterNodeStatus {
     name: string;
     shard: number;

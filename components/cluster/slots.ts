@@ -4,9 +4,7 @@
  * Pure: no Pulumi, no network.
  */
 
-/** Redis Cluster always has exactly this many hash slots (0..16383). */
-// In-module code uses the local name: under ts-node an exported const is read as `exports.CLUSTER_SLOTS`,
-// which Pulumi's closure serializer does not carry into the dynamic provider (it came out undefined).
+/** Redis Cluster always has exactly this many hash slots (0..16383). Local name for provider code (shared/dynamic.ts). */
 const SLOTS = 16384;
 export const CLUSTER_SLOTS = SLOTS;
 
@@ -18,7 +16,8 @@ export interface SlotRange {
 
 /**
  * One contiguous range per shard, sizes differing by at most one, larger shards first: three shards get
- * 5462/5461/5461 (0-5461, 5462-10922, 10923-16383), the split `redis-cli --cluster create` makes.
+ * 5462/5461/5461 (0-5461, 5462-10922, 10923-16383). `redis-cli --cluster create` rounds the other way
+ * (0-5460, 5461-10922, 10923-16383); any even split serves, and this one is what deployed clusters own.
  */
 export function planSlotRanges(shards: number): SlotRange[] {
     if (!Number.isInteger(shards) || shards < 1 || shards > SLOTS) {

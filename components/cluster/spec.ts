@@ -7,7 +7,7 @@ import type { NodeRole } from "../docker/layout";
 import type { Endpoint } from "../shared/endpoint";
 
 export interface ClusterNodeSpec {
-    /** Stable logical id (`node-0`); names the node in outputs and messages. */
+    /** Stable logical id (the layout's `shard-0-0`); names the node in outputs and messages. */
     name: string;
     /** Shard index, 0..shards-1. Shard i gets the i-th range of the even slot split. */
     shard: number;

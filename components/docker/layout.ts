@@ -19,7 +19,7 @@ export type NodeRole = "master" | "replica";
 
 export interface NodeLayout {
     index: number;
-    /** Stable logical name used in resource names and outputs, e.g. `node-0`. */
+    /** Stable logical name used in resource names and outputs, e.g. `node-0` (cluster nodes: `shard-0-0`). */
     logicalName: string;
     /** Docker container name; also the node's hostname on the stack network. */
     containerName: string;
@@ -56,7 +56,7 @@ export function standaloneLayout(input: LayoutInput): NodeLayout[] {
     return [nodeLayout(input, 0, "master", input.basePort)];
 }
 
-/** Replication: the master on basePort and replicas on the next ports (the walkthrough's 6379/6380). */
+/** Replication: the master on basePort and replicas on the next ports (6379/6380, as in docs/walkthrough.md, "Replication"). */
 export function replicationLayout(input: LayoutInput): NodeLayout[] {
     const nodes = [nodeLayout(input, 0, "master", input.basePort)];
     for (let i = 1; i <= input.replicas; i++) {

@@ -17,7 +17,7 @@ export interface RedisConfInput {
     replicaOf?: { host: string; port: number };
     /** What this node tells its master (and Sentinel) to call it, so peers reach it across restarts. */
     announce?: { host: string; port: number };
-    /** Redis Cluster directives (plan/cluster-conf.ts `clusterConfLines`); present only for cluster nodes. */
+    /** Redis Cluster directives (cluster/layout.ts `clusterConfLines`); present only for cluster nodes. */
     clusterLines?: string[];
 }
 

@@ -13,7 +13,7 @@ export interface ReplicationArgs {
 }
 
 /**
- * One master and `replicas` replicas (walkthrough section 2). `up` completes only when every replica
+ * One master and `replicas` replicas (docs/walkthrough.md, "Replication"). `up` completes only when every replica
  * reports a live link to the master.
  */
 export class Replication extends pulumi.ComponentResource {

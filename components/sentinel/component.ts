@@ -20,12 +20,12 @@ export interface SentinelArgs {
 /** A sentinel's endpoint for clients outside Docker. */
 export type SentinelEndpoint = Endpoint & { name: string; containerName: string };
 
-/** The running config of a data node: regenerated from the upload on every start (see plan/sentinel-data-node.ts). */
+/** The running config of a data node: regenerated from the upload on every start (see dataNodeStartCommand in layout.ts). */
 export const DATA_NODE_CONFIG_PATH = "/data/redis.conf";
 
 /**
  * A master/replica group watched by `sentinel.count` Redis Sentinels that promote a replica when the
- * master dies (walkthrough section 3). `up` completes only when every sentinel monitors the master with
+ * master dies (docs/walkthrough.md, "Sentinel"). `up` completes only when every sentinel monitors the master with
  * all replicas and all other sentinels in view and every replica is linked (SentinelReadiness).
  */
 export class Sentinel extends pulumi.ComponentResource {

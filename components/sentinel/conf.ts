@@ -1,10 +1,8 @@
 /**
- * The view model behind templates/sentinel.conf.mustache: pure data from settings and a sentinel's
- * layout. Quoting and every safety check happen here, so the template can stay a plain listing.
- */
-/**
- * Sentinel settings: defaults and the rules that reject what cannot work before any resource exists.
- * Pure. Problems use the same `{ key, message }` shape as settings.ts, keys relative to `redis-ha:`.
+ * sentinel.conf and the rules it must obey. The view model behind templates/sentinel.conf.mustache is pure
+ * data from settings and a sentinel's layout; quoting and every safety check happen here, so the template
+ * can stay a plain listing. validateSentinelSettings rejects what cannot work before any resource exists;
+ * its problems use settings.ts's `{ key, message }` shape, keys relative to `redis-ha:`. Pure.
  */
 import type { Endpoint } from "../shared/endpoint";
 import type { ConfigProblem, NetworkMode, SentinelSettings } from "../settings";

@@ -1,14 +1,7 @@
 /**
- * Pure sentinel layout: names and ports of the sentinel containers, in the same shape as the data
- * nodes' layout (plan/layout.ts) so natMap and readiness inputs can be built from either.
- */
-/**
- * How a data node of the sentinel topology starts. Its redis.conf is regenerated on every start from the
- * uploaded one (so a config change such as maxmemory always applies), and before Redis starts the node
- * asks the sentinels who the master is now and writes `replicaof` accordingly. A restarted old master
- * thus comes back as a replica of the promoted node instead of as a second master, and a replaced
- * container never resurrects the first-deploy roles. When no sentinel answers (first deploy: the
- * sentinels do not exist yet) the uploaded first-deploy roles apply. Pure: returns a shell argv.
+ * Pure sentinel layout: the sentinel containers (names and ports, in the same shape as the data nodes'
+ * NodeLayout, so natMap and readiness inputs can be built from either), the sentinel container's command,
+ * and how a sentinel topology's data node starts. Commands are returned as shell argv.
  */
 import type { NetworkMode } from "../settings";
 import type { Endpoint } from "../shared/endpoint";
@@ -114,6 +107,14 @@ export function sentinelContainerCommand(opts: SentinelCommandOptions = {}): str
     });
 }
 
+/**
+ * How a data node of the sentinel topology starts. Its redis.conf is regenerated on every start from the
+ * uploaded one (so a config change such as maxmemory always applies), and before Redis starts the node
+ * asks the sentinels who the master is now and writes `replicaof` accordingly. A restarted old master
+ * thus comes back as a replica of the promoted node instead of as a second master, and a replaced
+ * container never resurrects the first-deploy roles. When no sentinel answers (first deploy: the
+ * sentinels do not exist yet) the uploaded first-deploy roles apply. Pure: returns a shell argv.
+ */
 export interface DataNodeCommandInput {
     /** Sentinels as data nodes reach them: container name and 26379 (bridge), bindAddress and host port (host). */
     sentinels: Endpoint[];

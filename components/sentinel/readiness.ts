@@ -5,10 +5,6 @@
  * data node whose run_id the sentinels report. Polls ≤ 50 ms apart; on timeout the error names each
  * sentinel or node that is not ready and what it showed.
  */
-/**
- * Live reads of a sentinel group, shared by the readiness gate, tests and the failover benchmark.
- * ioredis is reached only through withRedis (required at call time), so the gate stays serialisable.
- */
 import * as pulumi from "@pulumi/pulumi";
 import { type ResourceArgs, readinessGate } from "../shared/dynamic";
 import { pollUntil } from "../shared/poll";
@@ -221,6 +217,10 @@ export class SentinelReadiness extends pulumi.dynamic.Resource {
 }
 
 /** Sentinel replies are flat `[field, value, field, value, ...]` arrays. */
+/**
+ * Live reads of a sentinel group, shared by the readiness gate, tests and the failover benchmark.
+ * ioredis is reached only through withRedis (required at call time), so the gate stays serialisable.
+ */
 export function fieldsOf(reply: unknown): Record<string, string> {
     const fields: Record<string, string> = {};
     if (!Array.isArray(reply)) return fields;
