@@ -16,7 +16,8 @@
  *                                              node with the smaller id), and a master's first ADDSLOTSRANGE
  *                                              claims slots no other node claims, so the slot map still agrees
  *   every other node MEETs the first one       `meet`: one anchor MEETs every node it does not know yet (the
- *                                              reverse direction; still a star, gossip introduces the rest)
+ *                                              reverse direction, as the walkthrough does by hand from 6379;
+ *                                              still a star, gossip introduces the rest)
  *   wait for the cluster to join               the provider's polling rounds (observe.ts reads each node)
  *   CLUSTER REPLICATE on each replica          `replicate`, once the replica knows its master's id
  *   check the cluster (all slots covered)      readiness.ts readinessProblems, until `up` may finish

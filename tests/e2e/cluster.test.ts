@@ -1,5 +1,5 @@
 /**
- * The six-node Redis Cluster brought up for real on the local Docker engine (walkthrough section 4), in
+ * The six-node Redis Cluster brought up for real on the local Docker engine (docs/walkthrough.md, "Cluster"), in
  * bridge mode (clients outside Docker follow redirects through the output natMap) and host mode (nodes on
  * bindAddress ports directly): writes over all slots, `redis-cli --cluster check`, the walkthrough's MOVED,
  * failover after `docker kill` of a master and its return as a replica, a restart of all nodes in another order

@@ -1,6 +1,6 @@
 /**
- * Standalone and replication stacks brought up for real on the local Docker engine (walkthrough
- * sections 1–2), checked with real clients, re-deployed without changes, and destroyed without leftovers.
+ * Standalone and replication stacks brought up for real on the local Docker engine (docs/walkthrough.md,
+ * "Persistence" and "Replication"), checked with real clients, re-deployed without changes, and destroyed without leftovers.
  */
 import Redis from "ioredis";
 import { LOCAL_IMAGE, StackDriver, allDrivers, docker, labelledObjects } from "./support/stack-driver";

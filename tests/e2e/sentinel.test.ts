@@ -1,5 +1,5 @@
 /**
- * Sentinel stacks on the local Docker engine through every stack driver (walkthrough section 3), in bridge and
+ * Sentinel stacks on the local Docker engine through every stack driver (docs/walkthrough.md, "Sentinel"), in bridge and
  * host mode: `up` passes the readiness gate, an ioredis Sentinel client built from the stack output writes,
  * `docker kill` of the master container promotes a replica while the client keeps writing, the old master
  * restarted with `docker start` comes back as a replica of the new one, a second `up` changes nothing (no

@@ -1,5 +1,5 @@
 /**
- * Formation on six real cluster-enabled redis-server processes (walkthrough 4.1-4.7), set up like bridge
+ * Formation on six real cluster-enabled redis-server processes (docs/walkthrough.md, "Cluster"), set up like bridge
  * mode: nodes listen on 7300-7305 (bus 17300-17305) and announce hostnames node-0..5, while the provider
  * and the clients reach them only through forwarders on 7310-7315 (the "published ports"). The provider
  * must connect through those and MEET the nodes' own addresses; clients need the natMap.
@@ -128,7 +128,7 @@ it("changes nothing when run again: no topology command, no config change, same 
     expect((await clusterFormationProvider.read!("cluster-it", outs)).props).toEqual(outs);
 });
 
-describe("failover (walkthrough 4.7)", () => {
+describe("failover (docs/walkthrough.md, \"Cluster\")", () => {
     it("kill -9 of a master promotes its replica; refresh shows the new roles", async () => {
         await byName("node-0").proc.kill("SIGKILL");
         const read = await pollUntil(

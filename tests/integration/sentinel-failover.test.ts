@@ -1,5 +1,5 @@
 /**
- * A real sentinel group on 127.0.0.1 (walkthrough section 3): master 7400, replicas 7401-7402, sentinels
+ * A real sentinel group on 127.0.0.1 (docs/walkthrough.md, "Sentinel"): master 7400, replicas 7401-7402, sentinels
  * 7450-7452, all started from the rendered templates. The tests run in order on one group: readiness gate
  * passing and failing, `kill -9` of the master with a client writing through the failover, the old master
  * rejoining as a replica, and a restarted sentinel keeping what it learned.
