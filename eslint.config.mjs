@@ -33,12 +33,27 @@ export default tseslint.config(
     },
     {
         files: ["**/*.js"],
-        languageOptions: { sourceType: "commonjs", globals: { module: "readonly", require: "readonly", __dirname: "readonly" } },
+        languageOptions: {
+            sourceType: "commonjs",
+            globals: { module: "readonly", require: "readonly", __dirname: "readonly" },
+        },
     },
     {
         // The stand-in engine is being replaced by Pulumi's own (issue 8); its files stay as they are until then.
         files: ["tests/harness/**/*.ts", "tests/e2e/support/stack-driver.ts", "tests/e2e/harness.test.ts", "tests/unit/harness-*.test.ts"],
         linterOptions: { reportUnusedDisableDirectives: "off" },
+    },
+    {
+        // bench/ and tests/ share helpers through tests/support/ only.
+        files: ["bench/**/*.ts"],
+        rules: {
+            "no-restricted-imports": [
+                "error",
+                {
+                    patterns: [{ regex: "^\\.\\./tests/(?!support/)", message: "bench/ may import only tests/support/" }],
+                },
+            ],
+        },
     },
     {
         files: ["tests/**/*.ts", "bench/**/*.ts"],
@@ -51,7 +66,10 @@ export default tseslint.config(
                 "error",
                 {
                     patterns: [
-                        { group: ["ioredis", "dockerode", "@pulumi/*", "fs", "child_process", "net"], message: "pure planning files do no I/O and use no Pulumi: move this code to an effectful file" },
+                        {
+                            group: ["ioredis", "dockerode", "@pulumi/*", "fs", "child_process", "net"],
+                            message: "pure planning files do no I/O and use no Pulumi: move this code to an effectful file",
+                        },
                     ],
                 },
             ],
