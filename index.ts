@@ -16,8 +16,7 @@ for (const w of settings.warnings) pulumi.log.warn(`redis-ha:${w.key}: ${w.messa
 
 const config = new pulumi.Config();
 const nodePassword: pulumi.Output<string> =
-    config.getSecret("password") ??
-    new GeneratedPassword(`${settings.namePrefix}-password`, { length: 32 }).result;
+    config.getSecret("password") ?? new GeneratedPassword(`${settings.namePrefix}-password`, { length: 32 }).result;
 
 function deploy(): TopologyOutputs {
     const args = { settings, password: nodePassword };

@@ -37,7 +37,13 @@ const median = (xs: number[]) => {
 };
 
 async function freshNodes(warmMs: number): Promise<ClusterTestNode[]> {
-    const nodes = await startClusterNodes({ basePort: BASE_PORT, shards: 3, replicasPerShard: 1, password: PASSWORD, nodeTimeoutMs: NODE_TIMEOUT_MS });
+    const nodes = await startClusterNodes({
+        basePort: BASE_PORT,
+        shards: 3,
+        replicasPerShard: 1,
+        password: PASSWORD,
+        nodeTimeoutMs: NODE_TIMEOUT_MS,
+    });
     // Not a readiness wait: the "warm" scenario deliberately lets Redis's post-start writable delay pass.
     if (warmMs > 0) await new Promise((r) => setTimeout(r, warmMs));
     return nodes;
@@ -69,9 +75,25 @@ async function waitReady(spec: ClusterSpec): Promise<void> {
 async function formWith(tool: Tool, nodes: ClusterTestNode[]): Promise<number> {
     const start = process.hrtime.bigint();
     if (tool === "provider") {
-        await convergeCluster({ clusterName: "bench", nodes: nodes.map((n) => n.spec), password: PASSWORD, nodeTimeoutMs: NODE_TIMEOUT_MS, timeoutMs: TIMEOUT_MS });
+        await convergeCluster({
+            clusterName: "bench",
+            nodes: nodes.map((n) => n.spec),
+            password: PASSWORD,
+            nodeTimeoutMs: NODE_TIMEOUT_MS,
+            timeoutMs: TIMEOUT_MS,
+        });
     } else {
-        const args = ["--no-auth-warning", "-a", PASSWORD, "--cluster", "create", ...nodes.map((n) => `127.0.0.1:${n.port}`), "--cluster-replicas", "1", "--cluster-yes"];
+        const args = [
+            "--no-auth-warning",
+            "-a",
+            PASSWORD,
+            "--cluster",
+            "create",
+            ...nodes.map((n) => `127.0.0.1:${n.port}`),
+            "--cluster-replicas",
+            "1",
+            "--cluster-yes",
+        ];
         await new Promise<void>((resolve, reject) =>
             execFile("redis-cli", args, { timeout: TIMEOUT_MS }, (err, stdout) => (err ? reject(new Error(`${err.message}\n${stdout}`)) : resolve())),
         );
@@ -92,7 +114,9 @@ async function scenario(label: string, warmMs: number): Promise<{ provider: numb
                 await stopAllRedis();
             }
         }
-        console.log(`  ${label} round ${round + 1}: provider ${times.provider[round].toFixed(0)} ms, redis-cli ${times["redis-cli"][round].toFixed(0)} ms`);
+        console.log(
+            `  ${label} round ${round + 1}: provider ${times.provider[round].toFixed(0)} ms, redis-cli ${times["redis-cli"][round].toFixed(0)} ms`,
+        );
     }
     return { provider: median(times.provider), cli: median(times["redis-cli"]) };
 }

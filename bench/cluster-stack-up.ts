@@ -16,7 +16,11 @@ const extra = process.env.BENCH_BASE_PORT ? ["--set", `basePort=${process.env.BE
 
 function run(args: string[]): { ms: number; stderr: string } {
     const start = process.hrtime.bigint();
-    const r = spawnSync("npx", ["ts-node", "--project", "tsconfig.json", "tests/harness/cli.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync("npx", ["ts-node", "--project", "tsconfig.json", "tests/harness/cli.ts", ...args], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (r.status !== 0) throw new Error(`stack:local ${args.join(" ")} failed:\n${r.stderr}`);
     return { ms, stderr: r.stderr };
@@ -46,7 +50,9 @@ function main(): void {
         noops.push(noop.ms);
         formations.push(formation);
         slowestContainers.push(slowest);
-        console.log(`round ${i + 1}: up ${s(up.ms)} s (slowest container to healthy ${s(slowest)} s, formation ${s(formation)} s); no-op up ${s(noop.ms)} s`);
+        console.log(
+            `round ${i + 1}: up ${s(up.ms)} s (slowest container to healthy ${s(slowest)} s, formation ${s(formation)} s); no-op up ${s(noop.ms)} s`,
+        );
     }
     console.log(
         `median: up from nothing to ready ${s(median(ups))} s; no-op up ${s(median(noops))} s; ` +

@@ -58,11 +58,28 @@ async function main(): Promise<void> {
         upTimes.push(ms);
         stackLocal(["destroy", "--stack", "bench-replication"]);
     }
-    console.log(`stack:local up, replication (1 master + 1 replica) from nothing to ready: median ${(median(upTimes) / 1000).toFixed(2)} s over ${ROUNDS} runs [${upTimes.map((t) => (t / 1000).toFixed(2)).join(", ")}]`);
+    console.log(
+        `stack:local up, replication (1 master + 1 replica) from nothing to ready: median ${(median(upTimes) / 1000).toFixed(2)} s over ${ROUNDS} runs [${upTimes.map((t) => (t / 1000).toFixed(2)).join(", ")}]`,
+    );
 
     // 2. throughput: bare host process vs bridge-published port vs host network.
-    const bridge = JSON.parse(stackLocal(["up", "--stack", "bench-bridge", "--show-secrets", "--set", `image=${LOCAL_IMAGE}`, "--set", "basePort=7640"]));
-    const host = JSON.parse(stackLocal(["up", "--stack", "bench-host", "--show-secrets", "--set", `image=${LOCAL_IMAGE}`, "--set", "basePort=7650", "--set", "network.mode=host"]));
+    const bridge = JSON.parse(
+        stackLocal(["up", "--stack", "bench-bridge", "--show-secrets", "--set", `image=${LOCAL_IMAGE}`, "--set", "basePort=7640"]),
+    );
+    const host = JSON.parse(
+        stackLocal([
+            "up",
+            "--stack",
+            "bench-host",
+            "--show-secrets",
+            "--set",
+            `image=${LOCAL_IMAGE}`,
+            "--set",
+            "basePort=7650",
+            "--set",
+            "network.mode=host",
+        ]),
+    );
     const stopBare = await bareRedis(7660, bridge.password);
     try {
         const rows: Array<[string, Record<string, number>[]]> = [

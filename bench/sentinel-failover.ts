@@ -61,7 +61,6 @@ async function oneRound(downAfterMs: number): Promise<Round> {
         timeoutMs: 30000,
     });
 
-     
     const Redis = require("ioredis");
     const client: RedisClient = new Redis({
         ...sentinelClientOptions({
@@ -104,7 +103,10 @@ async function oneRound(downAfterMs: number): Promise<Round> {
     const goneAt = Date.now();
     const switched = pollUntil(
         async () => {
-            const addr = await sentinelMasterAddress({ host: "127.0.0.1", port: SENTINEL_PORTS[0], password: PASSWORD }, SENTINEL_DEFAULTS.masterName);
+            const addr = await sentinelMasterAddress(
+                { host: "127.0.0.1", port: SENTINEL_PORTS[0], password: PASSWORD },
+                SENTINEL_DEFAULTS.masterName,
+            );
             return addr && addr.port !== DATA_PORTS[0] ? { done: true, value: Date.now() } : { done: false, observed: JSON.stringify(addr) };
         },
         { timeoutMs: downAfterMs + 30000, intervalMs: 10, description: "sentinel-0 to hand out a new master" },
@@ -120,7 +122,6 @@ async function oneRound(downAfterMs: number): Promise<Round> {
 }
 
 function redisVersion(): string {
-     
     const out: string = require("child_process").execFileSync("redis-server", ["--version"], { encoding: "utf8" });
     return `redis ${/v=(\S+)/.exec(out)?.[1] ?? "?"}`;
 }
@@ -146,13 +147,25 @@ async function main(): Promise<void> {
                 String(toWrite).padStart(20),
                 `+${toWrite - downAfterMs}`.padStart(14),
                 String(median(rounds.map((r) => r.toSwitchMs))).padStart(16),
-                rounds.map((r) => r.toFirstWriteMs).join(", ").padStart(22),
-                rounds.map((r) => r.failedWrites).join(", ").padStart(14),
+                rounds
+                    .map((r) => r.toFirstWriteMs)
+                    .join(", ")
+                    .padStart(22),
+                rounds
+                    .map((r) => r.failedWrites)
+                    .join(", ")
+                    .padStart(14),
             ].join(" |"),
         );
     }
-    console.log(`sentinel failover on 127.0.0.1, ${redisVersion()}: kill -9 of the master -> first acknowledged write through ioredis (median of ${ROUNDS})`);
-    console.log(["downAfterMs", "kill->first write ms", "over floor ms", "kill->switch ms", "rounds (first write)", "failed writes"].map((h, i) => h.padStart([11, 20, 14, 16, 22, 14][i])).join(" |"));
+    console.log(
+        `sentinel failover on 127.0.0.1, ${redisVersion()}: kill -9 of the master -> first acknowledged write through ioredis (median of ${ROUNDS})`,
+    );
+    console.log(
+        ["downAfterMs", "kill->first write ms", "over floor ms", "kill->switch ms", "rounds (first write)", "failed writes"]
+            .map((h, i) => h.padStart([11, 20, 14, 16, 22, 14][i]))
+            .join(" |"),
+    );
     for (const row of rows) console.log(row);
 }
 

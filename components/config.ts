@@ -81,7 +81,9 @@ function subnetProblems(settings: Settings): ConfigProblem[] {
     if (typeof parsed === "string") return [{ key: "network.subnet", message: parsed }];
     const nodes = settings.cluster.shards * (settings.cluster.replicasPerShard + 1);
     if (settings.topology === "cluster" && nodes > subnetCapacity(parsed)) {
-        return [{ key: "network.subnet", message: `${settings.network.subnet} has room for ${subnetCapacity(parsed)} nodes, the cluster needs ${nodes}` }];
+        return [
+            { key: "network.subnet", message: `${settings.network.subnet} has room for ${subnetCapacity(parsed)} nodes, the cluster needs ${nodes}` },
+        ];
     }
     return [];
 }

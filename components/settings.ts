@@ -148,10 +148,7 @@ export interface ConfigProblem {
 
 export class ConfigError extends Error {
     constructor(public readonly problems: ConfigProblem[]) {
-        super(
-            `invalid redis-ha configuration:\n` +
-                problems.map((p) => `  - redis-ha:${p.key}: ${p.message}`).join("\n"),
-        );
+        super(`invalid redis-ha configuration:\n` + problems.map((p) => `  - redis-ha:${p.key}: ${p.message}`).join("\n"));
         this.name = "ConfigError";
     }
 }
@@ -195,12 +192,9 @@ export function readSettings(raw: RawConfig, project: string, stack: string): { 
     const persistence: PersistenceSettings = {
         save: parseSaveRules(persistenceRaw.save ?? DEFAULTS.persistence.save, problems),
         appendonly: p.boolean("persistence.appendonly", persistenceRaw.appendonly, DEFAULTS.persistence.appendonly),
-        appendfsync: p.oneOfValue(
-            "persistence.appendfsync",
-            persistenceRaw.appendfsync,
-            APPENDFSYNC_POLICIES,
+        appendfsync:
+            p.oneOfValue("persistence.appendfsync", persistenceRaw.appendfsync, APPENDFSYNC_POLICIES, DEFAULTS.persistence.appendfsync) ??
             DEFAULTS.persistence.appendfsync,
-        ) ?? DEFAULTS.persistence.appendfsync,
     };
     for (const key of Object.keys(persistenceRaw)) {
         if (!["save", "appendonly", "appendfsync"].includes(key)) {
@@ -232,7 +226,13 @@ export function readSettings(raw: RawConfig, project: string, stack: string): { 
         quorum: p.integerValue("sentinel.quorum", sentinelRaw.quorum, DEFAULTS.sentinel.quorum, -1000, 1000),
         masterName: p.stringValue("sentinel.masterName", sentinelRaw.masterName, DEFAULTS.sentinel.masterName),
         downAfterMs: p.integerValue("sentinel.downAfterMs", sentinelRaw.downAfterMs, DEFAULTS.sentinel.downAfterMs, 1, 3600000),
-        failoverTimeoutMs: p.integerValue("sentinel.failoverTimeoutMs", sentinelRaw.failoverTimeoutMs, DEFAULTS.sentinel.failoverTimeoutMs, 1, 86400000),
+        failoverTimeoutMs: p.integerValue(
+            "sentinel.failoverTimeoutMs",
+            sentinelRaw.failoverTimeoutMs,
+            DEFAULTS.sentinel.failoverTimeoutMs,
+            1,
+            86400000,
+        ),
         parallelSyncs: p.integerValue("sentinel.parallelSyncs", sentinelRaw.parallelSyncs, DEFAULTS.sentinel.parallelSyncs, 1, 32),
     };
     const warnings: ConfigProblem[] = [];

@@ -8,7 +8,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../shared/endpoint";
 import { type NodeInfo, type NodeSettings, type RedisNode, declareNode, nodeConf } from "../docker/redis-node";
-import { type ClusterClientOptions, type ClusterNodeLayout, type ClusterSubnet, type ClusterWiringInput, clusterClientOptions, clusterLayout, clusterNodeConfLines, clusterNodeIp, clusterNodeSpec, clusterSeedNodes, clusterSubnet, parseSubnet } from "./layout";
+import {
+    type ClusterClientOptions,
+    type ClusterNodeLayout,
+    type ClusterSubnet,
+    type ClusterWiringInput,
+    clusterClientOptions,
+    clusterLayout,
+    clusterNodeConfLines,
+    clusterNodeIp,
+    clusterNodeSpec,
+    clusterSeedNodes,
+    clusterSubnet,
+    parseSubnet,
+} from "./layout";
 import { ClusterFormation } from "./formation";
 import type { Settings } from "../settings";
 import { type StackBase, declareStackBase } from "../docker/stack-base";
@@ -45,7 +58,7 @@ export class Cluster extends pulumi.ComponentResource {
         const s = args.settings;
         const layout = clusterLayout(s);
         // Bridge mode: fixed subnet and IPs (layout.ts, clusterSubnet, explains why); host mode: bindAddress.
-        const subnet = s.network.mode === "bridge" ? chosenSubnet(s.network.subnet) ?? clusterSubnet(s.namePrefix) : undefined;
+        const subnet = s.network.mode === "bridge" ? (chosenSubnet(s.network.subnet) ?? clusterSubnet(s.namePrefix)) : undefined;
         const ips = layout.map((n) => (subnet ? clusterNodeIp(subnet, n.index) : undefined));
         const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);
         const nodes = declareClusterNodes(name, s, layout, base, ips, args.password, this);
@@ -54,7 +67,9 @@ export class Cluster extends pulumi.ComponentResource {
             `${name}-formation`,
             {
                 clusterName: s.namePrefix,
-                nodes: pulumi.all(nodes.map((n) => n.containerId)).apply((ids) => layout.map((node, i) => clusterNodeSpec(s, node, { id: ids[i], ip: ips[i] }))),
+                nodes: pulumi
+                    .all(nodes.map((n) => n.containerId))
+                    .apply((ids) => layout.map((node, i) => clusterNodeSpec(s, node, { id: ids[i], ip: ips[i] }))),
                 password: pulumi.secret(args.password),
                 nodeTimeoutMs: s.cluster.nodeTimeoutMs,
                 timeoutMs: s.readinessTimeoutMs,

@@ -112,7 +112,9 @@ function planNodeTimeouts(view: LiveView): ClusterAction[] {
     if (want === undefined) return [];
     return view.spec.nodes.flatMap((n) => {
         const o = view.byName.get(n.name);
-        return reachable(o) && o.nodeTimeoutMs !== undefined && o.nodeTimeoutMs !== want ? [{ kind: "setNodeTimeout" as const, node: n.name, ms: want }] : [];
+        return reachable(o) && o.nodeTimeoutMs !== undefined && o.nodeTimeoutMs !== want
+            ? [{ kind: "setNodeTimeout" as const, node: n.name, ms: want }]
+            : [];
     });
 }
 

@@ -35,7 +35,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../shared/dynamic";
 import { ClusterAction, commandOf, describeAction, planConvergence } from "./converge";
-import { ClusterHealth, ClusterNodeStatus, ClusterSnapshot, NodeObservation, clusterStatus, deriveLiveView, isUnformed, parseClusterNodes } from "./observe";
+import {
+    ClusterHealth,
+    ClusterNodeStatus,
+    ClusterSnapshot,
+    NodeObservation,
+    clusterStatus,
+    deriveLiveView,
+    isUnformed,
+    parseClusterNodes,
+} from "./observe";
 import { readinessProblems } from "./readiness";
 import { ClusterNodeSpec, ClusterSpec, clusterTopologyKey, validateClusterSpec } from "./spec";
 import { pollUntil } from "../shared/poll";
@@ -120,13 +129,19 @@ export async function convergeCluster(inputs: ClusterFormationInputs): Promise<C
     const target: ClusterSpec = { nodes, nodeTimeoutMs: inputs.nodeTimeoutMs };
     const progress: Progress = { actions: [], rounds: 0 };
     const boosted =
-        inputs.nodeTimeoutMs !== undefined && inputs.nodeTimeoutMs > FORMATION_TIMEOUT && isUnformed(target, await observeCluster(nodes, inputs.password));
+        inputs.nodeTimeoutMs !== undefined &&
+        inputs.nodeTimeoutMs > FORMATION_TIMEOUT &&
+        isUnformed(target, await observeCluster(nodes, inputs.password));
     if (boosted) {
         try {
             await convergeTo({ nodes, nodeTimeoutMs: FORMATION_TIMEOUT }, inputs, deadline, progress);
         } catch (err) {
             // Do not leave the short timeout behind on failure; a later run would also restore it.
-            await executeActions(nodes, nodes.map((n) => ({ kind: "setNodeTimeout", node: n.name, ms: inputs.nodeTimeoutMs! })), inputs.password);
+            await executeActions(
+                nodes,
+                nodes.map((n) => ({ kind: "setNodeTimeout", node: n.name, ms: inputs.nodeTimeoutMs! })),
+                inputs.password,
+            );
             throw err;
         }
     }
@@ -158,8 +173,12 @@ export const clusterFormationProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: ClusterFormationInputs, news: ClusterFormationInputs): Promise<pulumi.dynamic.CheckResult> {
         // During preview some inputs are placeholders; they are checked when they are known (at deploy).
         if (holdsUnknown([news.nodes, news.nodeTimeoutMs, news.timeoutMs])) return { inputs: news, failures: [] };
-        const failures = validateClusterSpec({ nodes: news.nodes, nodeTimeoutMs: news.nodeTimeoutMs }).map((reason) => ({ property: "nodes", reason }));
-        if (!(Number(news.timeoutMs) > 0)) failures.push({ property: "timeoutMs", reason: `must be a positive number of milliseconds, got ${news.timeoutMs}` });
+        const failures = validateClusterSpec({ nodes: news.nodes, nodeTimeoutMs: news.nodeTimeoutMs }).map((reason) => ({
+            property: "nodes",
+            reason,
+        }));
+        if (!(Number(news.timeoutMs) > 0))
+            failures.push({ property: "timeoutMs", reason: `must be a positive number of milliseconds, got ${news.timeoutMs}` });
         return { inputs: news, failures };
     },
     async create(inputs: ClusterFormationInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -226,9 +245,8 @@ export const TOPOLOGY_COMMANDS = [
  * by name anyway).
  */
 export async function resolveMeetHosts(nodes: ClusterNodeSpec[]): Promise<ClusterNodeSpec[]> {
-     
     const net = require("net");
-     
+
     const dns = require("dns");
     return Promise.all(
         nodes.map(async (n) => {
@@ -274,8 +292,6 @@ export async function observeNode(node: ClusterNodeSpec, password: string): Prom
 export async function observeCluster(nodes: ClusterNodeSpec[], password: string): Promise<ClusterSnapshot> {
     return { nodes: await Promise.all(nodes.map((n) => observeNode(n, password))) };
 }
-
-
 
 /**
  * Runs one round's actions: one connection per node, that node's actions in order, nodes in parallel.

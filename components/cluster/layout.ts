@@ -158,12 +158,15 @@ export interface ClusterConfInput {
 const HOSTNAME = /^[A-Za-z0-9.-]+$/;
 
 export function clusterConfLines(input: ClusterConfInput): string[] {
-    if (!/^[A-Za-z0-9._-]+$/.test(input.configFile)) throw new Error(`cluster config file name ${JSON.stringify(input.configFile)} must be a plain file name`);
-    if (!Number.isInteger(input.nodeTimeoutMs) || input.nodeTimeoutMs < 1) throw new Error(`cluster node timeout must be a positive integer, got ${input.nodeTimeoutMs}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(input.configFile))
+        throw new Error(`cluster config file name ${JSON.stringify(input.configFile)} must be a plain file name`);
+    if (!Number.isInteger(input.nodeTimeoutMs) || input.nodeTimeoutMs < 1)
+        throw new Error(`cluster node timeout must be a positive integer, got ${input.nodeTimeoutMs}`);
     const lines = ["cluster-enabled yes", `cluster-config-file ${input.configFile}`, `cluster-node-timeout ${input.nodeTimeoutMs}`];
     if (input.announceHostname !== undefined) {
         // Redis rejects other characters itself; failing here names the value before any container starts.
-        if (!HOSTNAME.test(input.announceHostname)) throw new Error(`cluster announce hostname ${JSON.stringify(input.announceHostname)} may only hold letters, digits, '.' and '-'`);
+        if (!HOSTNAME.test(input.announceHostname))
+            throw new Error(`cluster announce hostname ${JSON.stringify(input.announceHostname)} may only hold letters, digits, '.' and '-'`);
         lines.push(`cluster-announce-hostname ${input.announceHostname}`);
     }
     if (input.preferredEndpointType) lines.push(`cluster-preferred-endpoint-type ${input.preferredEndpointType}`);
@@ -241,9 +244,6 @@ export function clusterSeedNodes(input: ClusterWiringInput, layout: ClusterNodeL
  * `<container name>:6379`, which only resolves inside the network. Host mode addresses are already reachable.
  */
 export function clusterClientOptions(input: ClusterWiringInput, layout: ClusterNodeLayout[], password: string): ClusterClientOptions {
-    const natMap =
-        input.network.mode === "bridge"
-            ? natMapForLayout(layout, input.bindAddress)
-            : undefined;
+    const natMap = input.network.mode === "bridge" ? natMapForLayout(layout, input.bindAddress) : undefined;
     return { startupNodes: clusterSeedNodes(input, layout), options: { ...(natMap ? { natMap } : {}), redisOptions: { password } } };
 }

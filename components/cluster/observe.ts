@@ -205,7 +205,10 @@ function liveShard(view: LiveView, shard: number): LiveShard {
     });
     if (owning.length === 1) return { ...result, master: owning[0] };
     if (owning.length > 1) {
-        return { ...result, problem: `shard ${shard} has slots on ${owning.join(" and ")}; merging them needs resharding, which formation does not do` };
+        return {
+            ...result,
+            problem: `shard ${shard} has slots on ${owning.join(" and ")}; merging them needs resharding, which formation does not do`,
+        };
     }
     // No slots yet: keep a master that members already replicate (a partial formation done by hand) ...
     const selfOf = (m: string) => {
@@ -277,7 +280,7 @@ export function clusterStatus(spec: ClusterSpec, snapshot: ClusterSnapshot): Clu
             shard: n.shard,
             nodeId: id,
             role,
-            master: role === "replica" ? view.nameOf.get(self!.masterId) ?? self!.masterId : "",
+            master: role === "replica" ? (view.nameOf.get(self!.masterId) ?? self!.masterId) : "",
             slots: formatSlotRanges(slots),
             slotCount: countSlots(slots),
         };

@@ -4,11 +4,23 @@
  * every shard has one master owning its slots, and every other member replicates that master with
  * `master_link_status:up`. Pure: returns what is missing, each entry naming the node and the condition.
  */
-import { ClusterNodeEntry, ClusterSnapshot, LiveView, UNHEALTHY_FLAGS, deriveLiveView, describeNode, inHandshake, isReplica, ownedRanges, reachable, selfEntry } from "./observe";
+import {
+    ClusterNodeEntry,
+    ClusterSnapshot,
+    LiveView,
+    UNHEALTHY_FLAGS,
+    deriveLiveView,
+    describeNode,
+    inHandshake,
+    isReplica,
+    ownedRanges,
+    reachable,
+    selfEntry,
+} from "./observe";
 import { CLUSTER_SLOTS, formatSlotRanges, rangesWhere } from "./slots";
 import { ClusterSpec } from "./spec";
 
-const describeId = (view: LiveView, id: string | undefined) => (id === undefined ? "nobody" : view.nameOf.get(id) ?? `unknown node ${id}`);
+const describeId = (view: LiveView, id: string | undefined) => (id === undefined ? "nobody" : (view.nameOf.get(id) ?? `unknown node ${id}`));
 
 const roleText = (view: LiveView, e: ClusterNodeEntry) => (isReplica(e) ? `a replica of ${describeId(view, e.masterId)}` : "a master");
 
@@ -16,7 +28,8 @@ function slotMapProblems(view: LiveView, snapshot: ClusterSnapshot): string[] {
     const problems: string[] = [];
     const unassigned = rangesWhere((s) => view.owner[s] === undefined);
     if (unassigned.length > 0) problems.push(`slots ${formatSlotRanges(unassigned).join(",")} are not assigned to any node`);
-    if (view.conflicts.length > 0) problems.push(`slots ${formatSlotRanges(view.conflicts).join(",")} are claimed by two nodes with the same config epoch`);
+    if (view.conflicts.length > 0)
+        problems.push(`slots ${formatSlotRanges(view.conflicts).join(",")} are claimed by two nodes with the same config epoch`);
     const strangers = new Set(view.owner.filter((id): id is string => id !== undefined && !view.nameOf.has(id)));
     for (const id of strangers) {
         problems.push(`slots ${formatSlotRanges(ownedRanges(view, id)).join(",")} are owned by node ${id}, which is not one of this cluster's nodes`);
@@ -94,10 +107,13 @@ function shardProblems(view: LiveView): string[] {
             const self = selfEntry(o);
             const r = o.replication;
             if (!self || self.masterId !== masterId || !self.flags.includes("slave")) {
-                problems.push(`${name} is not yet a replica of ${shard.master} (its flags: ${self?.flags.join(",") ?? "unknown"}, master ${describeId(view, self?.masterId || undefined)})`);
+                problems.push(
+                    `${name} is not yet a replica of ${shard.master} (its flags: ${self?.flags.join(",") ?? "unknown"}, master ${describeId(view, self?.masterId || undefined)})`,
+                );
             } else if (r.role !== "slave" || r.master_link_status !== "up" || r.master_sync_in_progress === "1") {
                 problems.push(
-                    `${name} reports master_link_status:${r.master_link_status ?? "none"} towards ${shard.master}` + (r.master_sync_in_progress === "1" ? " (sync in progress)" : ""),
+                    `${name} reports master_link_status:${r.master_link_status ?? "none"} towards ${shard.master}` +
+                        (r.master_sync_in_progress === "1" ? " (sync in progress)" : ""),
                 );
             }
         }

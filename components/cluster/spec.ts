@@ -65,7 +65,8 @@ export function validateClusterSpec(spec: ClusterSpec): string[] {
         if (!Number.isInteger(n.shard) || n.shard < 0) problems.push(`${label}.shard: must be a non-negative integer, got ${n.shard}`);
         if (n.role !== "master" && n.role !== "replica") problems.push(`${label}.role: must be master or replica, got ${n.role}`);
         if (!n.access?.host || !validPort(n.access?.port)) problems.push(`${label}.access: needs a host and a port 1-65535`);
-        if (!n.meet?.host || !validPort(n.meet?.port) || !validPort(n.meet?.busPort)) problems.push(`${label}.meet: needs a host, a port and a busPort 1-65535`);
+        if (!n.meet?.host || !validPort(n.meet?.port) || !validPort(n.meet?.busPort))
+            problems.push(`${label}.meet: needs a host, a port and a busPort 1-65535`);
         const a = `${n.access?.host}:${n.access?.port}`;
         if (access.has(a)) problems.push(`${label}.access: ${a} is also ${access.get(a)}'s`);
         access.set(a, n.name);
@@ -80,7 +81,9 @@ export function validateClusterSpec(spec: ClusterSpec): string[] {
     for (let s = 0; s < shards; s++) {
         const masters = spec.nodes.filter((n) => n.shard === s && n.role === "master");
         if (masters.length !== 1) {
-            problems.push(`shard ${s}: needs exactly one node with role master, has ${masters.length}${masters.length ? ` (${masters.map((n) => n.name).join(", ")})` : ""}`);
+            problems.push(
+                `shard ${s}: needs exactly one node with role master, has ${masters.length}${masters.length ? ` (${masters.map((n) => n.name).join(", ")})` : ""}`,
+            );
         }
     }
     return problems;

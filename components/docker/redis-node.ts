@@ -192,7 +192,8 @@ export function declareNode(
     spec: NodeSpec,
     parent: pulumi.Resource,
 ): RedisNode {
-    const network = base.nodeNetwork.mode === "bridge" && spec.ipv4Address ? { ...base.nodeNetwork, ipv4Address: spec.ipv4Address } : base.nodeNetwork;
+    const network =
+        base.nodeNetwork.mode === "bridge" && spec.ipv4Address ? { ...base.nodeNetwork, ipv4Address: spec.ipv4Address } : base.nodeNetwork;
     return new RedisNode(
         `${name}-${node.logicalName}`,
         {

@@ -38,9 +38,11 @@ export class Replication extends pulumi.ComponentResource {
                     containerId,
                 })),
                 masterPeer: { host: master.peerHost, port: master.listenPort },
-                replicas: pulumi.all(nodes.slice(1).map((n) => n.containerId)).apply((ids) =>
-                    replicas.map((r, i) => ({ name: r.logicalName, access: { host: s.bindAddress, port: r.hostPort }, containerId: ids[i] })),
-                ),
+                replicas: pulumi
+                    .all(nodes.slice(1).map((n) => n.containerId))
+                    .apply((ids) =>
+                        replicas.map((r, i) => ({ name: r.logicalName, access: { host: s.bindAddress, port: r.hostPort }, containerId: ids[i] })),
+                    ),
                 password: pulumi.secret(args.password),
                 timeoutMs: s.readinessTimeoutMs,
             },

@@ -56,7 +56,9 @@ export class Sentinel extends pulumi.ComponentResource {
             }),
         );
         const [master, ...replicas] = layout;
-        const sentinelNodes = sentinelPlan.map((p) => this.declareSentinel(name, s, p, { host: master.peerHost, port: master.listenPort }, base, args.password));
+        const sentinelNodes = sentinelPlan.map((p) =>
+            this.declareSentinel(name, s, p, { host: master.peerHost, port: master.listenPort }, base, args.password),
+        );
 
         const access = (port: number) => ({ host: s.bindAddress, port });
         this.readiness = new SentinelReadiness(
@@ -88,19 +90,36 @@ export class Sentinel extends pulumi.ComponentResource {
         const info = nodeInfo(layout, s.bindAddress);
         this.nodes = ready(info);
         this.master = ready({ host: info[0].host, port: info[0].port });
-        const sentinelEndpoints = sentinelPlan.map((p) => ({ name: p.logicalName, containerName: p.containerName, host: s.bindAddress, port: p.hostPort }));
+        const sentinelEndpoints = sentinelPlan.map((p) => ({
+            name: p.logicalName,
+            containerName: p.containerName,
+            host: s.bindAddress,
+            port: p.hostPort,
+        }));
         this.sentinels = ready(sentinelEndpoints);
         // Sentinels hand out in-network addresses; in bridge mode the natMap turns them into published ports.
         const natMap = s.network.mode === "bridge" ? natMapForLayout([...layout, ...sentinelPlan], s.bindAddress) : undefined;
         this.ioredisSentinelOptions = pulumi.secret(
-            pulumi.all([this.readiness.id, pulumi.output(args.password)]).apply(([, pw]) =>
-                sentinelClientOptions({ sentinels: sentinelEndpoints, masterName: group.masterName, password: pw, natMap }),
-            ),
+            pulumi
+                .all([this.readiness.id, pulumi.output(args.password)])
+                .apply(([, pw]) => sentinelClientOptions({ sentinels: sentinelEndpoints, masterName: group.masterName, password: pw, natMap })),
         );
-        this.registerOutputs({ nodes: this.nodes, master: this.master, sentinels: this.sentinels, ioredisSentinelOptions: this.ioredisSentinelOptions });
+        this.registerOutputs({
+            nodes: this.nodes,
+            master: this.master,
+            sentinels: this.sentinels,
+            ioredisSentinelOptions: this.ioredisSentinelOptions,
+        });
     }
 
-    private declareSentinel(name: string, s: Settings, p: SentinelLayout, master: Endpoint, base: ReturnType<typeof declareStackBase>, password: pulumi.Input<string>): RedisNode {
+    private declareSentinel(
+        name: string,
+        s: Settings,
+        p: SentinelLayout,
+        master: Endpoint,
+        base: ReturnType<typeof declareStackBase>,
+        password: pulumi.Input<string>,
+    ): RedisNode {
         const hostMode = s.network.mode === "host";
         const config = pulumi.secret(
             pulumi.output(password).apply((pw) =>

@@ -72,14 +72,19 @@ function checkEndpoint(what: string, e: Endpoint): void {
  */
 export function sentinelConfView(input: SentinelConfInput): SentinelConfView {
     const s = input.settings;
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(input.sentinelName)) throw new Error(`sentinel.conf: sentinel name ${JSON.stringify(input.sentinelName)} is not a plain token`);
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(s.masterName)) throw new Error(`sentinel.conf: master name ${JSON.stringify(s.masterName)} is not a plain token`);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(input.sentinelName))
+        throw new Error(`sentinel.conf: sentinel name ${JSON.stringify(input.sentinelName)} is not a plain token`);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(s.masterName))
+        throw new Error(`sentinel.conf: master name ${JSON.stringify(s.masterName)} is not a plain token`);
     checkEndpoint("announce", input.announce);
     checkEndpoint("master", input.master);
     checkEndpoint("bind", { host: input.bind, port: input.port });
     const password = input.password ?? "";
     const sentinelPassword = input.sentinelPassword ?? password;
-    for (const [what, pw] of [["password", password], ["sentinel password", sentinelPassword]]) {
+    for (const [what, pw] of [
+        ["password", password],
+        ["sentinel password", sentinelPassword],
+    ]) {
         const problem = sentinelPasswordProblem(pw);
         if (problem) throw new Error(`sentinel.conf: ${what} ${problem}`);
     }
@@ -105,7 +110,6 @@ export function sentinelConfView(input: SentinelConfInput): SentinelConfView {
     };
 }
 
-
 export interface SentinelValidation {
     /** Configurations that cannot work; reject the stack. */
     errors: ConfigProblem[];
@@ -127,7 +131,8 @@ export function sentinelPasswordProblem(password: string): string | undefined {
     if (password === "") return undefined;
     const bad = [...password].find((ch) => /\s/.test(ch) || ch === '"' || ch === "'" || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
     if (bad === undefined) return undefined;
-    const shown = /\s/.test(bad) || bad.charCodeAt(0) < 0x20 || bad.charCodeAt(0) === 0x7f ? `U+${bad.charCodeAt(0).toString(16).padStart(4, "0")}` : bad;
+    const shown =
+        /\s/.test(bad) || bad.charCodeAt(0) < 0x20 || bad.charCodeAt(0) === 0x7f ? `U+${bad.charCodeAt(0).toString(16).padStart(4, "0")}` : bad;
     return (
         `contains ${shown}; with topology sentinel the password must not contain whitespace, quotes or control ` +
         `characters, because Sentinel rewrites its config with the password unquoted and could not restart`

@@ -86,7 +86,8 @@ function sentinelProblems(s: GroupMember, o: SentinelObservation, inputs: Sentin
     }
     if (inputs.tunables) {
         const drift = tunableDrift(m, inputs.tunables);
-        if (drift.length > 0) problems.push(`${label} still has ${drift.map(([k]) => `${k}=${m[k]}`).join(" ")} (applying ${drift.map((d) => d.join(" ")).join(" ")})`);
+        if (drift.length > 0)
+            problems.push(`${label} still has ${drift.map(([k]) => `${k}=${m[k]}`).join(" ")} (applying ${drift.map((d) => d.join(" ")).join(" ")})`);
     }
     return problems;
 }
@@ -109,7 +110,14 @@ export async function checkSentinelGroup(inputs: SentinelReadinessInputs): Promi
         ),
         Promise.all(
             dataNodes.map((n) =>
-                tryRead(async () => parseInfo(await withRedis({ ...n.access, password: inputs.password }, (c) => c.call("INFO", "server", "replication") as Promise<string>))),
+                tryRead(async () =>
+                    parseInfo(
+                        await withRedis(
+                            { ...n.access, password: inputs.password },
+                            (c) => c.call("INFO", "server", "replication") as Promise<string>,
+                        ),
+                    ),
+                ),
             ),
         ),
     ]);
@@ -151,7 +159,9 @@ export async function checkSentinelGroup(inputs: SentinelReadinessInputs): Promi
         }
     });
     if (nodeViews.every((v) => v.ok) && roleMasters.length !== 1) {
-        problems.push(`${roleMasters.length} data nodes report role:master (want 1): ${roleMasters.map((i) => dataNodes[i].name).join(", ") || "none"}`);
+        problems.push(
+            `${roleMasters.length} data nodes report role:master (want 1): ${roleMasters.map((i) => dataNodes[i].name).join(", ") || "none"}`,
+        );
     }
 
     const firstSentinel = sentinelViews.find((v) => v.ok);
@@ -159,7 +169,11 @@ export async function checkSentinelGroup(inputs: SentinelReadinessInputs): Promi
     const sentinelMaster = firstSentinel.value.master;
     const masterIndex = nodeViews.findIndex((v) => v.ok && v.value.run_id === sentinelMaster.runid);
     if (masterIndex < 0 || !roleMasters.includes(masterIndex)) {
-        return { problems: [`sentinels report master ${sentinelMaster.ip}:${sentinelMaster.port} runid ${sentinelMaster.runid}, which is no role:master data node of this group`] };
+        return {
+            problems: [
+                `sentinels report master ${sentinelMaster.ip}:${sentinelMaster.port} runid ${sentinelMaster.runid}, which is no role:master data node of this group`,
+            ],
+        };
     }
     return {
         problems: [],

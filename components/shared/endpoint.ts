@@ -52,5 +52,7 @@ export interface LaidOutProcess {
 
 /** natMap for laid-out processes published on bindAddress: `<peerHost>:<listenPort>` -> `<bindAddress>:<hostPort>`. */
 export function natMapForLayout(processes: LaidOutProcess[], bindAddress: string): NatMap {
-    return buildNatMap(processes.map((p) => ({ internal: { host: p.peerHost, port: p.listenPort }, published: { host: bindAddress, port: p.hostPort } })));
+    return buildNatMap(
+        processes.map((p) => ({ internal: { host: p.peerHost, port: p.listenPort }, published: { host: bindAddress, port: p.hostPort } })),
+    );
 }

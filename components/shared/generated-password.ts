@@ -14,7 +14,6 @@ interface GeneratedPasswordOutputs extends GeneratedPasswordInputs {
 }
 
 function generate(length: number): string {
-     
     const crypto = require("crypto");
     // URL-safe alphabet: no quoting trouble in redis.conf, URLs or shells.
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -12,7 +12,6 @@ export interface NodeAccess extends Endpoint {
  * provider host, where only `require` of installed packages resolves reliably.
  */
 export async function withRedis<T>(node: NodeAccess, fn: (client: RedisClient) => Promise<T>): Promise<T> {
-     
     const Redis = require("ioredis");
     const client: RedisClient = new Redis({
         host: node.host,

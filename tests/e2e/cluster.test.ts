@@ -198,7 +198,9 @@ describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("cl
                 const seen = await Promise.all(
                     outputs.nodes.map((n: NodeOut) =>
                         withNode(n, password, async (c) => {
-                            const bad = ((await c.cluster("NODES")) as string).split("\n").filter((l) => /noaddr|fail|handshake|disconnected/.test(l)).length;
+                            const bad = ((await c.cluster("NODES")) as string)
+                                .split("\n")
+                                .filter((l) => /noaddr|fail|handshake|disconnected/.test(l)).length;
                             const state = infoField(await c.cluster("INFO"), "cluster_state");
                             return state === "ok" && bad === 0 ? "" : `${n.name}: ${state}, ${bad} unhealthy peers`;
                         }),

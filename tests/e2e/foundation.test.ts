@@ -114,7 +114,13 @@ describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("fo
         afterAll(() => driver.destroy(stack).catch(() => undefined));
 
         it("binds each node to bindAddress:port directly and links the replica", async () => {
-            const { outputs } = await driver.up(stack, { topology: "replication", replicas: 1, image: LOCAL_IMAGE, basePort: 7520, network: { mode: "host" } });
+            const { outputs } = await driver.up(stack, {
+                topology: "replication",
+                replicas: 1,
+                image: LOCAL_IMAGE,
+                basePort: 7520,
+                network: { mode: "host" },
+            });
             const { password } = outputs.ioredisOptions;
             await withClient({ host: "127.0.0.1", port: 7521, password }, async (c) => {
                 const info = await c.info("replication");

@@ -16,12 +16,10 @@ import { LOCAL_IMAGE, StackDriver, allDrivers, docker, labelledObjects } from ".
 const DOWN_AFTER_MS = 1000;
 
 /** docker without blocking the event loop: replies already received must be timestamped before the kill completes. */
-const dockerAsync = (...args: string[]) =>
-    new Promise<void>((resolve, reject) => execFile("docker", args, (err) => (err ? reject(err) : resolve())));
+const dockerAsync = (...args: string[]) => new Promise<void>((resolve, reject) => execFile("docker", args, (err) => (err ? reject(err) : resolve())));
 const figures: Record<string, Record<string, number | string>> = {};
 
 afterAll(() => {
-     
     console.log(`sentinel e2e figures: ${JSON.stringify(figures, null, 1)}`);
 });
 
@@ -32,10 +30,12 @@ interface Endpoint {
 
 // Every driver (the harness here; the Automation API too where a pulumi CLI exists) × both network modes.
 const cases = allDrivers().flatMap((driver) =>
-    ([
-        ["bridge", "e2e-sentinel-bridge", 7900],
-        ["host", "e2e-sentinel-host", 7910],
-    ] as const).map(([mode, stack, basePort]) => [`${driver.name}, ${mode}`, driver, mode, stack, basePort] as const),
+    (
+        [
+            ["bridge", "e2e-sentinel-bridge", 7900],
+            ["host", "e2e-sentinel-host", 7910],
+        ] as const
+    ).map(([mode, stack, basePort]) => [`${driver.name}, ${mode}`, driver, mode, stack, basePort] as const),
 );
 
 describe.each(cases)("sentinel topology through %s network", (_title, driver: StackDriver, mode, stack, basePort) => {
@@ -59,7 +59,9 @@ describe.each(cases)("sentinel topology through %s network", (_title, driver: St
         const addr = await sentinelMasterAddress(sentinelAccess(), "mymaster");
         if (!addr) return undefined;
         // Bridge: sentinels name containers; host: bindAddress and the node's port.
-        return outputs.nodes.find((n: { containerName: string; port: number }) => (mode === "bridge" ? n.containerName === addr.host : n.port === addr.port));
+        return outputs.nodes.find((n: { containerName: string; port: number }) =>
+            mode === "bridge" ? n.containerName === addr.host : n.port === addr.port,
+        );
     };
     const replicationOf = async (node: Endpoint) => parseInfo(await withRedis({ ...node, password }, (c) => c.info("replication")));
 
@@ -72,7 +74,12 @@ describe.each(cases)("sentinel topology through %s network", (_title, driver: St
         expect(outputs.master).toEqual({ host: "127.0.0.1", port: basePort });
         expect(outputs.sentinels.map((s: Endpoint) => s.port)).toEqual([20000 + basePort, 20001 + basePort, 20002 + basePort]);
         const options = outputs.ioredisSentinelOptions;
-        expect(options).toMatchObject({ name: "mymaster", password, sentinelPassword: password, sentinels: outputs.sentinels.map((s: Endpoint) => ({ host: s.host, port: s.port })) });
+        expect(options).toMatchObject({
+            name: "mymaster",
+            password,
+            sentinelPassword: password,
+            sentinels: outputs.sentinels.map((s: Endpoint) => ({ host: s.host, port: s.port })),
+        });
         if (mode === "bridge") {
             expect(options.natMap[`redis-ha-${stack}-node-0:6379`]).toEqual({ host: "127.0.0.1", port: basePort });
             expect(options.natMap[`redis-ha-${stack}-sentinel-2:26379`]).toEqual({ host: "127.0.0.1", port: basePort + 20002 });
@@ -108,10 +115,13 @@ describe.each(cases)("sentinel topology through %s network", (_title, driver: St
             }
         })();
         const ackedAtLeast = (n: number) =>
-            pollUntil(async () => (writes.acked.length >= n ? { done: true, value: true } : { done: false, observed: `${writes.acked.length} acked` }), {
-                timeoutMs: 20000,
-                description: `${n} acknowledged writes`,
-            });
+            pollUntil(
+                async () => (writes.acked.length >= n ? { done: true, value: true } : { done: false, observed: `${writes.acked.length} acked` }),
+                {
+                    timeoutMs: 20000,
+                    description: `${n} acknowledged writes`,
+                },
+            );
         try {
             await ackedAtLeast(100);
             const killedAt = Date.now();
@@ -129,10 +139,16 @@ describe.each(cases)("sentinel topology through %s network", (_title, driver: St
             // Killed, not restarted by Docker's restart policy.
             expect(docker("inspect", "-f", "{{.State.Running}}", outputs.nodes[0].containerName)).toBe("false");
             const switchedAt = Date.now();
-            await pollUntil(async () => (writes.ackTimes[writes.ackTimes.length - 1] > switchedAt ? { done: true, value: true } : { done: false, observed: "no write since the switch" }), {
-                timeoutMs: 20000,
-                description: "a write after the failover",
-            });
+            await pollUntil(
+                async () =>
+                    writes.ackTimes[writes.ackTimes.length - 1] > switchedAt
+                        ? { done: true, value: true }
+                        : { done: false, observed: "no write since the switch" },
+                {
+                    timeoutMs: 20000,
+                    description: "a write after the failover",
+                },
+            );
             const firstAckAfterKill = writes.ackTimes.find((t) => t > goneAt)!;
             await ackedAtLeast(writes.acked.length + 100);
             writes.running = false;
@@ -140,7 +156,8 @@ describe.each(cases)("sentinel topology through %s network", (_title, driver: St
 
             const values = await withRedis({ host: promoted.host, port: promoted.port, password }, async (c) => {
                 const out: Array<string | null> = [];
-                for (let i = 0; i < writes.acked.length; i += 1000) out.push(...(await c.mget(...writes.acked.slice(i, i + 1000).map((k) => `k:${k}`))));
+                for (let i = 0; i < writes.acked.length; i += 1000)
+                    out.push(...(await c.mget(...writes.acked.slice(i, i + 1000).map((k) => `k:${k}`))));
                 return out;
             });
             Object.assign(seen, {
@@ -171,7 +188,9 @@ describe.each(cases)("sentinel topology through %s network", (_title, driver: St
             async () => {
                 try {
                     const i = await replicationOf(old);
-                    return i.role === "slave" && i.master_link_status === "up" ? { done: true, value: i } : { done: false, observed: `role:${i.role} link:${i.master_link_status}` };
+                    return i.role === "slave" && i.master_link_status === "up"
+                        ? { done: true, value: i }
+                        : { done: false, observed: `role:${i.role} link:${i.master_link_status}` };
                 } catch (err) {
                     return { done: false, observed: (err as Error).message };
                 }

@@ -51,7 +51,10 @@ it("finishes a cluster partly formed by hand: some meets, some slots, a replica 
     expect(cli("node-1", "cluster", "addslotsrange", "5462", "8000")).toBe("OK");
     const node0 = myId("node-0");
     await pollUntil(
-        async () => (cli("node-3", "cluster", "nodes").includes(`${node0} 127.0.0.1:7320@17320 master`) ? { done: true, value: 0 } : { done: false, observed: cli("node-3", "cluster", "nodes") }),
+        async () =>
+            cli("node-3", "cluster", "nodes").includes(`${node0} 127.0.0.1:7320@17320 master`)
+                ? { done: true, value: 0 }
+                : { done: false, observed: cli("node-3", "cluster", "nodes") },
         { timeoutMs: 10000, intervalMs: 50, description: "node-3 to learn node-0" },
     );
     expect(cli("node-3", "cluster", "replicate", node0)).toBe("OK");
@@ -101,11 +104,19 @@ it("the serialized provider (as Pulumi ships it, in another process) reads the c
                 const updated = await provider.update("cluster-converge", olds, inputs);
                 process.stdout.write(JSON.stringify({ diff, read: read.props, updated: updated.outs }));
             })().catch((e) => { console.error(e); process.exit(1); });`;
-        const epochs = () => nodes.map((n) => parseClusterNodes(redisCli(n.port, PASSWORD, "cluster", "nodes")).map((e) => `${e.id}:${e.configEpoch}`).sort());
+        const epochs = () =>
+            nodes.map((n) =>
+                parseClusterNodes(redisCli(n.port, PASSWORD, "cluster", "nodes"))
+                    .map((e) => `${e.id}:${e.configEpoch}`)
+                    .sort(),
+            );
         const beforeCounts = changingCommandCounts(nodes, PASSWORD);
         const beforeEpochs = epochs();
         // Outside the repo the serialized code finds ioredis only through NODE_PATH, as a provider host would.
-        const out = execFileSync(process.execPath, ["-e", script], { encoding: "utf8", env: { ...process.env, NODE_PATH: path.join(__dirname, "..", "..", "node_modules") } });
+        const out = execFileSync(process.execPath, ["-e", script], {
+            encoding: "utf8",
+            env: { ...process.env, NODE_PATH: path.join(__dirname, "..", "..", "node_modules") },
+        });
         const result = JSON.parse(out);
         expect(result.diff.changes).toBe(false);
         expect(result.read).toEqual(outs);

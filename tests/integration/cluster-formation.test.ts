@@ -20,7 +20,7 @@ import { ClusterTestNode, changingCommandCounts, startClusterNodes, stopForwarde
 
 jest.setTimeout(60000);
 
-const PASSWORD = "cluster\\pw \"quoted\"";
+const PASSWORD = 'cluster\\pw "quoted"';
 const NODE_TIMEOUT_MS = 1000;
 const KEYS = 10000;
 
@@ -31,7 +31,6 @@ let outs: ClusterFormationOutputs;
 const byName = (name: string) => nodes.find((n) => n.spec.name === name)!;
 
 function clusterClient(): ClusterClient {
-     
     const Redis = require("ioredis");
     const natMap = buildNatMap(nodes.map((n) => ({ internal: { host: n.spec.name, port: n.port }, published: n.spec.access })));
     return new Redis.Cluster([nodes[0].spec.access], { natMap, redisOptions: { password: PASSWORD }, enableOfflineQueue: true });
@@ -40,7 +39,14 @@ function clusterClient(): ClusterClient {
 const keyName = (i: number) => `walkthrough:key:${i}`;
 
 beforeAll(async () => {
-    nodes = await startClusterNodes({ basePort: 7300, proxyBasePort: 7310, shards: 3, replicasPerShard: 1, password: PASSWORD, nodeTimeoutMs: NODE_TIMEOUT_MS });
+    nodes = await startClusterNodes({
+        basePort: 7300,
+        proxyBasePort: 7310,
+        shards: 3,
+        replicasPerShard: 1,
+        password: PASSWORD,
+        nodeTimeoutMs: NODE_TIMEOUT_MS,
+    });
     inputs = { clusterName: "it", nodes: nodes.map((n) => n.spec), password: PASSWORD, nodeTimeoutMs: NODE_TIMEOUT_MS, timeoutMs: 20000 };
 });
 
@@ -68,7 +74,9 @@ it("forms a cluster from six fresh nodes: even slots, one replica per master, me
     for (const n of nodes) {
         const view = parseClusterNodes(redisCli(n.port, PASSWORD, "cluster", "nodes"));
         expect(view.find((e) => e.flags.includes("myself"))!.id).toBe(outs.nodeStatus.find((s) => s.name === n.spec.name)!.nodeId);
-        expect(view.map((e) => `${e.ip}:${e.port}@${e.busPort},${e.hostname}`).sort()).toEqual(nodes.map((m) => `127.0.0.1:${m.port}@${m.port + 10000},${m.spec.name}`).sort());
+        expect(view.map((e) => `${e.ip}:${e.port}@${e.busPort},${e.hostname}`).sort()).toEqual(
+            nodes.map((m) => `127.0.0.1:${m.port}@${m.port + 10000},${m.spec.name}`).sort(),
+        );
         // The formation-time node timeout is gone again.
         expect(redisCli(n.port, PASSWORD, "config", "get", "cluster-node-timeout").split("\n")[1]).toBe(String(NODE_TIMEOUT_MS));
     }
@@ -118,7 +126,12 @@ it("redirects like the walkthrough: KEYSLOT name is 5798, a plain client on node
 });
 
 it("changes nothing when run again: no topology command, no config change, same epochs", async () => {
-    const epochs = () => nodes.map((n) => parseClusterNodes(redisCli(n.port, PASSWORD, "cluster", "nodes")).map((e) => `${e.id}:${e.configEpoch}:${e.masterId}`).sort());
+    const epochs = () =>
+        nodes.map((n) =>
+            parseClusterNodes(redisCli(n.port, PASSWORD, "cluster", "nodes"))
+                .map((e) => `${e.id}:${e.configEpoch}:${e.masterId}`)
+                .sort(),
+        );
     const beforeCounts = changingCommandCounts(nodes, PASSWORD);
     const beforeEpochs = epochs();
     const { outs: again } = await clusterFormationProvider.update!("cluster-it", outs, inputs);
@@ -128,7 +141,7 @@ it("changes nothing when run again: no topology command, no config change, same 
     expect((await clusterFormationProvider.read!("cluster-it", outs)).props).toEqual(outs);
 });
 
-describe("failover (docs/walkthrough.md, \"Cluster\")", () => {
+describe('failover (docs/walkthrough.md, "Cluster")', () => {
     it("kill -9 of a master promotes its replica; refresh shows the new roles", async () => {
         await byName("node-0").proc.kill("SIGKILL");
         const read = await pollUntil(

@@ -17,7 +17,14 @@ const base: RedisConfInput = {
     bind: "0.0.0.0",
     port: 6379,
     password: "pw",
-    persistence: { save: [{ seconds: 3600, changes: 1 }, { seconds: 300, changes: 100 }], appendonly: true, appendfsync: "everysec" },
+    persistence: {
+        save: [
+            { seconds: 3600, changes: 1 },
+            { seconds: 300, changes: 100 },
+        ],
+        appendonly: true,
+        appendfsync: "everysec",
+    },
     maxmemory: "0",
     maxmemoryPolicy: "noeviction",
 };
@@ -58,7 +65,12 @@ describe("rendered redis.conf runs on a real redis-server", () => {
     });
 
     it("memory limits and eviction policy", async () => {
-        const conf = renderRedisConf({ ...base, maxmemory: "64mb", maxmemoryPolicy: "allkeys-lfu", persistence: { ...base.persistence, appendfsync: "always" } });
+        const conf = renderRedisConf({
+            ...base,
+            maxmemory: "64mb",
+            maxmemoryPolicy: "allkeys-lfu",
+            persistence: { ...base.persistence, appendfsync: "always" },
+        });
         const p = await startRedis({ port: 7203, config: conf, password: "pw" });
         expect(await configOf(p.port, "pw", ["maxmemory", "maxmemory-policy", "appendfsync"])).toEqual({
             maxmemory: String(64 * 1024 * 1024),
@@ -98,14 +110,30 @@ describe("rendered redis.conf runs on a real redis-server", () => {
         const conf = renderRedisConf({
             ...base,
             nodeName: "shard-0-0",
-            clusterLines: clusterNodeConfLines({ bindAddress: "127.0.0.1", network: { mode: "bridge" }, cluster: { nodeTimeoutMs: 5000 } }, {
-                ...clusterLayout({ namePrefix: "redis-ha-t", basePort: 7208, bindAddress: "127.0.0.1", network: { mode: "bridge" }, cluster: { shards: 3, replicasPerShard: 0 } })[0],
-            }),
+            clusterLines: clusterNodeConfLines(
+                { bindAddress: "127.0.0.1", network: { mode: "bridge" }, cluster: { nodeTimeoutMs: 5000 } },
+                {
+                    ...clusterLayout({
+                        namePrefix: "redis-ha-t",
+                        basePort: 7208,
+                        bindAddress: "127.0.0.1",
+                        network: { mode: "bridge" },
+                        cluster: { shards: 3, replicasPerShard: 0 },
+                    })[0],
+                },
+            ),
         });
         expect(conf).not.toMatch(/^replicaof/m);
         const p = await startRedis({ port: 7208, config: conf, password: "pw" });
         expect(
-            await configOf(p.port, "pw", ["cluster-enabled", "cluster-config-file", "cluster-node-timeout", "cluster-announce-hostname", "cluster-preferred-endpoint-type", "appendonly"]),
+            await configOf(p.port, "pw", [
+                "cluster-enabled",
+                "cluster-config-file",
+                "cluster-node-timeout",
+                "cluster-announce-hostname",
+                "cluster-preferred-endpoint-type",
+                "appendonly",
+            ]),
         ).toEqual({
             "cluster-enabled": "yes",
             "cluster-config-file": "nodes.conf",

@@ -20,7 +20,10 @@ describe("replication readiness gate", () => {
     it("waits until every replica reports master_link_status:up, then reports each link", async () => {
         await startRedis({ port: 7210, config: conf(7210), password });
         // Start replicas without waiting for sync: the gate, not the test, does the waiting.
-        await Promise.all([startRedis({ port: 7211, config: conf(7211, 7210), password }), startRedis({ port: 7212, config: conf(7212, 7210), password })]);
+        await Promise.all([
+            startRedis({ port: 7211, config: conf(7211, 7210), password }),
+            startRedis({ port: 7212, config: conf(7212, 7210), password }),
+        ]);
         const result = await replicationReadinessProvider.create!(inputs(7210, [7211, 7212]));
         expect(result.outs.replicaStatus).toEqual([
             { name: "node-1", masterHost: "127.0.0.1", masterPort: 7210, linkStatus: "up" },
@@ -43,7 +46,9 @@ describe("replication readiness gate", () => {
         await startRedis({ port: 7215, config: conf(7215), password });
         await startRedis({ port: 7216, config: conf(7216), password });
         await startRedis({ port: 7217, config: conf(7217, 7216), password });
-        await expect(replicationReadinessProvider.create!(inputs(7215, [7217], 1000))).rejects.toThrow(/node-1 replicates 127\.0\.0\.1:7216, expected 127\.0\.0\.1:7215/);
+        await expect(replicationReadinessProvider.create!(inputs(7215, [7217], 1000))).rejects.toThrow(
+            /node-1 replicates 127\.0\.0\.1:7216, expected 127\.0\.0\.1:7215/,
+        );
     });
 
     it("diff ignores timeouts and provider code, and reacts to a replaced container", async () => {

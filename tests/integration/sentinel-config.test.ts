@@ -32,7 +32,8 @@ async function sentinelMonitors(port: number, password: string | undefined, mast
     return pollUntil(
         async () => {
             const m = fieldsOf(await withRedis({ host: "127.0.0.1", port, password }, (c) => c.call("SENTINEL", "MASTER", "mymaster")));
-            const ok = m.ip === masterHost && m.port === String(masterPort) && m.flags === "master" && m["role-reported"] === "master" && m.runid !== "";
+            const ok =
+                m.ip === masterHost && m.port === String(masterPort) && m.flags === "master" && m["role-reported"] === "master" && m.runid !== "";
             return ok ? { done: true, value: m } : { done: false, observed: JSON.stringify(m) };
         },
         { timeoutMs: 10000, description: `sentinel ${port} to monitor ${masterHost}:${masterPort}` },
@@ -46,20 +47,46 @@ describe("rendered sentinel.conf on a real sentinel", () => {
         [
             "host mode, no password",
             0,
-            (port, master) => ({ sentinelName: "sentinel-0", networkMode: "host", bind: "127.0.0.1", port, announce: { host: "127.0.0.1", port }, master: { host: "127.0.0.1", port: master }, settings }),
+            (port, master) => ({
+                sentinelName: "sentinel-0",
+                networkMode: "host",
+                bind: "127.0.0.1",
+                port,
+                announce: { host: "127.0.0.1", port },
+                master: { host: "127.0.0.1", port: master },
+                settings,
+            }),
             undefined,
         ],
         [
             "host mode, password with special characters",
             1,
-            (port, master) => ({ sentinelName: "sentinel-0", networkMode: "host", bind: "127.0.0.1", port, announce: { host: "127.0.0.1", port }, master: { host: "127.0.0.1", port: master }, settings, password: SPECIAL }),
+            (port, master) => ({
+                sentinelName: "sentinel-0",
+                networkMode: "host",
+                bind: "127.0.0.1",
+                port,
+                announce: { host: "127.0.0.1", port },
+                master: { host: "127.0.0.1", port: master },
+                settings,
+                password: SPECIAL,
+            }),
             SPECIAL,
         ],
         [
             // `localhost` stands in for container names: hostnames resolved and announced as in bridge mode.
             "bridge mode (hostnames), password",
             2,
-            (port, master) => ({ sentinelName: "sentinel-0", networkMode: "bridge", bind: "127.0.0.1", port, announce: { host: "localhost", port }, master: { host: "localhost", port: master }, settings, password: SPECIAL }),
+            (port, master) => ({
+                sentinelName: "sentinel-0",
+                networkMode: "bridge",
+                bind: "127.0.0.1",
+                port,
+                announce: { host: "localhost", port },
+                master: { host: "localhost", port: master },
+                settings,
+                password: SPECIAL,
+            }),
             SPECIAL,
         ],
         [
@@ -112,7 +139,9 @@ describe("rendered sentinel.conf on a real sentinel", () => {
             master: { host: "127.0.0.1", port: 7434 },
             settings,
             password: "placeholder",
-        }).split(quoteConfigValue("placeholder")).join(quoteConfigValue(bad));
+        })
+            .split(quoteConfigValue("placeholder"))
+            .join(quoteConfigValue(bad));
         const sentinel = await startRedis({ port: 7484, config: conf, password: bad, sentinel: true });
         await sentinelMonitors(7484, bad, "127.0.0.1", 7434); // the quoted form is read correctly
         await sentinel.kill();

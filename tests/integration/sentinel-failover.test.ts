@@ -103,7 +103,7 @@ afterAll(async () => {
     await stopAllRedis();
     for (const p of proxies.values()) p.sockets.forEach((s) => s.destroy());
     await Promise.all([...proxies.values()].map((p) => new Promise((r) => p.server.close(r))));
-     
+
     console.log(`sentinel failover timings: ${JSON.stringify(timings)}`);
 });
 
@@ -146,7 +146,7 @@ describe("sentinel group on real processes", () => {
                 published: { host: "127.0.0.1", port: published },
             })),
         );
-         
+
         const Redis = require("ioredis");
         const client: RedisClient = new Redis({
             ...sentinelClientOptions({
@@ -178,7 +178,11 @@ describe("sentinel group on real processes", () => {
                 }
             }
         })();
-        const ackedBefore = (n: number) => pollUntil(async () => (acked.length >= n ? { done: true, value: true } : { done: false, observed: `${acked.length} acked` }), { timeoutMs: 10000, description: `${n} acked writes` });
+        const ackedBefore = (n: number) =>
+            pollUntil(async () => (acked.length >= n ? { done: true, value: true } : { done: false, observed: `${acked.length} acked` }), {
+                timeoutMs: 10000,
+                description: `${n} acked writes`,
+            });
         await ackedBefore(100);
 
         const killedAt = Date.now();
@@ -197,10 +201,14 @@ describe("sentinel group on real processes", () => {
         const switchedAt = Date.now();
         newMasterPort = promoted.port;
 
-        await pollUntil(async () => (ackTimes[ackTimes.length - 1] > switchedAt ? { done: true, value: true } : { done: false, observed: "no write since the switch" }), {
-            timeoutMs: 10000,
-            description: "a write after the failover",
-        });
+        await pollUntil(
+            async () =>
+                ackTimes[ackTimes.length - 1] > switchedAt ? { done: true, value: true } : { done: false, observed: "no write since the switch" },
+            {
+                timeoutMs: 10000,
+                description: "a write after the failover",
+            },
+        );
         const firstAckAfterKill = ackTimes.find((t) => t > goneAt)!;
         const ackedAtResume = acked.length;
         await ackedBefore(ackedAtResume + 100);

@@ -20,8 +20,17 @@ import { RedisProcess, redisCli, startRedis } from "./redis-process";
  * index, shard and first role. Tests name a node `node-<layout index>` for short; the stack names the same
  * node `shard-<shard>-<member>` (index = member * shards + shard).
  */
-export function layoutNodes(shards: number, replicasPerShard: number): Array<{ index: number; name: string; shard: number; role: "master" | "replica" }> {
-    const layout = clusterLayout({ namePrefix: "test", basePort: 0, bindAddress: "127.0.0.1", network: { mode: "host" }, cluster: { shards, replicasPerShard } });
+export function layoutNodes(
+    shards: number,
+    replicasPerShard: number,
+): Array<{ index: number; name: string; shard: number; role: "master" | "replica" }> {
+    const layout = clusterLayout({
+        namePrefix: "test",
+        basePort: 0,
+        bindAddress: "127.0.0.1",
+        network: { mode: "host" },
+        cluster: { shards, replicasPerShard },
+    });
     return layout.map((n) => ({ index: n.index, name: `node-${n.index}`, shard: n.shard, role: n.role }));
 }
 
@@ -125,7 +134,11 @@ export function commandCounts(port: number, password: string): Record<string, nu
 }
 
 /** The commands a re-run must not send: every topology change, plus CONFIG SET. */
-export function changingCommandCounts(nodes: ClusterTestNode[], password: string, alive: (n: ClusterTestNode) => boolean = () => true): Record<string, number> {
+export function changingCommandCounts(
+    nodes: ClusterTestNode[],
+    password: string,
+    alive: (n: ClusterTestNode) => boolean = () => true,
+): Record<string, number> {
     const watched = [...TOPOLOGY_COMMANDS, "config|set"];
     const out: Record<string, number> = {};
     for (const n of nodes.filter(alive)) {

@@ -34,7 +34,8 @@ export async function startRedis(opts: StartOptions): Promise<RedisProcess> {
     const configPath = path.join(dir, opts.sentinel ? "sentinel.conf" : "redis.conf");
     // `dir` is applied while parsing (chdir), so a container path like /data is swapped for the temp dir.
     const given = (opts.config ?? "").replace(/^(dir|logfile) .*$/gm, "");
-    const text = [given, `port ${opts.port}`, "bind 127.0.0.1", `dir ${dir}`, "daemonize no", `logfile ${path.join(dir, "server.log")}`].join("\n") + "\n";
+    const text =
+        [given, `port ${opts.port}`, "bind 127.0.0.1", `dir ${dir}`, "daemonize no", `logfile ${path.join(dir, "server.log")}`].join("\n") + "\n";
     fs.writeFileSync(configPath, text);
     const rp: RedisProcess = {
         port: opts.port,

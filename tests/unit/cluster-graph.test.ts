@@ -3,7 +3,9 @@ import { MockRun, byType, isWireSecret, runStack, unwrapSecret } from "./support
 const base = { topology: "cluster", image: "redis-ha-local/redis:7.0" };
 
 const confOf = (c: { inputs: Record<string, any> }): string =>
-    unwrapSecret<string>(unwrapSecret<Array<{ file: string; content: unknown }>>(c.inputs.uploads).find((u) => u.file.endsWith("redis.conf"))!.content);
+    unwrapSecret<string>(
+        unwrapSecret<Array<{ file: string; content: unknown }>>(c.inputs.uploads).find((u) => u.file.endsWith("redis.conf"))!.content,
+    );
 
 const byName = (run: MockRun) => byType(run, ":Container").sort((a, b) => a.inputs.name.localeCompare(b.inputs.name));
 
@@ -20,14 +22,20 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
         ]);
         const names = ["shard-0-0", "shard-0-1", "shard-1-0", "shard-1-1", "shard-2-0", "shard-2-1"].map((n) => `redis-ha-test-${n}`);
         expect(byName(run).map((c) => c.inputs.name)).toEqual(names);
-        expect(byType(run, ":Volume").map((v) => v.inputs.name).sort()).toEqual(names.map((n) => `${n}-data`));
+        expect(
+            byType(run, ":Volume")
+                .map((v) => v.inputs.name)
+                .sort(),
+        ).toEqual(names.map((n) => `${n}-data`));
         expect(byType(run, ":ClusterFormation")).toHaveLength(1);
         expect(byType(run, ":Cluster").map((c) => c.name)).toEqual(["redis-ha-test"]);
     });
 
     it("attaches every node to the stack network under its name with a fixed IP", () => {
         expect(byName(run).map((c) => c.inputs.networksAdvanced)).toEqual(
-            byName(run).map((c) => [{ name: "redis-ha-test-net", aliases: [c.inputs.name], ipv4Address: expect.stringMatching(/^10\.251\.108\.1\d$/) }]),
+            byName(run).map((c) => [
+                { name: "redis-ha-test-net", aliases: [c.inputs.name], ipv4Address: expect.stringMatching(/^10\.251\.108\.1\d$/) },
+            ]),
         );
         expect(new Set(byName(run).map((c) => c.inputs.networksAdvanced[0].ipv4Address)).size).toBe(6);
     });
@@ -47,7 +55,9 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
 
     it("renders a secret cluster redis.conf: cluster-enabled, nodes.conf in /data, announced container name, no replicaof", () => {
         for (const c of byName(run)) {
-            expect(isWireSecret(c.inputs.uploads) || unwrapSecret<Array<{ content: unknown }>>(c.inputs.uploads).every((u) => isWireSecret(u.content))).toBe(true);
+            expect(
+                isWireSecret(c.inputs.uploads) || unwrapSecret<Array<{ content: unknown }>>(c.inputs.uploads).every((u) => isWireSecret(u.content)),
+            ).toBe(true);
             const conf = confOf(c);
             expect(conf).toMatch(/^cluster-enabled yes$/m);
             expect(conf).toMatch(/^dir \/data$/m);
@@ -79,7 +89,14 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
             ["shard-2-1", 2, "replica", 6481],
         ]);
         const ipOf = Object.fromEntries(byName(run).map((c) => [c.inputs.name, c.inputs.networksAdvanced[0].ipv4Address]));
-        expect(nodes.map((n) => n.meet.host)).toEqual(["10.251.108.10", "10.251.108.11", "10.251.108.12", "10.251.108.13", "10.251.108.14", "10.251.108.15"]);
+        expect(nodes.map((n) => n.meet.host)).toEqual([
+            "10.251.108.10",
+            "10.251.108.11",
+            "10.251.108.12",
+            "10.251.108.13",
+            "10.251.108.14",
+            "10.251.108.15",
+        ]);
         for (const n of nodes) {
             expect(n.access.host).toBe("127.0.0.1");
             expect(n.meet.host).toBe(ipOf[`redis-ha-test-${n.name}`]);
@@ -100,7 +117,10 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
             slots: ["mock-0"],
         });
         expect(run.outputs.seedNodes).toEqual([6379, 6380, 6381].map((port) => ({ host: "127.0.0.1", port })));
-        const opts = run.outputs.ioredisClusterOptions as { startupNodes: unknown; options: { natMap: Record<string, unknown>; redisOptions: unknown } };
+        const opts = run.outputs.ioredisClusterOptions as {
+            startupNodes: unknown;
+            options: { natMap: Record<string, unknown>; redisOptions: unknown };
+        };
         expect(opts.startupNodes).toEqual(run.outputs.seedNodes);
         expect(opts.options.redisOptions).toEqual({ password: "generated-in-mock" });
         expect(opts.options.natMap["redis-ha-test-shard-1-1:6379"]).toEqual({ host: "127.0.0.1", port: 6480 });
@@ -117,7 +137,9 @@ describe("cluster shape and network mode change the graph", () => {
         const run = await runStack({ ...base, cluster: { shards: 4, replicasPerShard: 2 }, basePort: 7000 });
         expect(byType(run, ":Container")).toHaveLength(12);
         expect(byType(run, ":Volume")).toHaveLength(12);
-        const nodes = unwrapSecret<Array<{ name: string; shard: number; role: string; access: { port: number } }>>(byType(run, ":ClusterFormation")[0].inputs.nodes);
+        const nodes = unwrapSecret<Array<{ name: string; shard: number; role: string; access: { port: number } }>>(
+            byType(run, ":ClusterFormation")[0].inputs.nodes,
+        );
         for (let shard = 0; shard < 4; shard++) {
             expect(nodes.filter((n) => n.shard === shard).map((n) => [n.role, n.access.port])).toEqual([
                 ["master", 7000 + shard],
@@ -130,9 +152,11 @@ describe("cluster shape and network mode change the graph", () => {
     it("network.subnet replaces the derived subnet: network ipam and node IPs come from it", async () => {
         const run = await runStack({ ...base, network: { subnet: "10.99.4.0/24" } });
         expect(byType(run, ":Network")[0].inputs.ipamConfigs).toEqual([{ subnet: "10.99.4.0/24", gateway: "10.99.4.1" }]);
-        expect(byName(run).map((c) => c.inputs.networksAdvanced[0].ipv4Address).sort()).toEqual(
-            ["10.99.4.10", "10.99.4.11", "10.99.4.12", "10.99.4.13", "10.99.4.14", "10.99.4.15"],
-        );
+        expect(
+            byName(run)
+                .map((c) => c.inputs.networksAdvanced[0].ipv4Address)
+                .sort(),
+        ).toEqual(["10.99.4.10", "10.99.4.11", "10.99.4.12", "10.99.4.13", "10.99.4.14", "10.99.4.15"]);
     });
 
     it("3 shards x 0 replicas: three masters only", async () => {

@@ -226,6 +226,8 @@ describe("readiness", () => {
         const problems = ready(world).join("\n");
         expect(problems).toMatch(/slots 10923-16383 are not assigned to any node/);
         expect(problems).toMatch(/shard 2: master node-2 owns no slots/);
-        expect(problems).toMatch(/node-5 is still shaking hands with node-1 at 127.0.0.1:7001@17001 \(if this persists, that meet address or its bus port is not reachable from node-5\)/);
+        expect(problems).toMatch(
+            /node-5 is still shaking hands with node-1 at 127.0.0.1:7001@17001 \(if this persists, that meet address or its bus port is not reachable from node-5\)/,
+        );
     });
 });

@@ -42,7 +42,14 @@ describe("cluster formation diff", () => {
     it("does not depend on the order keys were written in", async () => {
         expect(
             await changed((i) => {
-                i.nodes = i.nodes.map((n) => ({ revision: n.revision, meet: { busPort: n.meet.busPort, port: n.meet.port, host: n.meet.host }, access: n.access, role: n.role, shard: n.shard, name: n.name }));
+                i.nodes = i.nodes.map((n) => ({
+                    revision: n.revision,
+                    meet: { busPort: n.meet.busPort, port: n.meet.port, host: n.meet.host },
+                    access: n.access,
+                    role: n.role,
+                    shard: n.shard,
+                    name: n.name,
+                }));
             }),
         ).toBe(false);
     });
@@ -92,7 +99,7 @@ describe("the provider as Pulumi ships it", () => {
         try {
             const file = path.join(dir, "provider.js");
             fs.writeFileSync(file, serialized.text);
-             
+
             const provider: pulumi.dynamic.ResourceProvider = require(file).handler();
             expect((await provider.diff!("id", olds(), inputs())).changes).toBe(false);
             expect((await provider.diff!("id", olds(), { ...inputs(), password: "other" })).changes).toBe(true);

@@ -47,7 +47,14 @@ export interface LiveNode {
 
 export type World = Record<string, LiveNode | "down">;
 
-function line(spec: ClusterSpec, name: string, n: Omit<LiveNode, "knows" | "handshakes" | "sees">, myself: boolean, met: boolean, failed = false): string {
+function line(
+    spec: ClusterSpec,
+    name: string,
+    n: Omit<LiveNode, "knows" | "handshakes" | "sees">,
+    myself: boolean,
+    met: boolean,
+    failed = false,
+): string {
     const s = spec.nodes.find((x) => x.name === name)!;
     const flags = [myself ? "myself" : "", n.role === "replica" ? "slave" : "master", failed ? "fail" : ""].filter(Boolean).join(",");
     const address = met ? `${s.meet.host}:${s.meet.port}@${s.meet.busPort}` : `:${s.meet.port}@${s.meet.busPort}`;

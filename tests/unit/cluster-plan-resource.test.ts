@@ -50,7 +50,11 @@ it("registers a dynamic resource with the serialized provider, resolved node inp
     expect(r.type).toBe("pulumi-nodejs:dynamic/redis-ha:ClusterFormation");
     expect(typeof r.inputs.__provider).toBe("string");
     expect(r.inputs.__provider).toMatch(/exports\.handler/);
-    expect(r.inputs.nodes[0]).toMatchObject({ name: "node-0", meet: { host: "172.18.0.10", port: 7000, busPort: 17000 }, revision: "container-node-0" });
+    expect(r.inputs.nodes[0]).toMatchObject({
+        name: "node-0",
+        meet: { host: "172.18.0.10", port: 7000, busPort: 17000 },
+        revision: "container-node-0",
+    });
     expect(r.inputs.nodeTimeoutMs).toBe(5000);
     expect(isWireSecret(r.inputs.password)).toBe(true);
     expect(unwrapSecret(r.inputs.password)).toBe("s3cret");

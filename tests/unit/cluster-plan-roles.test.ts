@@ -7,8 +7,15 @@ import { testSpec } from "./cluster-plan-fixtures";
 
 describe("clusterLayout: shards and first roles", () => {
     const layout = (shards: number, replicasPerShard: number) =>
-        clusterLayout({ namePrefix: "redis-ha-dev", basePort: 6379, bindAddress: "127.0.0.1", network: { mode: "bridge" }, cluster: { shards, replicasPerShard } });
-    const roles = (shards: number, replicasPerShard: number) => layout(shards, replicasPerShard).map((n) => ({ index: n.index, name: n.logicalName, shard: n.shard, role: n.role }));
+        clusterLayout({
+            namePrefix: "redis-ha-dev",
+            basePort: 6379,
+            bindAddress: "127.0.0.1",
+            network: { mode: "bridge" },
+            cluster: { shards, replicasPerShard },
+        });
+    const roles = (shards: number, replicasPerShard: number) =>
+        layout(shards, replicasPerShard).map((n) => ({ index: n.index, name: n.logicalName, shard: n.shard, role: n.role }));
 
     it("gives the default 3 shards x 1 replica six nodes in the walkthrough's order", () => {
         expect(roles(3, 1)).toEqual([
@@ -74,7 +81,14 @@ describe("validateClusterSpec", () => {
 
 describe("cluster redis.conf directives", () => {
     it("bridge mode: nodes.conf in the data dir, node timeout, announced hostname preferred", () => {
-        expect(clusterConfLines({ configFile: "nodes.conf", nodeTimeoutMs: 5000, announceHostname: "redis-ha-dev-node-0", preferredEndpointType: "hostname" })).toEqual([
+        expect(
+            clusterConfLines({
+                configFile: "nodes.conf",
+                nodeTimeoutMs: 5000,
+                announceHostname: "redis-ha-dev-node-0",
+                preferredEndpointType: "hostname",
+            }),
+        ).toEqual([
             "cluster-enabled yes",
             "cluster-config-file nodes.conf",
             "cluster-node-timeout 5000",
@@ -84,14 +98,16 @@ describe("cluster redis.conf directives", () => {
     });
 
     it("only announces addresses when asked (NAT between nodes), and refuses unsafe values", () => {
-        expect(clusterConfLines({ configFile: "nodes.conf", nodeTimeoutMs: 1000, announce: { ip: "10.0.0.5", port: 7000, busPort: 17000 } })).toEqual([
-            "cluster-enabled yes",
-            "cluster-config-file nodes.conf",
-            "cluster-node-timeout 1000",
-            "cluster-announce-ip 10.0.0.5",
-            "cluster-announce-port 7000",
-            "cluster-announce-bus-port 17000",
-        ]);
+        expect(clusterConfLines({ configFile: "nodes.conf", nodeTimeoutMs: 1000, announce: { ip: "10.0.0.5", port: 7000, busPort: 17000 } })).toEqual(
+            [
+                "cluster-enabled yes",
+                "cluster-config-file nodes.conf",
+                "cluster-node-timeout 1000",
+                "cluster-announce-ip 10.0.0.5",
+                "cluster-announce-port 7000",
+                "cluster-announce-bus-port 17000",
+            ],
+        );
         expect(() => clusterConfLines({ configFile: "../nodes.conf", nodeTimeoutMs: 1000 })).toThrow(/plain file name/);
         expect(() => clusterConfLines({ configFile: "nodes.conf", nodeTimeoutMs: 1000, announceHostname: "bad name\nport 1" })).toThrow(/hostname/);
         expect(() => clusterConfLines({ configFile: "nodes.conf", nodeTimeoutMs: 0 })).toThrow(/timeout/);
@@ -129,7 +145,14 @@ describe("parseClusterNodes", () => {
             "d463742c293d0f3f688014b1dfd08e40fa416a64 127.0.0.1:6379@16379 master,fail - 1616509853512 1616509848457 0 disconnected",
         ].join("\n");
         const [self, master, replica, failed] = parseClusterNodes(text);
-        expect(self).toMatchObject({ ip: "", port: 6379, busPort: 16379, hostname: "redis-ha-dev-node-0", flags: ["myself", "master"], masterId: "" });
+        expect(self).toMatchObject({
+            ip: "",
+            port: 6379,
+            busPort: 16379,
+            hostname: "redis-ha-dev-node-0",
+            flags: ["myself", "master"],
+            masterId: "",
+        });
         expect(master).toMatchObject({
             ip: "172.18.0.3",
             configEpoch: 2,

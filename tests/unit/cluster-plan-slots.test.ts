@@ -1,13 +1,5 @@
 /** Slot planning: the even split of 16384 slots, and the range helpers the formation planner uses. */
-import {
-    CLUSTER_SLOTS,
-    SlotRange,
-    countSlots,
-    formatSlotRanges,
-    parseSlotRange,
-    planSlotRanges,
-    rangesWhere,
-} from "../../components/cluster/slots";
+import { CLUSTER_SLOTS, SlotRange, countSlots, formatSlotRanges, parseSlotRange, planSlotRanges, rangesWhere } from "../../components/cluster/slots";
 
 describe("planSlotRanges", () => {
     it("splits three shards 5462/5461/5461 like redis-cli --cluster create", () => {
@@ -19,23 +11,26 @@ describe("planSlotRanges", () => {
         expect(planSlotRanges(3).map((r) => countSlots([r]))).toEqual([5462, 5461, 5461]);
     });
 
-    it.each([1, 2, 3, 4, 5, 6, 7, 10, 16, 100, 1000, 16384])("gives %i shards contiguous ranges covering 0..16383 exactly once, sizes within one", (shards) => {
-        const ranges = planSlotRanges(shards);
-        expect(ranges).toHaveLength(shards);
-        expect(ranges[0].start).toBe(0);
-        expect(ranges[shards - 1].end).toBe(CLUSTER_SLOTS - 1);
-        ranges.forEach((r, i) => {
-            expect(r.end).toBeGreaterThanOrEqual(r.start);
-            if (i > 0) expect(r.start).toBe(ranges[i - 1].end + 1);
-        });
-        const covered = new Array(CLUSTER_SLOTS).fill(0);
-        for (const r of ranges) for (let s = r.start; s <= r.end; s++) covered[s]++;
-        expect(covered.every((c) => c === 1)).toBe(true);
-        const sizes = ranges.map((r) => r.end - r.start + 1);
-        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-        // Larger shards first, as redis-cli does.
-        expect([...sizes].sort((a, b) => b - a)).toEqual(sizes);
-    });
+    it.each([1, 2, 3, 4, 5, 6, 7, 10, 16, 100, 1000, 16384])(
+        "gives %i shards contiguous ranges covering 0..16383 exactly once, sizes within one",
+        (shards) => {
+            const ranges = planSlotRanges(shards);
+            expect(ranges).toHaveLength(shards);
+            expect(ranges[0].start).toBe(0);
+            expect(ranges[shards - 1].end).toBe(CLUSTER_SLOTS - 1);
+            ranges.forEach((r, i) => {
+                expect(r.end).toBeGreaterThanOrEqual(r.start);
+                if (i > 0) expect(r.start).toBe(ranges[i - 1].end + 1);
+            });
+            const covered = new Array(CLUSTER_SLOTS).fill(0);
+            for (const r of ranges) for (let s = r.start; s <= r.end; s++) covered[s]++;
+            expect(covered.every((c) => c === 1)).toBe(true);
+            const sizes = ranges.map((r) => r.end - r.start + 1);
+            expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+            // Larger shards first, as redis-cli does.
+            expect([...sizes].sort((a, b) => b - a)).toEqual(sizes);
+        },
+    );
 
     it("splits four and five shards as expected", () => {
         expect(formatSlotRanges(planSlotRanges(4))).toEqual(["0-4095", "4096-8191", "8192-12287", "12288-16383"]);

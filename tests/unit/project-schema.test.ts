@@ -44,7 +44,9 @@ describe("Pulumi.yaml", () => {
 
     it("ships a dev stack whose config is valid", () => {
         const dev = yaml.load(fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
-        const raw = Object.fromEntries(Object.entries(dev.config).map(([k, v]) => [k.replace(/^redis-ha:/, ""), typeof v === "number" ? String(v) : v]));
+        const raw = Object.fromEntries(
+            Object.entries(dev.config).map(([k, v]) => [k.replace(/^redis-ha:/, ""), typeof v === "number" ? String(v) : v]),
+        );
         expect(() => parseSettings(raw, "redis-ha", "dev")).not.toThrow();
     });
 

@@ -14,11 +14,11 @@ describe("replication topology resource graph", () => {
         const networks = byType(run, ":Network");
         expect(networks).toHaveLength(1);
         expect(networks[0].inputs.name).toBe("redis-ha-test-net");
-        expect(byType(run, ":Volume").map((v) => v.inputs.name).sort()).toEqual([
-            "redis-ha-test-node-0-data",
-            "redis-ha-test-node-1-data",
-            "redis-ha-test-node-2-data",
-        ]);
+        expect(
+            byType(run, ":Volume")
+                .map((v) => v.inputs.name)
+                .sort(),
+        ).toEqual(["redis-ha-test-node-0-data", "redis-ha-test-node-1-data", "redis-ha-test-node-2-data"]);
         const containers = byType(run, ":Container");
         expect(containers.map((c) => c.inputs.name).sort()).toEqual(["redis-ha-test-node-0", "redis-ha-test-node-1", "redis-ha-test-node-2"]);
         expect(byType(run, ":ReplicationReadiness")).toHaveLength(1);
@@ -53,7 +53,8 @@ describe("replication topology resource graph", () => {
         }
         const confOf = (i: number) =>
             unwrapSecret<string>(
-                unwrapSecret<Array<{ file: string; content: unknown }>>(containers[i].inputs.uploads).find((u) => u.file.endsWith("redis.conf"))!.content,
+                unwrapSecret<Array<{ file: string; content: unknown }>>(containers[i].inputs.uploads).find((u) => u.file.endsWith("redis.conf"))!
+                    .content,
             );
         expect(confOf(0)).not.toMatch(/^replicaof/m);
         expect(confOf(1)).toMatch(/^replicaof redis-ha-test-node-0 6379$/m);

@@ -16,18 +16,24 @@ const layouts = (mode: "bridge" | "host") => {
 
 describe("sentinel layout", () => {
     it("bridge: container names on 26379 inside, consecutive published ports", () => {
-        expect(layouts("bridge").sentinels).toEqual([0, 1, 2].map((i) => ({
-            index: i,
-            logicalName: `sentinel-${i}`,
-            containerName: `redis-ha-dev-sentinel-${i}`,
-            hostPort: 26379 + i,
-            listenPort: 26379,
-            peerHost: `redis-ha-dev-sentinel-${i}`,
-        })));
+        expect(layouts("bridge").sentinels).toEqual(
+            [0, 1, 2].map((i) => ({
+                index: i,
+                logicalName: `sentinel-${i}`,
+                containerName: `redis-ha-dev-sentinel-${i}`,
+                hostPort: 26379 + i,
+                listenPort: 26379,
+                peerHost: `redis-ha-dev-sentinel-${i}`,
+            })),
+        );
     });
 
     it("host: each sentinel listens on its own host port at bindAddress", () => {
-        expect(layouts("host").sentinels.map((s) => [s.peerHost, s.listenPort])).toEqual([["127.0.0.1", 26379], ["127.0.0.1", 26380], ["127.0.0.1", 26381]]);
+        expect(layouts("host").sentinels.map((s) => [s.peerHost, s.listenPort])).toEqual([
+            ["127.0.0.1", 26379],
+            ["127.0.0.1", 26380],
+            ["127.0.0.1", 26381],
+        ]);
     });
 });
 
@@ -99,7 +105,11 @@ describe("sentinel container command", () => {
     });
 
     it("the same seed-once pattern serves data nodes, whose role changes Sentinel persists with CONFIG REWRITE", () => {
-        const cmd = seedOnceCommand({ seedPath: "/usr/local/etc/redis/redis.conf", configPath: "/data/redis.conf", exec: "docker-entrypoint.sh redis-server /data/redis.conf" });
+        const cmd = seedOnceCommand({
+            seedPath: "/usr/local/etc/redis/redis.conf",
+            configPath: "/data/redis.conf",
+            exec: "docker-entrypoint.sh redis-server /data/redis.conf",
+        });
         expect(cmd[2]).toBe(
             "if [ ! -s /data/redis.conf ]; then cp /usr/local/etc/redis/redis.conf /data/redis.conf.seed && mv /data/redis.conf.seed /data/redis.conf; fi; " +
                 "exec docker-entrypoint.sh redis-server /data/redis.conf",

@@ -25,7 +25,14 @@ const host = (password?: string): SentinelConfInput => ({
     port: 26379,
     announce: { host: "127.0.0.1", port: 26379 },
     master: { host: "127.0.0.1", port: 6379 },
-    settings: { ...SENTINEL_DEFAULTS, quorum: 3, count: 5, downAfterMs: 1000, failoverTimeoutMs: 10000, parallelSyncs: 2 } as typeof SENTINEL_DEFAULTS,
+    settings: {
+        ...SENTINEL_DEFAULTS,
+        quorum: 3,
+        count: 5,
+        downAfterMs: 1000,
+        failoverTimeoutMs: 10000,
+        parallelSyncs: 2,
+    } as typeof SENTINEL_DEFAULTS,
     password,
 });
 
@@ -91,12 +98,14 @@ describe("sentinel.conf template", () => {
 
     it("puts hostname resolution before the monitor line and writes no myid", () => {
         const lines = directives(render(bridge("pw")));
-        expect(lines.findIndex((l) => l.startsWith("sentinel resolve-hostnames"))).toBeLessThan(lines.findIndex((l) => l.startsWith("sentinel monitor")));
+        expect(lines.findIndex((l) => l.startsWith("sentinel resolve-hostnames"))).toBeLessThan(
+            lines.findIndex((l) => l.startsWith("sentinel monitor")),
+        );
         expect(lines.some((l) => l.includes("myid"))).toBe(false);
     });
 
     it.each([
-        ['with a double quote', 'pa"ss'],
+        ["with a double quote", 'pa"ss'],
         ["with a single quote", "pa'ss"],
         ["with a space", "pa ss"],
         ["with a newline", "pa\nss"],

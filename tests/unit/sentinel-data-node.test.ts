@@ -55,7 +55,7 @@ describe("data node start script (sentinel topology)", () => {
             dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-start-"));
             fs.mkdirSync(`${dir}/bin`);
             fs.writeFileSync(`${dir}/bin/timeout`, '#!/bin/sh\nshift\nexec "$@"\n', { mode: 0o755 });
-            fs.writeFileSync(`${dir}/bin/docker-entrypoint.sh`, "#!/bin/sh\necho started \"$@\"\n", { mode: 0o755 });
+            fs.writeFileSync(`${dir}/bin/docker-entrypoint.sh`, '#!/bin/sh\necho started "$@"\n', { mode: 0o755 });
             fs.writeFileSync(`${dir}/uploaded.conf`, "port 6379\nreplicaof p-node-9 6379\nmaxmemory 1mb\n");
             fs.writeFileSync(`${dir}/auth`, "pw");
         });

@@ -17,8 +17,16 @@ describe("sentinel topology resource graph (bridge network)", () => {
         expect(byType(run, ":RemoteImage")).toHaveLength(1);
         expect(byType(run, ":Network").map((n) => n.inputs.name)).toEqual(["redis-ha-test-net"]);
         const names = ["node-0", "node-1", "node-2", "sentinel-0", "sentinel-1", "sentinel-2"].map((n) => `redis-ha-test-${n}`);
-        expect(byType(run, ":Container").map((c) => c.inputs.name).sort()).toEqual(names);
-        expect(byType(run, ":Volume").map((v) => v.inputs.name).sort()).toEqual(names.map((n) => `${n}-data`));
+        expect(
+            byType(run, ":Container")
+                .map((c) => c.inputs.name)
+                .sort(),
+        ).toEqual(names);
+        expect(
+            byType(run, ":Volume")
+                .map((v) => v.inputs.name)
+                .sort(),
+        ).toEqual(names.map((n) => `${n}-data`));
         expect(byType(run, ":SentinelReadiness")).toHaveLength(1);
         expect(byType(run, ":Sentinel").map((r) => r.type)).toEqual(["redis-ha:index:Sentinel"]);
     });
@@ -29,7 +37,12 @@ describe("sentinel topology resource graph (bridge network)", () => {
             expect(c.inputs.ports).toEqual([{ internal: 26379, external: 26379 + i, ip: "127.0.0.1", protocol: "tcp" }]);
             expect(c.inputs.networksAdvanced).toEqual([{ name: "redis-ha-test-net", aliases: [c.inputs.name] }]);
             expect(c.inputs.volumes).toEqual([{ volumeName: `${c.inputs.name}-data`, containerPath: "/data" }]);
-            expect(c.inputs.labels).toEqual(expect.arrayContaining([{ label: "redis-ha.role", value: "sentinel" }, { label: "redis-ha.node", value: `sentinel-${i}` }]));
+            expect(c.inputs.labels).toEqual(
+                expect.arrayContaining([
+                    { label: "redis-ha.role", value: "sentinel" },
+                    { label: "redis-ha.node", value: `sentinel-${i}` },
+                ]),
+            );
         });
     });
 
@@ -57,9 +70,7 @@ describe("sentinel topology resource graph (bridge network)", () => {
         const node0 = containerNamed(run, "redis-ha-test-node-0");
         const [sh, flag, script] = node0.inputs.command;
         expect([sh, flag]).toEqual(["sh", "-c"]);
-        expect(script).toContain(
-            'for s in "redis-ha-test-sentinel-0 26379" "redis-ha-test-sentinel-1 26379" "redis-ha-test-sentinel-2 26379"; do',
-        );
+        expect(script).toContain('for s in "redis-ha-test-sentinel-0 26379" "redis-ha-test-sentinel-1 26379" "redis-ha-test-sentinel-2 26379"; do');
         expect(script).toContain("SENTINEL get-master-addr-by-name mymaster < /usr/local/etc/redis/auth");
         expect(script).toContain('if [ "$master" = "redis-ha-test-node-0 6379" ]; then');
         expect(script).toContain("exec docker-entrypoint.sh redis-server /data/redis.conf");
@@ -93,7 +104,9 @@ describe("sentinel topology resource graph (bridge network)", () => {
         expect(run.outputs.topology).toBe("sentinel");
         expect(run.outputs.master).toEqual({ host: "127.0.0.1", port: 6379 });
         expect((run.outputs.nodes as Array<{ role: string }>).map((n) => n.role)).toEqual(["master", "replica", "replica"]);
-        expect(run.outputs.sentinels).toEqual([0, 1, 2].map((i) => ({ name: `sentinel-${i}`, containerName: `redis-ha-test-sentinel-${i}`, host: "127.0.0.1", port: 26379 + i })));
+        expect(run.outputs.sentinels).toEqual(
+            [0, 1, 2].map((i) => ({ name: `sentinel-${i}`, containerName: `redis-ha-test-sentinel-${i}`, host: "127.0.0.1", port: 26379 + i })),
+        );
         const options = run.outputs.ioredisSentinelOptions as Record<string, any>;
         expect(options).toMatchObject({ name: "mymaster", password: "generated-in-mock", sentinelPassword: "generated-in-mock" });
         expect(options.sentinels).toEqual([0, 1, 2].map((i) => ({ host: "127.0.0.1", port: 26379 + i })));

@@ -2,7 +2,8 @@
 import { SENTINEL_DEFAULTS, SentinelSettings } from "../../components/settings";
 import { sentinelPasswordProblem, validateSentinelSettings } from "../../components/sentinel/conf";
 
-const check = (over: Partial<SentinelSettings>, group = { replicas: 2, password: "pw" }) => validateSentinelSettings({ ...SENTINEL_DEFAULTS, ...over }, group);
+const check = (over: Partial<SentinelSettings>, group = { replicas: 2, password: "pw" }) =>
+    validateSentinelSettings({ ...SENTINEL_DEFAULTS, ...over }, group);
 const keys = (problems: Array<{ key: string }>) => problems.map((p) => p.key);
 
 describe("sentinel settings validation", () => {
@@ -27,7 +28,9 @@ describe("sentinel settings validation", () => {
 
     it("rejects what cannot work: no sentinels, no replica, bad master name, non-positive timings", () => {
         expect(keys(check({ count: 0 }).errors)).toEqual(["sentinel.count"]);
-        expect(check({}, { replicas: 0, password: "pw" }).errors).toEqual([{ key: "replicas", message: expect.stringMatching(/at least 1 replica/) }]);
+        expect(check({}, { replicas: 0, password: "pw" }).errors).toEqual([
+            { key: "replicas", message: expect.stringMatching(/at least 1 replica/) },
+        ]);
         expect(keys(check({ masterName: "my master" }).errors)).toEqual(["sentinel.masterName"]);
         expect(keys(check({ downAfterMs: 0, failoverTimeoutMs: -1, parallelSyncs: 0 }).errors)).toEqual([
             "sentinel.downAfterMs",

@@ -67,7 +67,10 @@ describe("settings validation names the key and the allowed values", () => {
         [{ image: "   " }, "redis-ha:image: must be a non-empty image reference"],
         [{ network: { mode: "overlay" } }, "redis-ha:network.mode: must be one of bridge, host"],
         [{ network: { subnet: "10.99.0.7/24" } }, "redis-ha:network.subnet: 10.99.0.7/24 is not the first address of its /24 block"],
-        [{ network: { subnet: "10.99.0.0/28" }, topology: "cluster" }, "redis-ha:network.subnet: 10.99.0.0/28 has room for 5 nodes, the cluster needs 6"],
+        [
+            { network: { subnet: "10.99.0.0/28" }, topology: "cluster" },
+            "redis-ha:network.subnet: 10.99.0.0/28 has room for 5 nodes, the cluster needs 6",
+        ],
         [{ network: { vlan: "7" } }, "redis-ha:network.vlan: unknown key; known keys: mode, subnet"],
         [{ network: "host" }, "redis-ha:network: must be an object"],
         [{ bindAddress: "localhost" }, "redis-ha:bindAddress: must be an IPv4 address"],

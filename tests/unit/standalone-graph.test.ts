@@ -9,7 +9,13 @@ function uploadedConf(run: MockRun, containerName: string): string {
 describe("standalone topology resource graph", () => {
     let run: MockRun;
     beforeAll(async () => {
-        run = await runStack({ topology: "standalone", basePort: 7000, persistence: { appendfsync: "always", save: "900 1" }, maxmemory: "64mb", maxmemoryPolicy: "allkeys-lru" });
+        run = await runStack({
+            topology: "standalone",
+            basePort: 7000,
+            persistence: { appendfsync: "always", save: "900 1" },
+            maxmemory: "64mb",
+            maxmemoryPolicy: "allkeys-lru",
+        });
     });
 
     it("declares one node and no readiness gate (the container healthcheck is the gate)", () => {

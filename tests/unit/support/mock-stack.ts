@@ -42,7 +42,15 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
     // A formed cluster where every node holds its initial role.
     if (type.endsWith(":ClusterFormation")) {
         const nodes = unwrapSecret<Array<{ name: string; shard: number; role: string }>>(inputs.nodes) ?? [];
-        const nodeStatus = nodes.map((n) => ({ name: n.name, shard: n.shard, nodeId: "", role: n.role, master: "", slots: n.role === "master" ? [`mock-${n.shard}`] : [], slotCount: 0 }));
+        const nodeStatus = nodes.map((n) => ({
+            name: n.name,
+            shard: n.shard,
+            nodeId: "",
+            role: n.role,
+            master: "",
+            slots: n.role === "master" ? [`mock-${n.shard}`] : [],
+            slotCount: 0,
+        }));
         return { ...inputs, clusterState: "ok", nodeStatus };
     }
     return { ...inputs };
@@ -84,7 +92,10 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
         );
         const wire: Record<string, string> = {};
         for (const [k, v] of Object.entries(config)) wire[`redis-ha:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-        pulumi.runtime.setAllConfig(wire, (opts.secretKeys ?? []).map((k) => `redis-ha:${k}`));
+        pulumi.runtime.setAllConfig(
+            wire,
+            (opts.secretKeys ?? []).map((k) => `redis-ha:${k}`),
+        );
         try {
             program = require("../../../index");
         } catch (err) {
