@@ -4,7 +4,7 @@
  * can stay a plain listing. validateSentinelSettings rejects what cannot work before any resource exists;
  * its problems use settings.ts's `{ key, message }` shape, keys relative to `redis-ha:`. Pure.
  */
-import type { Endpoint } from "../shared/endpoint";
+import { type Endpoint, endpointProblem } from "../shared/endpoint";
 import type { ConfigProblem, NetworkMode, SentinelSettings } from "../settings";
 import { quoteConfigValue } from "../docker/redis-conf";
 
@@ -54,16 +54,15 @@ export interface SentinelConfView {
 }
 
 const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
-/** Hostnames and IPv4/IPv6 literals; Sentinel writes addresses back unquoted, so nothing else is allowed. */
-const HOST = /^[A-Za-z0-9.:_-]{1,253}$/;
 
 export function isIpLiteral(host: string): boolean {
     return IPV4.test(host) || (host.includes(":") && /^[0-9A-Fa-f:.]+$/.test(host));
 }
 
+/** Sentinel writes addresses back unquoted, so only plain hostnames and IP literals are allowed. */
 function checkEndpoint(what: string, e: Endpoint): void {
-    if (!HOST.test(e.host)) throw new Error(`sentinel.conf: ${what} host ${JSON.stringify(e.host)} is not a hostname or IP address`);
-    if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`sentinel.conf: ${what} port ${e.port} is outside 1-65535`);
+    const problem = endpointProblem(what, e);
+    if (problem) throw new Error(`sentinel.conf: ${problem}`);
 }
 
 /**

@@ -4,7 +4,7 @@
  * and how a sentinel topology's data node starts. Commands are returned as shell argv.
  */
 import type { NetworkMode } from "../settings";
-import type { Endpoint } from "../shared/endpoint";
+import { type Endpoint, endpointProblem } from "../shared/endpoint";
 
 /** Host port of the first sentinel relative to basePort: 6379 -> 26379, Redis's sentinel port. */
 export const SENTINEL_PORT_OFFSET = 20000;
@@ -135,8 +135,8 @@ const TOKEN = /^[A-Za-z0-9._:-]+$/;
 const PATH = /^\/[A-Za-z0-9._/-]+$/;
 
 function checkEndpoint(what: string, e: Endpoint): void {
-    if (!TOKEN.test(e.host)) throw new Error(`data node command: ${what} host ${JSON.stringify(e.host)} is not shell-safe`);
-    if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`data node command: ${what} port ${e.port} is outside 1-65535`);
+    const problem = endpointProblem(what, e);
+    if (problem) throw new Error(`data node command: ${problem}`);
 }
 
 /** The shell script (without `sh -c`), exposed for tests that run it against real sentinels. */

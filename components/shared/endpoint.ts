@@ -15,6 +15,16 @@ export function formatEndpoint(e: Endpoint): string {
     return `${e.host}:${e.port}`;
 }
 
+/** A host name or IP literal that a config file or a shell script can carry unquoted. */
+const PLAIN_HOST = /^[A-Za-z0-9._:-]{1,253}$/;
+
+/** Why an endpoint cannot be written as is into a config file or a shell script; undefined when it can. */
+export function endpointProblem(what: string, e: Endpoint): string | undefined {
+    if (!PLAIN_HOST.test(e.host)) return `${what} host ${JSON.stringify(e.host)} is not a plain hostname or IP address (so not shell-safe)`;
+    if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) return `${what} port ${e.port} is outside 1-65535`;
+    return undefined;
+}
+
 /** ioredis natMap: `"host:port"` as Redis hands it out -> where a client outside Docker connects. */
 export type NatMap = Record<string, Endpoint>;
 
