@@ -12,6 +12,7 @@ const PURE_FILES = [
     "components/sentinel/layout.ts",
     "components/sentinel/conf.ts",
     "components/sentinel/client.ts",
+    "components/sentinel/observe.ts",
     "components/cluster/layout.ts",
     "components/cluster/spec.ts",
     "components/cluster/slots.ts",

@@ -11,6 +11,7 @@ import { pollUntil } from "../shared/poll";
 import { NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
 import type { Redis as RedisClient } from "ioredis";
 import type { Endpoint } from "../shared/endpoint";
+import { type SentinelObservation, type SentinelTunables, fieldsOf, tunableDrift } from "./observe";
 
 export interface GroupMember {
     /** Logical name (`sentinel-0`, `node-1`), for messages. */
@@ -230,26 +231,10 @@ export class SentinelReadiness extends pulumi.dynamic.Resource {
     }
 }
 
-/** Sentinel replies are flat `[field, value, field, value, ...]` arrays. */
 /**
  * Live reads of a sentinel group, shared by the readiness gate, tests and the failover benchmark.
  * ioredis is reached only through withRedis (required at call time), so the gate stays serialisable.
  */
-export function fieldsOf(reply: unknown): Record<string, string> {
-    const fields: Record<string, string> = {};
-    if (!Array.isArray(reply)) return fields;
-    for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
-    return fields;
-}
-
-export interface SentinelObservation {
-    /** SENTINEL MASTER <name>: ip, port, runid, flags, num-slaves, num-other-sentinels, quorum, ... */
-    master: Record<string, string>;
-    /** SENTINEL REPLICAS <name>: one record per known replica (ip, port, flags, master-link-status, ...). */
-    replicas: Record<string, string>[];
-    /** SENTINEL SENTINELS <name>: one record per other known sentinel (ip, port, runid, flags, ...). */
-    sentinels: Record<string, string>[];
-}
 
 export async function observeSentinel(client: RedisClient, masterName: string): Promise<SentinelObservation> {
     const [master, replicas, sentinels] = await Promise.all([
@@ -269,30 +254,6 @@ export async function sentinelMasterAddress(sentinel: NodeAccess, masterName: st
     const reply = await withRedis(sentinel, (c) => c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName));
     if (!Array.isArray(reply) || reply.length < 2) return undefined;
     return { host: String(reply[0]), port: Number(reply[1]) };
-}
-
-/** Sentinel's names for the tunables the stack manages (SENTINEL MASTER fields = SENTINEL SET options). */
-// Module-local, not read through `exports`: in the program process (ts-node) Pulumi's closure serializer
-// captured this module's exports without the constant, and the gate failed with "Cannot convert
-// undefined or null to object" in tunableDrift.
-const FIELDS = {
-    quorum: "quorum",
-    downAfterMs: "down-after-milliseconds",
-    failoverTimeoutMs: "failover-timeout",
-    parallelSyncs: "parallel-syncs",
-} as const;
-export const TUNABLE_FIELDS = FIELDS;
-
-export type SentinelTunables = { [K in keyof typeof TUNABLE_FIELDS]: number };
-
-/** `option value` pairs where the sentinel's live value differs from the wanted one. */
-export function tunableDrift(master: Record<string, string>, wanted: SentinelTunables): Array<[string, string]> {
-    const drift: Array<[string, string]> = [];
-    for (const key of Object.keys(FIELDS) as Array<keyof SentinelTunables>) {
-        const field = FIELDS[key];
-        if (master[field] !== String(wanted[key])) drift.push([field, String(wanted[key])]);
-    }
-    return drift;
 }
 
 /**

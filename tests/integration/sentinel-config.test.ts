@@ -12,7 +12,7 @@ import { SentinelConfInput, sentinelConfView } from "../../components/sentinel/c
 import { sentinelContainerCommand } from "../../components/sentinel/layout";
 import { pollUntil } from "../../components/shared/poll";
 import { withRedis } from "../../components/shared/redis-connection";
-import { fieldsOf } from "../../components/sentinel/readiness";
+import { fieldsOf } from "../../components/sentinel/observe";
 import { SentinelReadinessInputs, sentinelReadinessProvider } from "../../components/sentinel/readiness";
 import { renderTemplate } from "../../components/docker/templates";
 import { startRedis, stopAllRedis, waitForPing } from "../support/redis-process";
