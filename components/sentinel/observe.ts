@@ -1,6 +1,6 @@
 /**
  * What a sentinel reports, in a form the readiness gate can reason about: the flat SENTINEL replies as
- * records, and which managed tunables differ from the wanted ones. Pure; sentinel/readiness.ts does the reads.
+ * records, which managed tunables differ from the wanted ones, and what keeps a sentinel's view from ready. Pure; sentinel/readiness.ts does the reads.
  */
 
 /** Sentinel replies are flat `[field, value, field, value, ...]` arrays. */
@@ -40,4 +40,38 @@ export function tunableDrift(master: Record<string, string>, wanted: SentinelTun
         if (master[field] !== String(wanted[key])) drift.push([field, String(wanted[key])]);
     }
     return drift;
+}
+
+/** Flags beyond the base role (s_down, o_down, disconnected, failover states, ...). */
+const extraFlags = (flags: string | undefined, base: string) => (flags ?? "").split(",").filter((f) => f !== "" && f !== base);
+
+/** What keeps one sentinel's view of the group from being ready (empty when it is), each item starting with `label`. */
+export function sentinelProblems(
+    label: string,
+    o: SentinelObservation,
+    want: { replicas: number; otherSentinels: number; tunables?: SentinelTunables },
+): string[] {
+    const problems: string[] = [];
+    const m = o.master;
+    const masterFlags = extraFlags(m.flags, "master");
+    if (masterFlags.length > 0) problems.push(`${label} sees master ${m.ip}:${m.port} with flags ${m.flags}`);
+    // Reachability only: Sentinel refreshes a healthy replica's INFO every 10 s, so its master-link-status
+    // lags; whether each replica is linked is read from the replica itself below.
+    const healthyReplicas = o.replicas.filter((r) => extraFlags(r.flags, "slave").length === 0);
+    if (Number(m["num-slaves"]) !== want.replicas || healthyReplicas.length !== want.replicas) {
+        const seen = o.replicas.map((r) => `${r.ip}:${r.port} ${r.flags}`).join(", ") || "none";
+        problems.push(`${label} has num-slaves=${m["num-slaves"]}, ${healthyReplicas.length} healthy (want ${want.replicas}): ${seen}`);
+    }
+    const wantOthers = want.otherSentinels;
+    const healthyOthers = o.sentinels.filter((p) => extraFlags(p.flags, "sentinel").length === 0);
+    if (Number(m["num-other-sentinels"]) !== wantOthers || healthyOthers.length !== wantOthers) {
+        const seen = o.sentinels.map((p) => `${p.ip}:${p.port} ${p.flags}`).join(", ") || "none";
+        problems.push(`${label} has num-other-sentinels=${m["num-other-sentinels"]}, ${healthyOthers.length} healthy (want ${wantOthers}): ${seen}`);
+    }
+    if (want.tunables) {
+        const drift = tunableDrift(m, want.tunables);
+        if (drift.length > 0)
+            problems.push(`${label} still has ${drift.map(([k]) => `${k}=${m[k]}`).join(" ")} (applying ${drift.map((d) => d.join(" ")).join(" ")})`);
+    }
+    return problems;
 }

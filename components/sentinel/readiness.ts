@@ -11,7 +11,7 @@ import { pollUntil } from "../shared/poll";
 import { NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
 import type { Redis as RedisClient } from "ioredis";
 import type { Endpoint } from "../shared/endpoint";
-import { type SentinelObservation, type SentinelTunables, fieldsOf, tunableDrift } from "./observe";
+import { type SentinelObservation, type SentinelTunables, fieldsOf, sentinelProblems, tunableDrift } from "./observe";
 
 export interface GroupMember {
     /** Logical name (`sentinel-0`, `node-1`), for messages. */
@@ -63,36 +63,6 @@ async function tryRead<T>(fn: () => Promise<T>): Promise<Seen<T>> {
 }
 
 const where = (m: GroupMember) => `${m.name} (${m.access.host}:${m.access.port})`;
-/** Flags beyond the base role (s_down, o_down, disconnected, failover states, ...). */
-const extraFlags = (flags: string | undefined, base: string) => (flags ?? "").split(",").filter((f) => f !== "" && f !== base);
-
-function sentinelProblems(s: GroupMember, o: SentinelObservation, inputs: SentinelReadinessInputs): string[] {
-    const problems: string[] = [];
-    const m = o.master;
-    const label = `sentinel ${where(s)}`;
-    const masterFlags = extraFlags(m.flags, "master");
-    if (masterFlags.length > 0) problems.push(`${label} sees master ${m.ip}:${m.port} with flags ${m.flags}`);
-    // Reachability only: Sentinel refreshes a healthy replica's INFO every 10 s, so its master-link-status
-    // lags; whether each replica is linked is read from the replica itself below.
-    const healthyReplicas = o.replicas.filter((r) => extraFlags(r.flags, "slave").length === 0);
-    if (Number(m["num-slaves"]) !== inputs.replicas.length || healthyReplicas.length !== inputs.replicas.length) {
-        const seen = o.replicas.map((r) => `${r.ip}:${r.port} ${r.flags}`).join(", ") || "none";
-        problems.push(`${label} has num-slaves=${m["num-slaves"]}, ${healthyReplicas.length} healthy (want ${inputs.replicas.length}): ${seen}`);
-    }
-    const wantOthers = inputs.sentinels.length - 1;
-    const healthyOthers = o.sentinels.filter((p) => extraFlags(p.flags, "sentinel").length === 0);
-    if (Number(m["num-other-sentinels"]) !== wantOthers || healthyOthers.length !== wantOthers) {
-        const seen = o.sentinels.map((p) => `${p.ip}:${p.port} ${p.flags}`).join(", ") || "none";
-        problems.push(`${label} has num-other-sentinels=${m["num-other-sentinels"]}, ${healthyOthers.length} healthy (want ${wantOthers}): ${seen}`);
-    }
-    if (inputs.tunables) {
-        const drift = tunableDrift(m, inputs.tunables);
-        if (drift.length > 0)
-            problems.push(`${label} still has ${drift.map(([k]) => `${k}=${m[k]}`).join(" ")} (applying ${drift.map((d) => d.join(" ")).join(" ")})`);
-    }
-    return problems;
-}
-
 /** One round: reads every sentinel and data node, applies drifted tunables, and lists what is not ready. */
 export async function checkSentinelGroup(inputs: SentinelReadinessInputs): Promise<{ problems: string[]; status?: SentinelGroupStatus }> {
     const sentinelPassword = inputs.sentinelPassword ?? inputs.password;
@@ -131,7 +101,13 @@ export async function checkSentinelGroup(inputs: SentinelReadinessInputs): Promi
             problems.push(`sentinel ${where(s)}: ${v.error}`);
             return;
         }
-        problems.push(...sentinelProblems(s, v.value, inputs));
+        problems.push(
+            ...sentinelProblems(`sentinel ${where(s)}`, v.value, {
+                replicas: inputs.replicas.length,
+                otherSentinels: inputs.sentinels.length - 1,
+                tunables: inputs.tunables,
+            }),
+        );
         const key = `${v.value.master.ip}:${v.value.master.port} runid ${v.value.master.runid || "unknown"}`;
         masters.set(key, [...(masters.get(key) ?? []), s.name]);
     });
