@@ -22,7 +22,17 @@ bin="$dir/pulumi"
 
 reports_version() { [[ -x "$bin" ]] && [[ "$("$bin" version 2>/dev/null)" == "$version" ]]; }
 
+# Dynamic providers run in `pulumi-resource-pulumi-nodejs`, which a normal Pulumi install ships beside
+# the CLI. @pulumi/pulumi's npm package has the same script (it resolves the SDK from the project it is
+# started in); put a copy beside the built CLI, where the engine looks for bundled plugins.
+place_nodejs_plugin() {
+    local script="node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+    [[ -f "$script" ]] || { echo "install-pulumi: $script is missing (run npm ci first)" >&2; exit 1; }
+    cmp -s "$script" "$dir/pulumi-resource-pulumi-nodejs" || install -m 755 "$script" "$dir/pulumi-resource-pulumi-nodejs"
+}
+
 if reports_version; then
+    place_nodejs_plugin
     echo "pulumi $version: cached in $dir" >&2
     echo "$dir"
     exit 0
@@ -43,6 +53,7 @@ start=$SECONDS
     # Replace atomically, so an interrupted build never leaves a half-written binary in the cache.
     mv -f "$dir/.pulumi.partial" "$bin"
 )
+place_nodejs_plugin
 reports_version || { echo "install-pulumi: built $bin but \`pulumi version\` does not report $version" >&2; exit 1; }
 echo "pulumi $version: built in $((SECONDS - start)) s into $dir" >&2
 echo "$dir"

@@ -2,7 +2,7 @@
  * The input keys each Docker type translates. Checking inputs against this shape before anything else
  * turns "the harness silently ignored an option" into an error that names the option.
  */
-import { isObject, UNKNOWN, type Wire, type WireObject } from "../wire";
+import { isObject, UNKNOWN, type Wire, type WireObject } from "./wire";
 
 /** A scalar, a list of something, an object with known fields, or a free-form string map. */
 export type Shape = "scalar" | "scalarList" | "stringMap" | { fields: Record<string, Shape> } | { items: Shape };
@@ -24,8 +24,8 @@ export function checkShape(label: string, value: Wire, shape: Shape, path = ""):
     if (unknown.length > 0) {
         const names = unknown.sort().map((k) => `"${k}"`).join(", ");
         throw new UntranslatedInputError(
-            `${label}: input ${names} ${unknown.length === 1 ? "is" : "are"} not translated by the local harness ` +
-                `(tests/harness/docker); add the translation rather than dropping it`,
+            `${label}: input ${names} ${unknown.length === 1 ? "is" : "are"} not translated by the Docker provider test double ` +
+                `(tests/docker-provider, a test double); add the translation rather than dropping it`,
         );
     }
 }
