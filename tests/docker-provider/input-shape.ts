@@ -1,6 +1,6 @@
 /**
  * The input keys each Docker type translates. Checking inputs against this shape before anything else
- * turns "the harness silently ignored an option" into an error that names the option.
+ * turns "the test double silently ignored an option" into an error that names the option.
  */
 import { isObject, UNKNOWN, type Wire, type WireObject } from "./wire";
 
@@ -25,7 +25,7 @@ export function checkShape(label: string, value: Wire, shape: Shape, path = ""):
         const names = unknown.sort().map((k) => `"${k}"`).join(", ");
         throw new UntranslatedInputError(
             `${label}: input ${names} ${unknown.length === 1 ? "is" : "are"} not translated by the Docker provider test double ` +
-                `(tests/docker-provider, a test double); add the translation rather than dropping it`,
+                `(tests/docker-provider); add the translation rather than dropping it`,
         );
     }
 }

@@ -70,7 +70,9 @@ export async function main(argv: string[], savedExtensions: NodeJS.RequireExtens
                 break;
             }
             case "refresh": {
-                const result = await stack.refresh(common);
+                // With the program run, the stack outputs are recomputed from the refreshed resources
+                // (a plain refresh updates resource state but leaves the stack outputs as the last up set them).
+                const result = await stack.refresh({ ...common, runProgram: true });
                 report(result.summary.resourceChanges as Record<string, number>);
                 print(presentOutputs(await stack.outputs(), args.showSecrets));
                 break;
