@@ -5,12 +5,12 @@
  */
 import * as fs from "fs";
 import Redis from "ioredis";
-import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects, stepsByOp } from "./support/stack-driver";
+import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects, resourceSteps, stepsByOp } from "./support/stack-driver";
 import type { RunReport } from "../../tools/stack-local/cli";
 
 /** What a run changed: `op urn` for every step that is not "same", sorted. */
 const changes = (report: RunReport) =>
-    report.steps
+    resourceSteps(report)
         .filter((s) => s.op !== "same")
         .map((s) => `${s.op} ${s.urn}`)
         .sort();
@@ -77,7 +77,12 @@ describe(`foundation topologies through ${driver.name}`, () => {
             const plan = await driver.preview(stack, changed);
             // The uploaded redis.conf is a ForceNew input of the container; nothing else depends on it.
             expect(stepsByOp(plan, "replace")).toEqual(["replace docker:index/container:Container"]);
+            // deleteBeforeReplace (fixed name and port): the engine deletes the old container first.
+            const containerOps = resourceSteps(plan).filter((s) => s.type === "docker:index/container:Container" && s.op !== "same");
+            expect(containerOps.map((s) => s.op)).toEqual(["delete-replaced", "replace", "create-replacement"]);
             expect(stepsByOp(plan, "create", "delete", "update")).toEqual([]);
+            expect(plan.summary).toMatchObject({ replace: 1 });
+            expect(Object.keys(plan.summary).sort()).toEqual(["replace", "same"]);
             const applied = await driver.up(stack, changed);
             expect(changes(applied.report)).toEqual(changes(plan));
             await waitForPong({ host: "127.0.0.1", port: 7500, password });
@@ -137,8 +142,10 @@ describe(`foundation topologies through ${driver.name}`, () => {
             const grown = { topology: "replication", replicas: 3, image: LOCAL_IMAGE, basePort: 7510 };
             const plan = await driver.preview(stack, grown);
             expect(stepsByOp(plan, "create")).toEqual(["create docker:index/container:Container", "create docker:index/volume:Volume", "create redis-ha:index:RedisNode"]);
-            expect(stepsByOp(plan, "update")).toEqual(["update pulumi-nodejs:dynamic:Resource"]);
+            expect(stepsByOp(plan, "update")).toEqual(["update pulumi-nodejs:dynamic/redis-ha:ReplicationReadiness"]);
             expect(stepsByOp(plan, "replace", "create-replacement", "delete-replaced", "delete")).toEqual([]);
+            expect(plan.summary).toMatchObject({ create: 3, update: 1 });
+            expect(Object.keys(plan.summary).sort()).toEqual(["create", "same", "update"]);
             const applied = await driver.up(stack, grown);
             expect(changes(applied.report)).toEqual(changes(plan));
             expect(applied.outputs.nodes.map((n: { port: number }) => n.port)).toEqual([7510, 7511, 7512, 7513]);

@@ -8,8 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as automation from "@pulumi/pulumi/automation";
-import { parseCliArgs } from "./args";
-import { openStack, removeStack } from "./engine";
+import { parseCliArgs, type CliArgs } from "./args";
+import { openStack, preservingProjectStackFile, removeStack } from "./engine";
 
 export interface Step {
     op: string;
@@ -36,62 +36,66 @@ export async function main(argv: string[], savedExtensions: NodeJS.RequireExtens
         const args = parseCliArgs(argv, process.env.INIT_CWD ?? process.cwd());
         const projectDir = path.resolve(args.cwd);
         const stateDir = path.resolve(args.stateDir ?? path.join(projectDir, ".stack-local"));
-        const open = await openStack({ projectDir, stack: args.stack, stateDir, sets: args.sets, savedExtensions, log });
-        const { stack, configFile } = open;
-
-        const steps: Step[] = [];
-        const common = {
-            configFile,
-            color: "never" as const,
-            onOutput: (text: string) => process.stderr.write(text),
-            onEvent: (e: automation.EngineEvent) => {
-                const m = e.resourcePreEvent?.metadata;
-                if (m) steps.push({ op: m.op, urn: m.urn, type: m.type, diffs: m.diffs ?? [] });
-            },
-        };
-        const report = (summary: Record<string, number> | undefined) => {
-            if (!args.reportFile) return;
-            const r: RunReport = { command: args.command, summary: summary ?? {}, steps };
-            fs.writeFileSync(args.reportFile, JSON.stringify(r, null, 2));
-        };
-        const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-
-        switch (args.command) {
-            case "up": {
-                const result = await stack.up(common);
-                report(result.summary.resourceChanges as Record<string, number>);
-                print(presentOutputs(result.outputs, args.showSecrets));
-                break;
-            }
-            case "preview": {
-                const result = await stack.preview(common);
-                report(result.changeSummary as Record<string, number>);
-                print({ changeSummary: result.changeSummary, steps });
-                break;
-            }
-            case "refresh": {
-                // With the program run, the stack outputs are recomputed from the refreshed resources
-                // (a plain refresh updates resource state but leaves the stack outputs as the last up set them).
-                const result = await stack.refresh({ ...common, runProgram: true });
-                report(result.summary.resourceChanges as Record<string, number>);
-                print(presentOutputs(await stack.outputs(), args.showSecrets));
-                break;
-            }
-            case "destroy": {
-                const result = await stack.destroy(common);
-                report(result.summary.resourceChanges as Record<string, number>);
-                await removeStack(open, projectDir, args.stack);
-                break;
-            }
-            case "outputs":
-                print(presentOutputs(await stack.outputs(), args.showSecrets));
-                break;
-        }
+        await preservingProjectStackFile(projectDir, args.stack, () => run(args, projectDir, stateDir, savedExtensions, log));
         return 0;
     } catch (err) {
         // CommandError carries the engine's stderr; print it as it is, without our stack trace.
         const e = err as { commandResult?: { stderr?: string }; message?: string };
         log(e.commandResult?.stderr?.trim() || e.message || String(err));
         return 1;
+    }
+}
+
+async function run(args: CliArgs, projectDir: string, stateDir: string, savedExtensions: NodeJS.RequireExtensions, log: (l: string) => void): Promise<void> {
+    const open = await openStack({ projectDir, stack: args.stack, stateDir, sets: args.sets, savedExtensions, log });
+    const { stack, configFile } = open;
+
+    const steps: Step[] = [];
+    const common = {
+        configFile,
+        color: "never" as const,
+        onOutput: (text: string) => process.stderr.write(text),
+        onEvent: (e: automation.EngineEvent) => {
+            const m = e.resourcePreEvent?.metadata;
+            if (m) steps.push({ op: m.op, urn: m.urn, type: m.type, diffs: m.diffs ?? [] });
+        },
+    };
+    const report = (summary: Record<string, number> | undefined) => {
+        if (!args.reportFile) return;
+        const r: RunReport = { command: args.command, summary: summary ?? {}, steps };
+        fs.writeFileSync(args.reportFile, JSON.stringify(r, null, 2));
+    };
+    const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+    switch (args.command) {
+        case "up": {
+            const result = await stack.up(common);
+            report(result.summary.resourceChanges as Record<string, number>);
+            print(presentOutputs(result.outputs, args.showSecrets));
+            break;
+        }
+        case "preview": {
+            const result = await stack.preview(common);
+            report(result.changeSummary as Record<string, number>);
+            print({ changeSummary: result.changeSummary, steps });
+            break;
+        }
+        case "refresh": {
+            // With the program run, the stack outputs are recomputed from the refreshed resources
+            // (a plain refresh updates resource state but leaves the stack outputs as the last up set them).
+            const result = await stack.refresh({ ...common, runProgram: true });
+            report(result.summary.resourceChanges as Record<string, number>);
+            print(presentOutputs(await stack.outputs(), args.showSecrets));
+            break;
+        }
+        case "destroy": {
+            const result = await stack.destroy(common);
+            report(result.summary.resourceChanges as Record<string, number>);
+            await removeStack(open, args.stack);
+            break;
+        }
+        case "outputs":
+            print(presentOutputs(await stack.outputs(), args.showSecrets));
+            break;
     }
 }

@@ -82,8 +82,12 @@ function pluginHome(pulumi: string, stateDir: string, version: string, log: (l: 
     return home;
 }
 
-/** Keeps the project's Pulumi.<stack>.yaml as it was around a CLI call that would write it (stack init / rm). */
-async function preservingProjectStackFile<T>(projectDir: string, stack: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Keeps the project's Pulumi.<stack>.yaml as it was around CLI calls that write it (stack init writes the
+ * passphrase salt there, and so does an operation on a stack whose config file has none yet): the engine
+ * reads the run's own config file instead (config.ts).
+ */
+export async function preservingProjectStackFile<T>(projectDir: string, stack: string, fn: () => Promise<T>): Promise<T> {
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     const before = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
     try {
@@ -128,12 +132,12 @@ export async function openStack(opts: EngineOptions): Promise<OpenStack> {
         envVars,
         pulumiCommand,
     });
-    const stack = await preservingProjectStackFile(opts.projectDir, opts.stack, () => auto.Stack.createOrSelect(opts.stack, workspace));
+    const stack = await auto.Stack.createOrSelect(opts.stack, workspace);
     const configFile = writeRunConfig(opts.projectDir, opts.stateDir, opts.stack, opts.sets);
     return { stack, configFile, auto };
 }
 
-export async function removeStack(open: OpenStack, projectDir: string, stackName: string): Promise<void> {
-    await preservingProjectStackFile(projectDir, stackName, () => open.stack.workspace.removeStack(stackName, { preserveConfig: true }));
+export async function removeStack(open: OpenStack, stackName: string): Promise<void> {
+    await open.stack.workspace.removeStack(stackName, { preserveConfig: true });
     fs.rmSync(open.configFile, { force: true });
 }

@@ -88,9 +88,18 @@ export function docker(...args: string[]): string {
     return execFileSync("docker", args, { encoding: "utf8" }).trim();
 }
 
-/** Steps of a run by operation, as `op type` strings sorted (components included). */
+/**
+ * The steps on the stack's resources (components included), without the engine's own provider resources
+ * (`pulumi:providers:*`: in a preview with changes the default dynamic provider shows as updated, yet the
+ * change summary does not count it).
+ */
+export function resourceSteps(report: RunReport): RunReport["steps"] {
+    return report.steps.filter((s) => !s.type.startsWith("pulumi:providers:"));
+}
+
+/** Steps of a run by operation, as `op type` strings sorted. */
 export function stepsByOp(report: RunReport, ...ops: string[]): string[] {
-    return report.steps
+    return resourceSteps(report)
         .filter((s) => ops.includes(s.op))
         .map((s) => `${s.op} ${s.type}`)
         .sort();
