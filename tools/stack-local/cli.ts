@@ -91,7 +91,7 @@ async function run(args: CliArgs, projectDir: string, stateDir: string, savedExt
         case "destroy": {
             const result = await stack.destroy(common);
             report(result.summary.resourceChanges as Record<string, number>);
-            await removeStack(open, args.stack);
+            await removeStack(open, stateDir, args.stack);
             break;
         }
         case "outputs":

@@ -1,6 +1,7 @@
 /**
  * The stack config file the engine reads (`pulumi up --config-file`): Pulumi.<stack>.yaml of the project
- * with the `--set` overrides of this run applied, kept beside the state so the project's own file is
+ * with every `--set` given to the stack so far applied (they persist, like `pulumi config set`, so a
+ * later `refresh` or `preview` sees the same config), kept beside the state so the project's own file is
  * never rewritten. What the engine itself put there (the passphrase salt) is carried over between runs.
  * Everything but the file reads and writes is pure.
  */
@@ -83,11 +84,28 @@ export function projectName(projectDir: string): string {
     return doc.name;
 }
 
-/** Writes the run's config file and returns its path. */
-export function writeRunConfig(projectDir: string, stateDir: string, stack: string, sets: Array<{ key: string; value: string }>): string {
-    const file = path.join(stateDir, "config", `Pulumi.${stack}.yaml`);
-    const doc = runConfigDocument(projectName(projectDir), readYaml(path.join(projectDir, `Pulumi.${stack}.yaml`)), readYaml(file), sets);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, yaml.dump(doc), { mode: 0o600 });
-    return file;
+export type ConfigSet = { key: string; value: string };
+
+/** The stack's `--set` history with this run's added: a key set again moves to the end with its new value. */
+export function mergeSets(previous: ConfigSet[], sets: ConfigSet[]): ConfigSet[] {
+    let merged = [...previous];
+    for (const set of sets) merged = [...merged.filter((p) => p.key !== set.key), set];
+    return merged;
+}
+
+export function runConfigFiles(stateDir: string, stack: string): { configFile: string; setsFile: string } {
+    const dir = path.join(stateDir, "config");
+    return { configFile: path.join(dir, `Pulumi.${stack}.yaml`), setsFile: path.join(dir, `${stack}.sets.json`) };
+}
+
+/** Writes the run's config file (and the stack's `--set` history) and returns the config file's path. */
+export function writeRunConfig(projectDir: string, stateDir: string, stack: string, sets: ConfigSet[]): string {
+    const { configFile, setsFile } = runConfigFiles(stateDir, stack);
+    const previousSets = fs.existsSync(setsFile) ? (JSON.parse(fs.readFileSync(setsFile, "utf8")) as ConfigSet[]) : [];
+    const allSets = mergeSets(previousSets, sets);
+    const doc = runConfigDocument(projectName(projectDir), readYaml(path.join(projectDir, `Pulumi.${stack}.yaml`)), readYaml(configFile), allSets);
+    fs.mkdirSync(path.dirname(configFile), { recursive: true });
+    fs.writeFileSync(configFile, yaml.dump(doc), { mode: 0o600 });
+    fs.writeFileSync(setsFile, JSON.stringify(allSets, null, 1), { mode: 0o600 });
+    return configFile;
 }

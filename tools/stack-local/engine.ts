@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { createRequire } from "module";
 import type * as automation from "@pulumi/pulumi/automation";
-import { writeRunConfig } from "./config";
+import { runConfigFiles, writeRunConfig } from "./config";
 import { projectProgram } from "./ts-program";
 
 const REPO_DIR = path.resolve(__dirname, "..", "..");
@@ -137,7 +137,7 @@ export async function openStack(opts: EngineOptions): Promise<OpenStack> {
     return { stack, configFile, auto };
 }
 
-export async function removeStack(open: OpenStack, stackName: string): Promise<void> {
+export async function removeStack(open: OpenStack, stateDir: string, stackName: string): Promise<void> {
     await open.stack.workspace.removeStack(stackName, { preserveConfig: true });
-    fs.rmSync(open.configFile, { force: true });
+    for (const file of Object.values(runConfigFiles(stateDir, stackName))) fs.rmSync(file, { force: true });
 }
