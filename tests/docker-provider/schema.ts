@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
+import type * as TS from "typescript";
 import { isObject, isSecret, UNKNOWN, type Wire, type WireObject } from "./wire";
 
 export type SchemaType =
@@ -37,7 +37,15 @@ const RESOURCE_FILES: Record<string, { file: string; args: string }> = {
     "docker:index/remoteImage:RemoteImage": { file: "remoteImage.d.ts", args: "RemoteImageArgs" },
 };
 
-function typeOf(node: ts.TypeNode): SchemaType {
+/** Loaded only when the schema is parsed (not when read from SCHEMA_FILE): it takes most of a second. */
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const typescript = (): typeof TS => require("typescript");
+
+/** Where stack:local leaves the parsed schema beside the transpiled double, so each start skips the parse. */
+export const SCHEMA_FILE = "docker-schema.json";
+
+function typeOf(node: TS.TypeNode): SchemaType {
+    const ts = typescript();
     if (node.kind === ts.SyntaxKind.StringKeyword) return { kind: "string" };
     if (node.kind === ts.SyntaxKind.NumberKeyword) return { kind: "number" };
     if (node.kind === ts.SyntaxKind.BooleanKeyword) return { kind: "boolean" };
@@ -60,9 +68,10 @@ function typeOf(node: ts.TypeNode): SchemaType {
 }
 
 function interfaces(file: string): Map<string, ObjectSchema> {
+    const ts = typescript();
     const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2020, true);
     const out = new Map<string, ObjectSchema>();
-    const visit = (node: ts.Node) => {
+    const visit = (node: TS.Node) => {
         if (ts.isInterfaceDeclaration(node)) {
             const properties: Record<string, SchemaType> = {};
             const required: string[] = [];
@@ -81,6 +90,12 @@ function interfaces(file: string): Map<string, ObjectSchema> {
 }
 
 export function loadDockerSchema(): DockerSchema {
+    const cached = path.join(__dirname, SCHEMA_FILE);
+    if (fs.existsSync(cached)) return JSON.parse(fs.readFileSync(cached, "utf8")) as DockerSchema;
+    return parseDockerSchema();
+}
+
+export function parseDockerSchema(): DockerSchema {
     const pkgJson = require.resolve("@pulumi/docker/package.json");
     const dir = path.dirname(pkgJson);
     const version = (JSON.parse(fs.readFileSync(pkgJson, "utf8")) as { version: string }).version;

@@ -12,11 +12,13 @@ import * as os from "os";
 import * as path from "path";
 import { createRequire } from "module";
 import type * as automation from "@pulumi/pulumi/automation";
+import { SCHEMA_FILE, parseDockerSchema } from "../../tests/docker-provider/schema";
 import { runConfigFiles, writeRunConfig } from "./config";
 import { projectProgram } from "./ts-program";
 
 const REPO_DIR = path.resolve(__dirname, "..", "..");
-const DOUBLE_MAIN = path.join(REPO_DIR, "tests", "docker-provider", "main.ts");
+/** The double's sources (relative to the repo): its own folder and the one helper it borrows. */
+const DOUBLE_SOURCES = ["tests/docker-provider", "components/providers/poll.ts"];
 
 export interface EngineOptions {
     projectDir: string;
@@ -47,13 +49,34 @@ function dockerPluginVersion(projectRequire: NodeRequire): string {
     return (projectRequire("@pulumi/docker/package.json") as { version: string }).version;
 }
 
-function hasPlugin(pulumi: string, env: NodeJS.ProcessEnv, kind: string, name: string, version: string): boolean {
-    try {
-        const list = JSON.parse(execFileSync(pulumi, ["plugin", "ls", "--json"], { env, encoding: "utf8" })) as Array<{ kind: string; name: string; version: string }>;
-        return list.some((p) => p.kind === kind && p.name === name && p.version === version);
-    } catch {
-        return false;
+/** `pulumi plugin ls` lists what is in $PULUMI_HOME/plugins: look there directly (a CLI call costs ~0.5 s per run). */
+function hasDockerPlugin(home: string, version: string): boolean {
+    return fs.existsSync(path.join(home, "plugins", `resource-docker-v${version}`, "pulumi-resource-docker"));
+}
+
+/**
+ * Transpiles the double to JavaScript under `outDir` (mirroring the repo layout), so the engine starts a
+ * plain node process for it instead of compiling it on every start; returns its entry point.
+ */
+function transpileDouble(outDir: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const ts = require("typescript") as typeof import("typescript");
+    const files = DOUBLE_SOURCES.flatMap((rel) => {
+        const abs = path.join(REPO_DIR, rel);
+        return fs.statSync(abs).isDirectory() ? fs.readdirSync(abs).filter((f) => f.endsWith(".ts")).map((f) => path.join(rel, f)) : [rel];
+    });
+    for (const rel of files) {
+        const { outputText } = ts.transpileModule(fs.readFileSync(path.join(REPO_DIR, rel), "utf8"), {
+            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
+            fileName: rel,
+        });
+        const out = path.join(outDir, rel.replace(/\.ts$/, ".js"));
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        fs.writeFileSync(out, outputText);
     }
+    const doubleDir = path.join(outDir, "tests", "docker-provider");
+    fs.writeFileSync(path.join(doubleDir, SCHEMA_FILE), JSON.stringify(parseDockerSchema()));
+    return path.join(doubleDir, "main.js");
 }
 
 /**
@@ -61,22 +84,25 @@ function hasPlugin(pulumi: string, env: NodeJS.ProcessEnv, kind: string, name: s
  * program asks for, else `<stateDir>/pulumi-home` with the test double installed under that version.
  */
 function pluginHome(pulumi: string, stateDir: string, version: string, log: (l: string) => void): string | undefined {
-    if (hasPlugin(pulumi, process.env, "resource", "docker", version)) return undefined;
+    const userHome = process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
+    if (hasDockerPlugin(userHome, version)) return undefined;
     const home = path.join(stateDir, "pulumi-home");
     const launcher = path.join(stateDir, "pulumi-resource-docker");
+    const main = transpileDouble(path.join(stateDir, "docker-provider-js"));
     const script = [
         "#!/bin/sh",
         "# TEST DOUBLE of pulumi-resource-docker (tests/docker-provider), not the real Docker provider.",
-        `TS_NODE_PROJECT=${JSON.stringify(path.join(REPO_DIR, "tsconfig.json"))} TS_NODE_TRANSPILE_ONLY=true \\`,
-        `  exec node -r ${JSON.stringify(require.resolve("ts-node/register"))} ${JSON.stringify(DOUBLE_MAIN)} "$@"`,
+        `NODE_PATH=${JSON.stringify(path.join(REPO_DIR, "node_modules"))} exec node ${JSON.stringify(main)} "$@"`,
         "",
     ].join("\n");
-    const env = { ...process.env, PULUMI_HOME: home };
     const current = fs.existsSync(launcher) ? fs.readFileSync(launcher, "utf8") : "";
-    if (current !== script || !hasPlugin(pulumi, env, "resource", "docker", version)) {
+    if (current !== script || !hasDockerPlugin(home, version)) {
         fs.mkdirSync(stateDir, { recursive: true });
         fs.writeFileSync(launcher, script, { mode: 0o755 });
-        execFileSync(pulumi, ["plugin", "install", "resource", "docker", version, "--file", launcher], { env, stdio: ["ignore", "ignore", "pipe"] });
+        execFileSync(pulumi, ["plugin", "install", "resource", "docker", version, "--file", launcher], {
+            env: { ...process.env, PULUMI_HOME: home },
+            stdio: ["ignore", "ignore", "pipe"],
+        });
         log(`docker provider: no pulumi-resource-docker ${version} installed; using the test double (tests/docker-provider)`);
     }
     return home;
