@@ -6,4 +6,5 @@ const saved = Object.assign({}, require.extensions);
 require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "..", "tsconfig.json") });
 require("./cli.ts")
     .main(process.argv.slice(2), saved)
-    .then((code) => process.exit(code));
+    // Let stdout drain before leaving (it may be a pipe).
+    .then((code) => process.stdout.write("", () => process.exit(code)));

@@ -33,8 +33,9 @@ function presentOutputs(outputs: automation.OutputMap, showSecrets: boolean): Re
 export async function main(argv: string[], savedExtensions: NodeJS.RequireExtensions): Promise<number> {
     const log = (line: string) => process.stderr.write(line.endsWith("\n") ? line : `${line}\n`);
     try {
-        const args = parseCliArgs(argv, process.env.INIT_CWD ?? process.cwd());
-        const projectDir = path.resolve(args.cwd);
+        // npm runs scripts in the package root; a relative --cwd is taken from where npm was started.
+        const args = parseCliArgs(argv, process.cwd());
+        const projectDir = path.resolve(process.env.INIT_CWD ?? process.cwd(), args.cwd);
         const stateDir = path.resolve(args.stateDir ?? path.join(projectDir, ".stack-local"));
         await preservingProjectStackFile(projectDir, args.stack, () => run(args, projectDir, stateDir, savedExtensions, log));
         return 0;
