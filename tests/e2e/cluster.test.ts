@@ -7,6 +7,7 @@
  * `destroy` that leaves nothing.
  */
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import Redis, { Cluster } from "ioredis";
 import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects } from "./support/stack-driver";
 
@@ -161,6 +162,8 @@ describe(`cluster topology through ${driver.name}`, () => {
             expect(outputs.seedNodes).toEqual(opts.startupNodes);
             expect(opts.options.natMap!["redis-ha-e2e-cluster-bridge-shard-1-0:6379"]).toEqual({ host: "127.0.0.1", port: 7701 });
             expect(docker("inspect", node("shard-0-0").containerName)).not.toContain(password);
+            // Secrets (password, rendered redis.conf, formation inputs) are encrypted in the engine's state.
+            expect(fs.readFileSync(driver.stateFile(stack), "utf8")).not.toContain(password);
             await writeAndReadAll(opts, "bridge");
         });
 
