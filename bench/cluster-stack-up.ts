@@ -20,10 +20,16 @@ function engineSeconds(stderr: string): number {
     return m ? Number(m[1] ?? 0) * 60 + Number(m[2]) : NaN;
 }
 
-/** The display line `+  pulumi-nodejs:dynamic:Resource <name>-formation created (3s)`. */
+/** The display line `+  pulumi-nodejs:dynamic/redis-ha:ClusterFormation <name> created (3s)`. */
 function formationSeconds(stderr: string): number {
-    const m = /pulumi-nodejs:dynamic:Resource \S*formation\S* created \((\d+)s\)/.exec(stderr);
+    const m = /:ClusterFormation \S+ created \((\d+)s\)/.exec(stderr);
     return m ? Number(m[1]) : NaN;
+}
+
+/** stack:local's own line: the command's time and how much of it went to opening the workspace. */
+function phases(stderr: string): { commandMs: number; openMs: number } {
+    const m = /^stack:local: \w+ took (\d+) ms \((\d+) ms to open/m.exec(stderr);
+    return m ? { commandMs: Number(m[1]), openMs: Number(m[2]) } : { commandMs: NaN, openMs: NaN };
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(1);
@@ -41,9 +47,11 @@ function main(): void {
         ups.push(up.ms);
         noops.push(noop.ms);
         noopEngine.push(engineSeconds(noop.value.stderr) * 1000);
+        const p = phases(noop.value.stderr);
         console.log(
             `round ${i + 1}: up ${s(up.ms)} s (engine ${engineSeconds(up.value.stderr)} s, formation ${formationSeconds(up.value.stderr)} s); ` +
-                `no-op up ${s(noop.ms)} s (engine ${engineSeconds(noop.value.stderr)} s)`,
+                `no-op up ${s(noop.ms)} s = node and tool start ${s(noop.ms - p.commandMs)} s + workspace/stack select ${s(p.openMs)} s ` +
+                `+ pulumi up, stack output and history ${s(p.commandMs - p.openMs)} s (engine-reported ${engineSeconds(noop.value.stderr)} s)`,
         );
     }
     console.log(`median: up from nothing to ready ${s(median(ups))} s; no-op up ${s(median(noops))} s (engine-reported ${s(median(noopEngine))} s; target <= 5 s)`);
