@@ -38,7 +38,7 @@ if reports_version; then
     exit 0
 fi
 
-command -v go >/dev/null || { echo "install-pulumi: go is needed to build the Pulumi CLI (apt-get install golang-go, Go >= 1.24)" >&2; exit 1; }
+command -v go >/dev/null || { echo "install-pulumi: go is needed to build the Pulumi CLI (Go >= 1.26, as pkg/v3's go.mod asks)" >&2; exit 1; }
 work="$(mktemp -d /tmp/redis-ha-pulumi-build.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 echo "pulumi $version: building from the Go module in $work (several minutes the first time)" >&2
