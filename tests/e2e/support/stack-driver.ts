@@ -19,6 +19,8 @@ export interface UpResult {
     /** Operations of this run per resource (urn): create, update, replace, delete, same, … as the engine reported them. */
     operations: Array<{ key: string; op: string }>;
     report: RunReport;
+    /** The engine's display of the run (warnings and diagnostics included). */
+    display: string;
 }
 
 /** Flattens nested config into `--set a.b=value` arguments. */
@@ -32,7 +34,7 @@ export function setArgs(config: Record<string, unknown>, prefix = ""): string[] 
     return args;
 }
 
-function stackLocal(command: string, stack: string, args: string[] = []): { stdout: string; report: RunReport } {
+function stackLocal(command: string, stack: string, args: string[] = []): { stdout: string; stderr: string; report: RunReport } {
     const reportFile = path.join(STATE_DIR, `${stack}.${command}.report.json`);
     fs.rmSync(reportFile, { force: true });
     const result = spawnSync(
@@ -42,14 +44,14 @@ function stackLocal(command: string, stack: string, args: string[] = []): { stdo
     );
     if (result.status !== 0) throw new Error(`stack:local ${command} --stack ${stack} failed (exit ${result.status}):\n${result.stderr}\n${result.stdout}`);
     const report = fs.existsSync(reportFile) ? (JSON.parse(fs.readFileSync(reportFile, "utf8")) as RunReport) : { command, summary: {}, steps: [] };
-    return { stdout: result.stdout, report };
+    return { stdout: result.stdout, stderr: result.stderr, report };
 }
 
 export const engineDriver = {
     name: "the Pulumi engine (Automation API)",
     async up(stack: string, config: Record<string, unknown>): Promise<UpResult> {
-        const { stdout, report } = stackLocal("up", stack, setArgs(config));
-        return { outputs: JSON.parse(stdout), operations: report.steps.map((s) => ({ key: s.urn, op: s.op })), report };
+        const { stdout, stderr, report } = stackLocal("up", stack, setArgs(config));
+        return { outputs: JSON.parse(stdout), operations: report.steps.map((s) => ({ key: s.urn, op: s.op })), report, display: stderr };
     },
     /** The engine's plan for `config`: change summary and steps. */
     async preview(stack: string, config: Record<string, unknown>): Promise<RunReport> {
