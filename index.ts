@@ -34,16 +34,21 @@ function deploy(): TopologyOutputs {
 
 const outputs = stackOutputs(settings.topology, deploy(), nodePassword);
 
-export const topology = outputs.topology;
-export const nodes = outputs.nodes;
-export const password = outputs.password;
-export const redisCli = outputs.redisCli;
-/** Master-based topologies (standalone, replication, sentinel). */
-export const master = outputs.master;
-export const ioredisOptions = outputs.ioredisOptions;
-/** topology sentinel. */
-export const sentinels = outputs.sentinels;
-export const ioredisSentinelOptions = outputs.ioredisSentinelOptions;
-/** topology cluster. */
-export const seedNodes = outputs.seedNodes;
-export const ioredisClusterOptions = outputs.ioredisClusterOptions;
+// Only the outputs of the deployed topology are exported: the engine warns about every undefined
+// top-level export ("Undefined value (…) will not show as a stack output") on each `up`.
+const exported = {
+    topology: outputs.topology,
+    nodes: outputs.nodes,
+    password: outputs.password,
+    redisCli: outputs.redisCli,
+    /** Master-based topologies (standalone, replication, sentinel). */
+    master: outputs.master,
+    ioredisOptions: outputs.ioredisOptions,
+    /** topology sentinel. */
+    sentinels: outputs.sentinels,
+    ioredisSentinelOptions: outputs.ioredisSentinelOptions,
+    /** topology cluster. */
+    seedNodes: outputs.seedNodes,
+    ioredisClusterOptions: outputs.ioredisClusterOptions,
+};
+export = Object.fromEntries(Object.entries(exported).filter(([, value]) => value !== undefined));

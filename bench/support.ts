@@ -1,4 +1,4 @@
-/** Shared bits of the benchmarks: timing, medians, and driving the harness CLI. */
+/** Shared bits of the benchmarks: timing, medians, and driving `stack:local` (the real Pulumi engine). */
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
 
@@ -11,14 +11,20 @@ export function median(values: number[]): number {
     return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-export function stackLocal(args: string[]): string {
-    const r = spawnSync("npx", ["ts-node", "--project", "tsconfig.json", "tests/harness/cli.ts", ...args], {
+/** Runs `npm run stack:local -- ARGS` (state in .stack-local/); returns its stdout and stderr (the engine's display). */
+export function stackLocalRun(args: string[]): { stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, ["tools/stack-local/bin.js", ...args], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
+        env: { PULUMI_CONFIG_PASSPHRASE: "redis-ha-bench", ...process.env },
     });
     if (r.status !== 0) throw new Error(`stack:local ${args.join(" ")} failed:\n${r.stderr}`);
-    return r.stdout;
+    return { stdout: r.stdout, stderr: r.stderr };
+}
+
+export function stackLocal(args: string[]): string {
+    return stackLocalRun(args).stdout;
 }
 
 export function timed<T>(fn: () => T): { ms: number; value: T } {

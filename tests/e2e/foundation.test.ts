@@ -1,9 +1,19 @@
 /**
- * Standalone and replication stacks brought up for real on the local Docker engine (docs/walkthrough.md,
- * "Persistence" and "Replication"), checked with real clients, re-deployed without changes, and destroyed without leftovers.
+ * Standalone and replication stacks brought up for real on the local Docker engine (walkthrough
+ * sections 1–2) by the Pulumi engine, checked with real clients, changed after a preview (the following
+ * `up` does what the preview said), re-deployed without changes, and destroyed without leftovers.
  */
+import * as fs from "fs";
 import Redis from "ioredis";
-import { LOCAL_IMAGE, StackDriver, allDrivers, docker, labelledObjects } from "./support/stack-driver";
+import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects, resourceSteps, stepsByOp } from "./support/stack-driver";
+import type { RunReport } from "../../tools/stack-local/cli";
+
+/** What a run changed: `op urn` for every step that is not "same", sorted. */
+const changes = (report: RunReport) =>
+    resourceSteps(report)
+        .filter((s) => s.op !== "same")
+        .map((s) => `${s.op} ${s.urn}`)
+        .sort();
 
 async function withClient<T>(options: { host: string; port: number; password: string }, fn: (c: Redis) => Promise<T>): Promise<T> {
     // No reconnects, and disconnect even when connect fails: a retrying client keeps jest alive forever.
@@ -30,16 +40,24 @@ async function waitForPong(options: { host: string; port: number; password: stri
     }
 }
 
-describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("foundation topologies through %s", (_name, driver) => {
+describe(`foundation topologies through ${driver.name}`, () => {
     describe("standalone (bridge network)", () => {
         const stack = "e2e-standalone";
+        const standalone = { topology: "standalone", image: LOCAL_IMAGE, basePort: 7500 };
+        let password = "";
         afterAll(() => driver.destroy(stack).catch(() => undefined));
 
         it("keeps keys across a container restart (AOF) and never shows the password to docker inspect", async () => {
-            const { outputs } = await driver.up(stack, { topology: "standalone", image: LOCAL_IMAGE, basePort: 7500 });
+            const { outputs, display } = await driver.up(stack, standalone);
+            // The outputs of topologies not deployed are not exported (the engine would warn about each).
+            expect(display).not.toMatch(/Undefined value/);
+            expect(Object.keys(outputs).sort()).toEqual(["ioredisOptions", "master", "nodes", "password", "redisCli", "topology"]);
             expect(outputs.master).toEqual({ host: "127.0.0.1", port: 7500 });
             const options = outputs.ioredisOptions;
             expect(options.password).toMatch(/^[A-Za-z0-9]{32}$/);
+            password = options.password;
+            // The engine encrypts secrets in its state: the password appears nowhere in plain text.
+            expect(fs.readFileSync(driver.stateFile(stack), "utf8")).not.toContain(options.password);
 
             await withClient(options, async (c) => {
                 for (let i = 0; i < 100; i++) await c.set(`key:${i}`, `value-${i}`);
@@ -54,6 +72,26 @@ describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("fo
                 expect(await c.get("key:99")).toBe("value-99");
                 expect(await c.dbsize()).toBe(100);
                 expect(await c.config("GET", "appendonly")).toEqual(["appendonly", "yes"]);
+            });
+        });
+
+        it("a redis.conf setting change: preview says the container is replaced (its volume kept), and up does exactly that", async () => {
+            const changed = { ...standalone, maxmemoryPolicy: "allkeys-lru" };
+            const plan = await driver.preview(stack, changed);
+            // The uploaded redis.conf is a ForceNew input of the container; nothing else depends on it.
+            expect(stepsByOp(plan, "replace")).toEqual(["replace docker:index/container:Container"]);
+            // deleteBeforeReplace (fixed name and port): the engine deletes the old container first.
+            const containerOps = resourceSteps(plan).filter((s) => s.type === "docker:index/container:Container" && s.op !== "same");
+            expect(containerOps.map((s) => s.op)).toEqual(["delete-replaced", "replace", "create-replacement"]);
+            expect(stepsByOp(plan, "create", "delete", "update")).toEqual([]);
+            expect(plan.summary).toMatchObject({ replace: 1 });
+            expect(Object.keys(plan.summary).sort()).toEqual(["replace", "same"]);
+            const applied = await driver.up(stack, changed);
+            expect(changes(applied.report)).toEqual(changes(plan));
+            await waitForPong({ host: "127.0.0.1", port: 7500, password });
+            await withClient({ host: "127.0.0.1", port: 7500, password }, async (c) => {
+                expect(await c.config("GET", "maxmemory-policy")).toEqual(["maxmemory-policy", "allkeys-lru"]);
+                expect(await c.dbsize()).toBe(100);
             });
         });
 
@@ -101,6 +139,26 @@ describe.each(allDrivers().map((d) => [d.name, d] as [string, StackDriver]))("fo
             expect(again.operations.filter((o) => o.op !== "same")).toEqual([]);
             expect(again.outputs).toEqual(outputs);
             expect(docker("inspect", "--format", "{{.Id}} {{.State.StartedAt}}", outputs.nodes[1].containerName)).toBe(before);
+        });
+
+        it("replicas 2→3: preview says one container and one volume to create, the readiness gate updated, nothing replaced; up does that", async () => {
+            const grown = { topology: "replication", replicas: 3, image: LOCAL_IMAGE, basePort: 7510 };
+            const plan = await driver.preview(stack, grown);
+            expect(stepsByOp(plan, "create")).toEqual([
+                "create docker:index/container:Container",
+                "create docker:index/volume:Volume",
+                "create redis-ha:index:RedisNode",
+            ]);
+            expect(stepsByOp(plan, "update")).toEqual(["update pulumi-nodejs:dynamic/redis-ha:ReplicationReadiness"]);
+            expect(stepsByOp(plan, "replace", "create-replacement", "delete-replaced", "delete")).toEqual([]);
+            expect(plan.summary).toMatchObject({ create: 3, update: 1 });
+            expect(Object.keys(plan.summary).sort()).toEqual(["create", "same", "update"]);
+            const applied = await driver.up(stack, grown);
+            expect(changes(applied.report)).toEqual(changes(plan));
+            expect(applied.outputs.nodes.map((n: { port: number }) => n.port)).toEqual([7510, 7511, 7512, 7513]);
+            await withClient({ host: "127.0.0.1", port: 7513, password: applied.outputs.ioredisOptions.password }, async (c) => {
+                expect(await c.info("replication")).toMatch(/master_link_status:up/);
+            });
         });
 
         it("destroy leaves no container, network or volume of the stack", async () => {

@@ -1,5 +1,5 @@
 /**
- * Sentinel stacks on the local Docker engine through every stack driver (docs/walkthrough.md, "Sentinel"), in bridge and
+ * Sentinel stacks on the local Docker engine through the Pulumi engine (walkthrough section 3), in bridge and
  * host mode: `up` passes the readiness gate, an ioredis Sentinel client built from the stack output writes,
  * `docker kill` of the master container promotes a replica while the client keeps writing, the old master
  * restarted with `docker start` comes back as a replica of the new one, a second `up` changes nothing (no
@@ -11,7 +11,7 @@ import Redis from "ioredis";
 import { pollUntil } from "../../components/shared/poll";
 import { parseInfo, withRedis } from "../../components/shared/redis-connection";
 import { sentinelMasterAddress } from "../../components/sentinel/readiness";
-import { LOCAL_IMAGE, StackDriver, allDrivers, docker, labelledObjects } from "./support/stack-driver";
+import { LOCAL_IMAGE, type StackDriver, docker, engineDriver, labelledObjects } from "./support/stack-driver";
 
 const DOWN_AFTER_MS = 1000;
 
@@ -28,8 +28,8 @@ interface Endpoint {
     port: number;
 }
 
-// Every driver (the harness here; the Automation API too where a pulumi CLI exists) × both network modes.
-const cases = allDrivers().flatMap((driver) =>
+// The Pulumi engine × both network modes.
+const cases = [engineDriver].flatMap((driver) =>
     (
         [
             ["bridge", "e2e-sentinel-bridge", 7900],
@@ -49,7 +49,7 @@ describe.each(cases)("sentinel topology through %s network", (_title, driver: St
 
     afterAll(async () => {
         client?.disconnect();
-        // Only when a test failed before the destroy test: each harness run costs a minute on a loaded machine.
+        // Only when a test failed before the destroy test: each engine run costs tens of seconds on a loaded machine.
         if (!destroyed) await driver.destroy(stack).catch(() => undefined);
     });
 

@@ -1,5 +1,5 @@
 /**
- * Pulumi.yaml's config schema is read by the Pulumi CLI, which we cannot run here. These checks hold it to
+ * Pulumi.yaml's config schema is read by the Pulumi CLI (every e2e run loads it). These checks hold it to
  * the CLI's own JSON schema rules (sdk/go/common/workspace/project.json: type is one of string, integer,
  * boolean, array; arrays need items) and keep its defaults equal to the ones the code applies.
  */

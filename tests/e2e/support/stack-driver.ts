@@ -1,26 +1,26 @@
 /**
- * Drives whole stacks for the end-to-end tests. The harness driver (`npm run stack:local`) always runs;
- * where a `pulumi` CLI is on PATH, the same scenarios also run through the Automation API on a local file
- * backend (see automationDrivers).
+ * Drives whole stacks for the end-to-end tests on the real Pulumi engine: every call runs
+ * `npm run stack:local` (tools/stack-local: the Automation API with this project's program inline), on a
+ * file backend in a temporary folder of this test process, with PULUMI_CONFIG_PASSPHRASE set.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { RunReport } from "../../../tools/stack-local/cli";
 
 export const PROJECT_DIR = path.join(__dirname, "..", "..", "..");
 export const LOCAL_IMAGE = process.env.REDIS_HA_LOCAL_IMAGE ?? "redis-ha-local/redis:7.0";
+const STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-e2e-state-"));
+const PASSPHRASE = "redis-ha-e2e";
 
 export interface UpResult {
     outputs: Record<string, any>;
-    /** Operations of this run per resource key: create, update, replace, delete, same. */
+    /** Operations of this run per resource (urn): create, update, replace, delete, same, … as the engine reported them. */
     operations: Array<{ key: string; op: string }>;
-}
-
-export interface StackDriver {
-    name: string;
-    up(stack: string, config: Record<string, unknown>): Promise<UpResult>;
-    destroy(stack: string): Promise<void>;
+    report: RunReport;
+    /** The engine's display of the run (warnings and diagnostics included). */
+    display: string;
 }
 
 /** Flattens nested config into `--set a.b=value` arguments. */
@@ -34,77 +34,43 @@ export function setArgs(config: Record<string, unknown>, prefix = ""): string[] 
     return args;
 }
 
-function runHarness(args: string[]): string {
-    const result = spawnSync("npx", ["ts-node", "--project", "tsconfig.json", "tests/harness/cli.ts", ...args], {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-    });
-    if (result.status !== 0) {
-        throw new Error(`stack:local ${args.join(" ")} failed (exit ${result.status}):\n${result.stderr}\n${result.stdout}`);
-    }
-    return result.stdout;
+function stackLocal(command: string, stack: string, args: string[] = []): { stdout: string; stderr: string; report: RunReport } {
+    const reportFile = path.join(STATE_DIR, `${stack}.${command}.report.json`);
+    fs.rmSync(reportFile, { force: true });
+    const result = spawnSync(
+        process.execPath,
+        ["tools/stack-local/bin.js", command, "--stack", stack, "--state-dir", STATE_DIR, "--report", reportFile, "--show-secrets", ...args],
+        { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE } },
+    );
+    if (result.status !== 0)
+        throw new Error(`stack:local ${command} --stack ${stack} failed (exit ${result.status}):\n${result.stderr}\n${result.stdout}`);
+    const report = fs.existsSync(reportFile) ? (JSON.parse(fs.readFileSync(reportFile, "utf8")) as RunReport) : { command, summary: {}, steps: [] };
+    return { stdout: result.stdout, stderr: result.stderr, report };
 }
 
-export const harnessDriver: StackDriver = {
-    name: "stack:local harness",
-    async up(stack, config) {
-        const stdout = runHarness(["up", "--stack", stack, "--show-secrets", ...setArgs(config)]);
-        const state = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, ".stack-local", `${stack}.json`), "utf8"));
-        return { outputs: JSON.parse(stdout), operations: state.lastRun?.operations ?? state.operations ?? [] };
+export const engineDriver = {
+    name: "the Pulumi engine (Automation API)",
+    async up(stack: string, config: Record<string, unknown>): Promise<UpResult> {
+        const { stdout, stderr, report } = stackLocal("up", stack, setArgs(config));
+        return { outputs: JSON.parse(stdout), operations: report.steps.map((s) => ({ key: s.urn, op: s.op })), report, display: stderr };
     },
-    async destroy(stack) {
-        runHarness(["destroy", "--stack", stack]);
+    /** The engine's plan for `config`: change summary and steps. */
+    async preview(stack: string, config: Record<string, unknown>): Promise<RunReport> {
+        return stackLocal("preview", stack, setArgs(config)).report;
+    },
+    /** Refresh (running the program, so stack outputs follow the refreshed resources); returns the outputs. */
+    async refresh(stack: string): Promise<Record<string, any>> {
+        return JSON.parse(stackLocal("refresh", stack).stdout);
+    },
+    async destroy(stack: string): Promise<void> {
+        stackLocal("destroy", stack);
+    },
+    /** The stack's state file in the file backend (checked for secrets in plain text). */
+    stateFile(stack: string): string {
+        return path.join(STATE_DIR, "backend", ".pulumi", "stacks", "redis-ha", `${stack}.json`);
     },
 };
-
-function hasPulumiCli(): boolean {
-    return spawnSync("pulumi", ["version"], { encoding: "utf8" }).status === 0;
-}
-
-/** Automation API drivers, present only where a pulumi CLI exists (none can be installed here). */
-export function automationDrivers(): StackDriver[] {
-    if (!hasPulumiCli()) return [];
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { LocalWorkspace } = require("@pulumi/pulumi/automation");
-    const backend = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-backend-"));
-    const envVars = { PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "redis-ha-e2e" };
-    const select = (stack: string) => LocalWorkspace.createOrSelectStack({ stackName: stack, workDir: PROJECT_DIR }, { envVars });
-    return [
-        {
-            name: "pulumi automation api",
-            async up(stack, config) {
-                const s = await select(stack);
-                for (const [key, value] of Object.entries(flatten(config))) {
-                    await s.setConfig(key, { value: typeof value === "string" ? value : JSON.stringify(value) }, true);
-                }
-                const result = await s.up({ onOutput: () => undefined });
-                const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]: [string, any]) => [k, v.value]));
-                const ops = Object.entries(result.summary.resourceChanges ?? {}).flatMap(([op, n]) => Array.from({ length: n as number }, () => ({ key: op, op })));
-                return { outputs, operations: ops };
-            },
-            async destroy(stack) {
-                const s = await select(stack);
-                await s.destroy({ onOutput: () => undefined });
-                await s.workspace.removeStack(stack);
-            },
-        },
-    ];
-}
-
-function flatten(config: Record<string, unknown>, prefix = ""): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(config)) {
-        const key = prefix ? `${prefix}.${k}` : k;
-        if (v !== null && typeof v === "object" && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, key));
-        else out[key] = v;
-    }
-    return out;
-}
-
-export function allDrivers(): StackDriver[] {
-    return [harnessDriver, ...automationDrivers()];
-}
+export type StackDriver = typeof engineDriver;
 
 /** Docker objects carrying the stack's label, for "destroy leaves nothing" checks. */
 export function labelledObjects(stack: string): { containers: string[]; networks: string[]; volumes: string[] } {
@@ -123,4 +89,21 @@ export function labelledObjects(stack: string): { containers: string[]; networks
 
 export function docker(...args: string[]): string {
     return execFileSync("docker", args, { encoding: "utf8" }).trim();
+}
+
+/**
+ * The steps on the stack's resources (components included), without the engine's own provider resources
+ * (`pulumi:providers:*`: in a preview with changes the default dynamic provider shows as updated, yet the
+ * change summary does not count it).
+ */
+export function resourceSteps(report: RunReport): RunReport["steps"] {
+    return report.steps.filter((s) => !s.type.startsWith("pulumi:providers:"));
+}
+
+/** Steps of a run by operation, as `op type` strings sorted. */
+export function stepsByOp(report: RunReport, ...ops: string[]): string[] {
+    return resourceSteps(report)
+        .filter((s) => ops.includes(s.op))
+        .map((s) => `${s.op} ${s.type}`)
+        .sort();
 }

@@ -1,6 +1,6 @@
 /**
  * Property values exactly as the Pulumi engine sees them on the wire (gRPC Struct as JSON): secrets are
- * `{<sigKey>: <secretSig>, value}` objects and unknowns (previews only) a sentinel string. The harness keeps
+ * `{<sigKey>: <secretSig>, value}` objects and unknowns (previews only) a sentinel string. The test double keeps
  * values in this form in state so secretness survives, and strips it only where a provider must see plain data.
  */
 

@@ -1,6 +1,6 @@
 /** docker:index/network:Network -> POST /networks/create. */
 import type Docker from "dockerode";
-import type { WireObject } from "../wire";
+import type { WireObject } from "./wire";
 import { dockerMessage, statusOf, type DockerHandler } from "./handler";
 import { bool, fields, labelMap, listOf, objList, str, stringMap, type Shape } from "./input-shape";
 
@@ -82,14 +82,16 @@ export const networkHandler: DockerHandler = {
         }
         return { id: created.id, outputs: await inspectOutputs(ctx.docker, created.id, inputs) };
     },
-    async observe(ctx, _label, recorded) {
+    async read(ctx, _label, recorded) {
         try {
-            await ctx.docker.getNetwork(recorded.id).inspect();
-            return { status: "same" };
+            return await inspectOutputs(ctx.docker, recorded.id, recorded.inputs);
         } catch (err) {
-            if (statusOf(err) === 404) return { status: "missing" };
+            if (statusOf(err) === 404) return undefined;
             throw err;
         }
+    },
+    async update(_ctx, label) {
+        throw new Error(`${label}: every network input is ForceNew; the engine should have replaced it`);
     },
     async delete(ctx, label, recorded) {
         try {

@@ -1,5 +1,5 @@
 /** docker:index/volume:Volume -> POST /volumes/create. */
-import type { WireObject } from "../wire";
+import type { WireObject } from "./wire";
 import { dockerMessage, statusOf, type DockerHandler } from "./handler";
 import { fields, labelMap, listOf, str, stringMap, type Shape } from "./input-shape";
 
@@ -58,14 +58,17 @@ export const volumeHandler: DockerHandler = {
             outputs: { ...inputs, name: info.Name, driver: info.Driver, driverOpts: spec.DriverOpts, mountpoint: info.Mountpoint },
         };
     },
-    async observe(ctx, _label, recorded) {
+    async read(ctx, _label, recorded) {
         try {
-            await ctx.docker.getVolume(recorded.id).inspect();
-            return { status: "same" };
+            const info = await ctx.docker.getVolume(recorded.id).inspect();
+            return { ...recorded.outputs, name: info.Name, driver: info.Driver, mountpoint: info.Mountpoint };
         } catch (err) {
-            if (statusOf(err) === 404) return { status: "missing" };
+            if (statusOf(err) === 404) return undefined;
             throw err;
         }
+    },
+    async update(_ctx, label) {
+        throw new Error(`${label}: every volume input is ForceNew; the engine should have replaced it`);
     },
     async delete(ctx, label, recorded) {
         try {

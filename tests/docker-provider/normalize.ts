@@ -2,7 +2,7 @@
  * Inputs in a comparable form: secrets unwrapped, nulls and empty lists/maps dropped (the provider treats
  * them as unset) and set-like lists sorted, so only a real change of meaning counts as a change.
  */
-import { canonicalJson, isObject, unwrapSecrets, type Wire, type WireObject } from "../wire";
+import { canonicalJson, isObject, unwrapSecrets, type Wire, type WireObject } from "./wire";
 
 function prune(v: Wire): Wire | undefined {
     if (v === null) return undefined;

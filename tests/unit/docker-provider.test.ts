@@ -1,5 +1,5 @@
 /**
- * The harness's translation of @pulumi/docker inputs into Docker Engine API requests (pure parts): every
+ * The Docker provider test double (tests/docker-provider): its translation of @pulumi/docker inputs into Docker Engine API requests (pure parts): every
  * key either translates or fails by name, durations and sizes convert like the provider, uploads become a
  * tar Docker can extract, and comparison ignores what the provider ignores.
  */
@@ -7,16 +7,18 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { containerPlan, containerShape, stopSeconds } from "../../tests/harness/docker/container-spec";
-import { demuxLogs } from "../../tests/harness/docker/container";
-import { parseGoDuration } from "../../tests/harness/docker/duration";
-import { checkShape } from "../../tests/harness/docker/input-shape";
-import { networkCreateOptions, networkHandler } from "../../tests/harness/docker/network";
-import { normalizeDockerInputs } from "../../tests/harness/docker/normalize";
-import { remoteImageHandler } from "../../tests/harness/docker/remote-image";
-import { buildTar } from "../../tests/harness/docker/tar";
-import { volumeCreateOptions, volumeHandler } from "../../tests/harness/docker/volume";
-import { SECRET_SIG, SIG_KEY, type WireObject } from "../../tests/harness/wire";
+import { containerPlan, containerShape, stopSeconds } from "../../tests/docker-provider/container-spec";
+import { demuxLogs } from "../../tests/docker-provider/container";
+import { parseGoDuration } from "../../tests/docker-provider/duration";
+import { checkShape } from "../../tests/docker-provider/input-shape";
+import { networkCreateOptions, networkHandler } from "../../tests/docker-provider/network";
+import { normalizeDockerInputs } from "../../tests/docker-provider/normalize";
+import { remoteImageHandler } from "../../tests/docker-provider/remote-image";
+import { buildTar } from "../../tests/docker-provider/tar";
+import { volumeCreateOptions, volumeHandler } from "../../tests/docker-provider/volume";
+import { INPUTS_KEY, changedKeys, makeDockerProvider, parseUrn } from "../../tests/docker-provider/provider";
+import { checkAgainstSchema, loadDockerSchema } from "../../tests/docker-provider/schema";
+import { SECRET_SIG, SIG_KEY, UNKNOWN, type WireObject } from "../../tests/docker-provider/wire";
 
 const L = 'docker:index/container:Container "n"';
 
@@ -52,14 +54,22 @@ describe("untranslated inputs fail by name", () => {
     it("names top-level and nested keys it does not translate", () => {
         const inputs = { ...nodeInputs(), privileged: true, healthcheck: { tests: ["NONE"], startInterval: "1s", bogus: "x" } };
         expect(() => checkShape(L, inputs, containerShape)).toThrow(
-            'docker:index/container:Container "n": input "healthcheck.bogus", "privileged" are not translated by the local harness',
+            'docker:index/container:Container "n": input "healthcheck.bogus", "privileged" are not translated by the Docker provider test double',
         );
-        expect(() => checkShape(L, { ...nodeInputs(), ports: [{ internal: 1, hostIp: "x" }] }, containerShape)).toThrow(/input "ports\[0\]\.hostIp" is not translated/);
+        expect(() => checkShape(L, { ...nodeInputs(), ports: [{ internal: 1, hostIp: "x" }] }, containerShape)).toThrow(
+            /input "ports\[0\]\.hostIp" is not translated/,
+        );
     });
 
     it("accepts everything the project's RedisNode sends", () => {
         expect(() => checkShape(L, nodeInputs(), containerShape)).not.toThrow();
-        expect(() => checkShape("net", { name: "n", driver: "bridge", labels: [{ label: "a", value: "b" }], attachable: true, internal: false, options: { mtu: "1400" } }, networkHandler.shape)).not.toThrow();
+        expect(() =>
+            checkShape(
+                "net",
+                { name: "n", driver: "bridge", labels: [{ label: "a", value: "b" }], attachable: true, internal: false, options: { mtu: "1400" } },
+                networkHandler.shape,
+            ),
+        ).not.toThrow();
         expect(() => checkShape("vol", { name: "v", driver: "local", labels: [] }, volumeHandler.shape)).not.toThrow();
         expect(() => checkShape("img", { name: "redis:7", keepLocally: true }, remoteImageHandler.shape)).not.toThrow();
         expect(() => checkShape("img", { name: "redis:7", pullTriggers: ["x"] }, remoteImageHandler.shape)).toThrow(/"pullTriggers"/);
@@ -157,14 +167,18 @@ describe("container translation", () => {
 
 describe("network and volume translation", () => {
     it("maps labels, flags, options and IPAM", () => {
-        const opts = networkCreateOptions("net", {
-            name: "redis-ha-dev-net",
-            labels: [{ label: "redis-ha.stack", value: "dev" }],
-            attachable: true,
-            internal: true,
-            options: { "com.docker.network.driver.mtu": "1400" },
-            ipamConfigs: [{ subnet: "10.42.0.0/24", gateway: "10.42.0.1" }],
-        }, "fallback");
+        const opts = networkCreateOptions(
+            "net",
+            {
+                name: "redis-ha-dev-net",
+                labels: [{ label: "redis-ha.stack", value: "dev" }],
+                attachable: true,
+                internal: true,
+                options: { "com.docker.network.driver.mtu": "1400" },
+                ipamConfigs: [{ subnet: "10.42.0.0/24", gateway: "10.42.0.1" }],
+            },
+            "fallback",
+        );
         expect(opts).toMatchObject({
             Name: "redis-ha-dev-net",
             Driver: "bridge",
@@ -176,7 +190,12 @@ describe("network and volume translation", () => {
             IPAM: { Driver: "default", Config: [{ Subnet: "10.42.0.0/24", Gateway: "10.42.0.1" }] },
         });
         expect(networkCreateOptions("net", {}, "net-abc1234").Name).toBe("net-abc1234");
-        expect(volumeCreateOptions("vol", { name: "v", labels: [{ label: "a", value: "b" }] }, "x")).toEqual({ Name: "v", Driver: "local", DriverOpts: {}, Labels: { a: "b" } });
+        expect(volumeCreateOptions("vol", { name: "v", labels: [{ label: "a", value: "b" }] }, "x")).toEqual({
+            Name: "v",
+            Driver: "local",
+            DriverOpts: {},
+            Labels: { a: "b" },
+        });
         expect(() => networkCreateOptions("net", { labels: [{ label: "a" }] }, "x")).toThrow(/labels\[0\] needs label and value/);
     });
 });
@@ -231,11 +250,68 @@ describe("helpers", () => {
 
     it("compares inputs without secrets, nulls, empties or set order", () => {
         const a = normalizeDockerInputs(
-            { labels: [{ label: "b", value: "2" }, { label: "a", value: "1" }], envs: [], command: null, uploads: [{ file: "/f", content: { [SIG_KEY]: SECRET_SIG, value: "x" } }] },
+            {
+                labels: [
+                    { label: "b", value: "2" },
+                    { label: "a", value: "1" },
+                ],
+                envs: [],
+                command: null,
+                uploads: [{ file: "/f", content: { [SIG_KEY]: SECRET_SIG, value: "x" } }],
+            },
             ["labels", "uploads"],
         );
-        expect(a).toEqual({ labels: [{ label: "a", value: "1" }, { label: "b", value: "2" }], uploads: [{ file: "/f", content: "x" }] });
+        expect(a).toEqual({
+            labels: [
+                { label: "a", value: "1" },
+                { label: "b", value: "2" },
+            ],
+            uploads: [{ file: "/f", content: "x" }],
+        });
         // Order still counts where it means something (command, envs are lists, not sets).
         expect(normalizeDockerInputs({ command: ["b", "a"] }, [])).toEqual({ command: ["b", "a"] });
+    });
+});
+
+describe("the double against the real provider's contract", () => {
+    const schema = loadDockerSchema();
+    const container = "docker:index/container:Container";
+
+    it("reads the inputs @pulumi/docker declares and rejects any other field or type, naming it", () => {
+        expect(schema.version).toBe(require("@pulumi/docker/package.json").version);
+        expect(checkAgainstSchema(schema, container, { image: "sha256:x", name: "n", uploads: [{ file: "/a", content: "x" }] })).toEqual([]);
+        expect(checkAgainstSchema(schema, container, { image: "sha256:x", uploads: [{ file: "/a", contents: "x" }] })).toEqual([
+            { property: "uploads[0].contents", reason: '"uploads[0].contents" is not an input of @pulumi/docker 5.2.0' },
+        ]);
+        expect(checkAgainstSchema(schema, container, { image: "sha256:x", restart: 1 })[0].reason).toMatch(/"restart" must be a string/);
+        expect(checkAgainstSchema(schema, container, { name: "n" })).toEqual([{ property: "image", reason: '"image" is required' }]);
+    });
+
+    it("diffs like the real provider: set order and secrets do not count; in-place keys update, any other key replaces", async () => {
+        const p = makeDockerProvider();
+        const urn = "urn:pulumi:s::redis-ha::redis-ha:index:RedisNode$docker:index/container:Container::n-container";
+        const olds = {
+            [INPUTS_KEY]: {
+                image: "i",
+                restart: "no",
+                labels: [
+                    { label: "a", value: "1" },
+                    { label: "b", value: "2" },
+                ],
+            },
+        };
+        const same = {
+            image: "i",
+            restart: "no",
+            labels: [
+                { label: "b", value: "2" },
+                { label: "a", value: { [SIG_KEY]: SECRET_SIG, value: "1" } },
+            ],
+        };
+        expect(await p.diff!("id", urn, olds, same)).toEqual({ changes: false, replaces: [] });
+        expect(await p.diff!("id", urn, olds, { ...same, restart: "unless-stopped" })).toEqual({ changes: true, replaces: [] });
+        expect(await p.diff!("id", urn, olds, { ...same, image: "j", wait: true })).toEqual({ changes: true, replaces: ["image"] });
+        expect(changedKeys({ image: "i" }, { image: UNKNOWN }, [])).toEqual(["image"]);
+        expect(parseUrn(urn)).toEqual({ type: container, name: "n-container" });
     });
 });

@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import type Docker from "dockerode";
-import type { WireObject } from "../wire";
+import type { WireObject } from "./wire";
 import { parseGoDuration } from "./duration";
 import { bool, fields, labelMap, listOf, num, objList, str, strList, stringMap, type Shape } from "./input-shape";
 import type { TarEntry } from "./tar";
@@ -57,9 +57,23 @@ export const containerShape: Shape = fields({
     capabilities: fields({ adds: "scalarList", drops: "scalarList" }),
 });
 
-/** Container keys compared as sets, and keys that change no Docker object (an update in place). */
+/**
+ * Container keys compared as sets, and the keys the real provider updates in place: the restart policy
+ * and memory limits (`docker update`) and the keys that only steer the provider. Every other container
+ * input is ForceNew there, so changing it replaces the container.
+ */
 export const CONTAINER_SET_KEYS = ["labels", "networksAdvanced", "volumes", "uploads", "ulimits"];
-export const CONTAINER_IN_PLACE_KEYS = ["wait", "waitTimeout", "destroyGraceSeconds", "removeVolumes"];
+export const CONTAINER_IN_PLACE_KEYS = [
+    "restart",
+    "maxRetryCount",
+    "memory",
+    "memorySwap",
+    "mustRun",
+    "wait",
+    "waitTimeout",
+    "destroyGraceSeconds",
+    "removeVolumes",
+];
 
 export interface UploadBatch {
     /** Directory in the container the archive is extracted into. */

@@ -1,30 +1,33 @@
 /** Command-line parsing for `npm run stack:local` (pure). */
 
-export type Command = "up" | "preview" | "destroy" | "outputs";
-const COMMANDS: Command[] = ["up", "preview", "destroy", "outputs"];
+export type Command = "up" | "preview" | "refresh" | "destroy" | "outputs";
+const COMMANDS: Command[] = ["up", "preview", "refresh", "destroy", "outputs"];
 
 export interface CliArgs {
     command: Command;
     stack: string;
     /** `key=value` pairs in the order given; keys may be paths (`persistence.appendonly`). */
     sets: Array<{ key: string; value: string }>;
-    /** Extra keys to treat as secret config (besides the project schema's `secret: true`). */
-    secretKeys: string[];
     showSecrets: boolean;
     cwd: string;
+    /** Backend, stack config and plugin home; default `<cwd>/.stack-local`. */
+    stateDir?: string;
+    /** Writes the engine's change summary and steps of this run as JSON to this file. */
+    reportFile?: string;
 }
 
 export const USAGE =
-    "usage: npm run stack:local -- <up|preview|destroy|outputs> --stack NAME [--set key=value ...] " +
-    "[--secret key ...] [--show-secrets] [--cwd DIR]";
+    "usage: npm run stack:local -- <up|preview|refresh|destroy|outputs> --stack NAME [--set key=value ...] " +
+    "[--show-secrets] [--cwd DIR] [--state-dir DIR] [--report FILE]";
 
 export function parseCliArgs(argv: string[], defaultCwd: string): CliArgs {
     let command: Command | undefined;
     let stack: string | undefined;
     let cwd = defaultCwd;
     let showSecrets = false;
+    let stateDir: string | undefined;
+    let reportFile: string | undefined;
     const sets: CliArgs["sets"] = [];
-    const secretKeys: string[] = [];
 
     const args = [...argv];
     const valueOf = (flag: string, inline: string | undefined): string => {
@@ -45,6 +48,12 @@ export function parseCliArgs(argv: string[], defaultCwd: string): CliArgs {
             case "--cwd":
                 cwd = valueOf(flag, inline);
                 break;
+            case "--state-dir":
+                stateDir = valueOf(flag, inline);
+                break;
+            case "--report":
+                reportFile = valueOf(flag, inline);
+                break;
             case "--set": {
                 const pair = valueOf(flag, inline);
                 const i = pair.indexOf("=");
@@ -52,9 +61,6 @@ export function parseCliArgs(argv: string[], defaultCwd: string): CliArgs {
                 sets.push({ key: pair.slice(0, i), value: pair.slice(i + 1) });
                 break;
             }
-            case "--secret":
-                secretKeys.push(valueOf(flag, inline));
-                break;
             case "--show-secrets":
                 showSecrets = true;
                 break;
@@ -68,5 +74,5 @@ export function parseCliArgs(argv: string[], defaultCwd: string): CliArgs {
     if (!command) throw new Error(`missing command\n${USAGE}`);
     if (!stack) throw new Error(`missing --stack NAME\n${USAGE}`);
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new Error(`invalid stack name "${stack}" (letters, digits, _ . - only)`);
-    return { command, stack, sets, secretKeys, showSecrets, cwd };
+    return { command, stack, sets, showSecrets, cwd, stateDir, reportFile };
 }

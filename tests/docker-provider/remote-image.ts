@@ -3,7 +3,7 @@
  * already be present locally, and its local id becomes `imageId` exactly as after a real pull.
  */
 import type Docker from "dockerode";
-import type { WireObject } from "../wire";
+import type { WireObject } from "./wire";
 import { dockerMessage, statusOf, type DockerHandler } from "./handler";
 import { bool, fields, str, type Shape } from "./input-shape";
 
@@ -33,7 +33,7 @@ export const remoteImageHandler: DockerHandler = {
     type: REMOTE_IMAGE_TYPE,
     shape,
     setKeys: [],
-    // Only steer what destroy does with the local image.
+    // Only steer what destroy does with the local image; `name` (and everything else) is ForceNew.
     inPlaceKeys: ["keepLocally", "forceRemove"],
     validate(label, inputs) {
         imageName(label, inputs);
@@ -46,12 +46,14 @@ export const remoteImageHandler: DockerHandler = {
         // The provider's resource id is "<image id><name>".
         return { id: `${imageId}${name}`, outputs: { ...inputs, name, imageId, repoDigest } };
     },
-    async observe(ctx, label, recorded) {
-        // Like a refresh: a rebuilt local image (new id under the same name) flows to the containers using it.
+    async read(ctx, label, recorded) {
+        // A rebuilt local image (new id under the same name) shows up here, as a refresh would show it.
         const name = imageName(label, recorded.inputs);
         const { imageId, repoDigest } = await describe(ctx.docker, label, name);
-        if (imageId === recorded.outputs.imageId) return { status: "same" };
-        return { status: "changed", outputs: { ...recorded.outputs, imageId, repoDigest }, changedKeys: ["imageId"] };
+        return { ...recorded.outputs, imageId, repoDigest };
+    },
+    async update(_ctx, _label, recorded, inputs) {
+        return { ...recorded.outputs, ...inputs };
     },
     async delete(ctx, label, recorded) {
         if (recorded.inputs.keepLocally === true) return;

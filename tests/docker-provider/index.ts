@@ -1,4 +1,4 @@
-/** The Docker resource types the harness creates for real, by Pulumi type token. */
+/** The Docker resource types the test double implements, by Pulumi type token. */
 import { containerHandler } from "./container";
 import type { DockerHandler } from "./handler";
 import { networkHandler } from "./network";

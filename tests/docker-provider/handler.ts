@@ -1,6 +1,6 @@
-/** What the engine needs from each Docker resource type. Inputs and outputs here are secret-free. */
+/** What the test double needs from each Docker resource type. Inputs and outputs here are secret-free. */
 import type Docker from "dockerode";
-import type { WireObject } from "../wire";
+import type { WireObject } from "./wire";
 import type { Shape } from "./input-shape";
 
 export interface DockerContext {
@@ -14,13 +14,6 @@ export interface CreatedObject {
     outputs: WireObject;
 }
 
-/** What `up` finds when it revisits an object whose inputs did not change. */
-export type Observation =
-    | { status: "missing" }
-    | { status: "same" }
-    /** The live object differs from state in a way that needs no replacement (e.g. a stopped container restarted). */
-    | { status: "changed"; outputs: WireObject; changedKeys: string[] };
-
 export interface RecordedObject {
     id: string;
     inputs: WireObject;
@@ -32,14 +25,16 @@ export interface DockerHandler {
     shape: Shape;
     /** Lists the provider treats as sets: order does not count as a change. */
     setKeys: string[];
-    /** Inputs that only steer the provider (no Docker object field): a change is an in-place update. */
+    /** Inputs the real provider changes in place (everything else is ForceNew there: a replacement). */
     inPlaceKeys: string[];
     /** Translates without side effects, throwing on any value the translation cannot use. */
     validate(label: string, inputs: WireObject): void;
     /** `autoName` is used when the program gives no `name`, as Pulumi auto-naming would (resource name + suffix). */
     create(ctx: DockerContext, label: string, inputs: WireObject, autoName: string): Promise<CreatedObject>;
-    /** Read-only when `preview` is true. */
-    observe(ctx: DockerContext, label: string, recorded: RecordedObject, preview: boolean): Promise<Observation>;
+    /** The object as it is now (`refresh`), or undefined when it no longer exists. */
+    read(ctx: DockerContext, label: string, recorded: RecordedObject): Promise<WireObject | undefined>;
+    /** Applies a change of `inPlaceKeys` only (anything else is a replacement); returns the new outputs. */
+    update(ctx: DockerContext, label: string, recorded: RecordedObject, inputs: WireObject): Promise<WireObject>;
     delete(ctx: DockerContext, label: string, recorded: RecordedObject): Promise<void>;
 }
 

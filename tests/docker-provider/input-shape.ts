@@ -1,8 +1,8 @@
 /**
  * The input keys each Docker type translates. Checking inputs against this shape before anything else
- * turns "the harness silently ignored an option" into an error that names the option.
+ * turns "the test double silently ignored an option" into an error that names the option.
  */
-import { isObject, UNKNOWN, type Wire, type WireObject } from "../wire";
+import { isObject, UNKNOWN, type Wire, type WireObject } from "./wire";
 
 /** A scalar, a list of something, an object with known fields, or a free-form string map. */
 export type Shape = "scalar" | "scalarList" | "stringMap" | { fields: Record<string, Shape> } | { items: Shape };
@@ -22,10 +22,13 @@ export function checkShape(label: string, value: Wire, shape: Shape, path = ""):
     const unknown: string[] = [];
     walk(value, shape, path, unknown);
     if (unknown.length > 0) {
-        const names = unknown.sort().map((k) => `"${k}"`).join(", ");
+        const names = unknown
+            .sort()
+            .map((k) => `"${k}"`)
+            .join(", ");
         throw new UntranslatedInputError(
-            `${label}: input ${names} ${unknown.length === 1 ? "is" : "are"} not translated by the local harness ` +
-                `(tests/harness/docker); add the translation rather than dropping it`,
+            `${label}: input ${names} ${unknown.length === 1 ? "is" : "are"} not translated by the Docker provider test double ` +
+                `(tests/docker-provider); add the translation rather than dropping it`,
         );
     }
 }

@@ -3,16 +3,9 @@
  * (before start, like the provider), start, and with `wait` poll the health status until healthy.
  */
 import type Docker from "dockerode";
-import { pollUntil } from "../../../components/shared/poll";
-import type { Wire, WireObject } from "../wire";
-import {
-    CONTAINER_IN_PLACE_KEYS,
-    CONTAINER_SET_KEYS,
-    CONTAINER_TYPE,
-    containerPlan,
-    containerShape,
-    stopSeconds,
-} from "./container-spec";
+import { pollUntil } from "../../components/shared/poll";
+import type { Wire, WireObject } from "./wire";
+import { CONTAINER_IN_PLACE_KEYS, CONTAINER_SET_KEYS, CONTAINER_TYPE, containerPlan, containerShape, stopSeconds } from "./container-spec";
 import { dockerMessage, statusOf, type DockerContext, type DockerHandler } from "./handler";
 import { buildTar } from "./tar";
 
@@ -154,9 +147,7 @@ export const containerHandler: DockerHandler = {
                 try {
                     await container.putArchive(buildTar(batch.entries), { path: batch.dir });
                 } catch (err) {
-                    throw new Error(
-                        `${label}: uploading ${batch.entries.map((e) => `/${e.name}`).join(", ")} failed: ${dockerMessage(err)}`,
-                    );
+                    throw new Error(`${label}: uploading ${batch.entries.map((e) => `/${e.name}`).join(", ")} failed: ${dockerMessage(err)}`);
                 }
             }
             if (plan.start) await startAndSettle(ctx, container, label, inputs, autoName);
@@ -167,21 +158,29 @@ export const containerHandler: DockerHandler = {
             throw err;
         }
     },
-    async observe(ctx, label, recorded, preview) {
-        let info: Docker.ContainerInspectInfo;
+    async read(ctx, _label, recorded) {
         try {
-            info = await ctx.docker.getContainer(recorded.id).inspect();
+            return await inspectOutputs(ctx.docker, recorded.id, recorded.inputs);
         } catch (err) {
-            if (statusOf(err) === 404) return { status: "missing" };
+            if (statusOf(err) === 404) return undefined;
             throw err;
         }
-        const shouldRun = recorded.inputs.mustRun !== false && recorded.inputs.start !== false;
-        if (!shouldRun || info.State.Running) return { status: "same" };
-        // mustRun: a stopped container is started again (an in-place update, as the provider does).
-        if (preview) return { status: "changed", outputs: recorded.outputs, changedKeys: ["mustRun"] };
-        ctx.log(`${label}: container was stopped; starting it (mustRun)`);
-        await startAndSettle(ctx, ctx.docker.getContainer(recorded.id), label, recorded.inputs, String(recorded.outputs.name));
-        return { status: "changed", outputs: await inspectOutputs(ctx.docker, recorded.id, recorded.inputs), changedKeys: ["mustRun"] };
+    },
+    async update(ctx, label, recorded, inputs) {
+        // The real provider's update: `docker update` of the restart policy and memory limits; the other
+        // in-place keys only steer the provider itself.
+        const plan = containerPlan(label, inputs, String(recorded.outputs.name));
+        const host = plan.create.HostConfig ?? {};
+        try {
+            await ctx.docker.getContainer(recorded.id).update({
+                RestartPolicy: host.RestartPolicy,
+                ...(host.Memory !== undefined ? { Memory: host.Memory } : {}),
+                ...(host.MemorySwap !== undefined ? { MemorySwap: host.MemorySwap } : {}),
+            });
+        } catch (err) {
+            throw new Error(`${label}: updating container "${plan.name}" failed: ${dockerMessage(err)}`);
+        }
+        return inspectOutputs(ctx.docker, recorded.id, inputs);
     },
     async delete(ctx, label, recorded) {
         const container = ctx.docker.getContainer(recorded.id);
