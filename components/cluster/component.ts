@@ -59,7 +59,7 @@ export class Cluster extends pulumi.ComponentResource {
         const layout = clusterLayout(s);
         // Bridge mode: fixed subnet and IPs (layout.ts, clusterSubnet, explains why); host mode: bindAddress.
         const subnet = s.network.mode === "bridge" ? (chosenSubnet(s.network.subnet) ?? clusterSubnet(s.namePrefix)) : undefined;
-        const ips = layout.map((n) => (subnet ? clusterNodeIp(subnet, n.index) : undefined));
+        const ips = layout.map((n) => (subnet ? clusterNodeIp(subnet, n.addressIndex) : undefined));
         const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);
         const nodes = declareClusterNodes(name, s, layout, base, ips, args.password, this);
 
