@@ -47,8 +47,14 @@ export interface ClusterAccess {
 export interface ReshardOptions extends ClusterAccess {
     /** Node ids leaving the cluster: their masters give away every slot (replicas are left to `forgetNodes`). */
     leaving?: string[];
-    /** Slots of one source in flight at once (default 8). */
-    slotsPerSource?: number;
+    /**
+     * Slots moved together as one wave (one source, one target): each step of the per-slot protocol is sent
+     * for the whole wave at once, so it costs one round trip, and one nodes.conf save on each node, per wave
+     * rather than per slot. Default 32.
+     */
+    slotsPerWave?: number;
+    /** Waves of one source in flight at once (default 2), so one wave's MIGRATEs overlap another's SETSLOTs. */
+    wavesPerSource?: number;
     /** Keys per MIGRATE, at most (default 200). */
     keysPerMigrate?: number;
     /** MIGRATE's I/O timeout for ordinary batches; a batch with big keys gets more (see `migrateTimeout`). Default 10 s. */
@@ -71,7 +77,8 @@ export interface ReshardResult {
     ms: number;
 }
 
-const DEFAULT_SLOTS_PER_SOURCE = 8;
+const DEFAULT_SLOTS_PER_WAVE = 32;
+const DEFAULT_WAVES_PER_SOURCE = 2;
 const DEFAULT_KEYS_PER_MIGRATE = 200;
 const DEFAULT_MIGRATE_TIMEOUT_MS = 10000;
 /** A MIGRATE batch carries at most this many bytes (by MEMORY USAGE); a bigger key goes alone. */
@@ -81,6 +88,8 @@ const BYTES_PER_MIGRATE = 8 * 1024 * 1024;
  * target and the wait for each RESTORE reply, and restoring a big value takes time on the target.
  */
 const MIGRATE_BYTES_PER_MS = 10 * 1024;
+/** Returns MEMORY USAGE of each of KEYS (0 for a key that is gone). */
+const SIZES_SCRIPT = "local r = {} for i, k in ipairs(KEYS) do r[i] = redis.call('MEMORY', 'USAGE', k) or 0 end return r";
 /** Redis forgets a CLUSTER FORGET after this long, and would re-learn the node from gossip. */
 const FORGET_WINDOW_MS = 60000;
 
@@ -324,25 +333,41 @@ class Mover {
         this.auth = opts.password ? ["AUTH", opts.password] : [];
     }
 
-    /** The live move of one slot, resumable: re-opening a slot already open the same way is harmless. */
-    async moveSlot(slot: number, srcId: string, dstId: string): Promise<void> {
+    /**
+     * The live move of a wave of slots from one source to one target, resumable: re-opening a slot already
+     * open the same way is harmless. Commands issued in the same tick go out back to back on the node's one
+     * connection (pipelined). A slot whose keys fail to move stays open (resume closes it); the others of
+     * the wave are still assigned, then the first failure is thrown.
+     */
+    async moveWave(slots: number[], srcId: string, dstId: string): Promise<void> {
         const src = this.ms.get(srcId);
         const dst = this.ms.get(dstId);
         const batch = this.opts.keysPerMigrate ?? DEFAULT_KEYS_PER_MIGRATE;
         // Target first: a client the source sends on with ASK must find the target importing.
-        await this.step(dst, slot, ["CLUSTER", "SETSLOT", slot, "IMPORTING", srcId]);
-        const [, first] = await Promise.all([
-            this.step(src, slot, ["CLUSTER", "SETSLOT", slot, "MIGRATING", dstId]),
-            src.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, batch) as Promise<Buffer[]>,
-        ]);
-        await this.migrateAll(slot, src, dst, first);
-        await this.assign(slot, dst, src);
+        await Promise.all(slots.map((slot) => this.step(dst, slot, ["CLUSTER", "SETSLOT", slot, "IMPORTING", srcId])));
+        const listed = await Promise.all(
+            slots.map(async (slot) => {
+                const [, keys] = await Promise.all([
+                    this.step(src, slot, ["CLUSTER", "SETSLOT", slot, "MIGRATING", dstId]),
+                    src.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, batch) as Promise<Buffer[]>,
+                ]);
+                return keys;
+            }),
+        );
+        const moved = await Promise.allSettled(slots.map((slot, i) => this.migrateAll(slot, src, dst, listed[i])));
+        await this.assign(
+            slots.filter((_, i) => moved[i].status === "fulfilled"),
+            dst,
+            src,
+        );
+        const failed = moved.find((r): r is PromiseRejectedResult => r.status === "rejected");
+        if (failed) throw failed.reason;
     }
 
     /** Closes one open slot as planned. */
     async fix(f: OpenSlotFix): Promise<void> {
         if (f.kind === "finish") {
-            await this.moveSlot(f.slot, f.from, f.to);
+            await this.moveWave([f.slot], f.from, f.to);
             await Promise.all(f.stable.map((id) => this.step(this.ms.get(id), f.slot, ["CLUSTER", "SETSLOT", f.slot, "STABLE"])));
             return;
         }
@@ -354,21 +379,23 @@ class Mover {
             await this.migrateAll(f.slot, holder, owner, (await holder.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", f.slot, batch)) as Buffer[]);
         }
         await Promise.all(f.stable.map((id) => this.step(this.ms.get(id), f.slot, ["CLUSTER", "SETSLOT", f.slot, "STABLE"])));
-        if (f.announce) await this.assign(f.slot, owner);
+        if (f.announce) await this.assign([f.slot], owner);
     }
 
-    /** `SETSLOT slot NODE owner` on the owner first, then on every other master. */
-    private async assign(slot: number, owner: Member, source?: Member): Promise<void> {
-        await this.step(owner, slot, ["CLUSTER", "SETSLOT", slot, "NODE", owner.address.id]);
+    /** `SETSLOT slot NODE owner` for each slot on the owner first, then on every other master. */
+    private async assign(slots: number[], owner: Member, source?: Member): Promise<void> {
+        await Promise.all(slots.map((slot) => this.step(owner, slot, ["CLUSTER", "SETSLOT", slot, "NODE", owner.address.id])));
         const rest = this.ms.masters().filter((m) => m !== owner);
         if (source && !rest.includes(source)) rest.push(source);
         await Promise.all(
-            rest.map((m) =>
-                this.step(m, slot, ["CLUSTER", "SETSLOT", slot, "NODE", owner.address.id]).catch((err: Error) => {
-                    // A master that gave away its last slot turns itself into a replica of the taker
-                    // (cluster-allow-replica-migration), possibly before we tell it; replicas refuse SETSLOT.
-                    if (!/only with masters/.test(err.message)) throw err;
-                }),
+            rest.flatMap((m) =>
+                slots.map((slot) =>
+                    this.step(m, slot, ["CLUSTER", "SETSLOT", slot, "NODE", owner.address.id]).catch((err: Error) => {
+                        // A master that gave away its last slot turns itself into a replica of the taker
+                        // (cluster-allow-replica-migration), possibly before we tell it; replicas refuse SETSLOT.
+                        if (!/only with masters/.test(err.message)) throw err;
+                    }),
+                ),
             ),
         );
     }
@@ -381,14 +408,19 @@ class Mover {
         }
     }
 
-    /** MIGRATEs `keys` and whatever else GETKEYSINSLOT still lists, until the holder has none left in the slot. */
+    /**
+     * MIGRATEs `keys` and whatever else GETKEYSINSLOT still lists, until the holder has none left in the slot.
+     * A listing shorter than the limit was complete, and no key can appear behind it: while a slot is
+     * MIGRATING (or not served at all) the holder sends writes to a missing key away (ASK/MOVED). Should
+     * one remain anyway, the holder refuses `SETSLOT NODE` for the slot and the run stops, keys intact.
+     */
     private async migrateAll(slot: number, from: Member, to: Member, keys: Buffer[]): Promise<void> {
         const target = from.view.find((e) => e.id === to.address.id);
         if (!target || !target.ip) throw new Error(`slot ${slot}: ${from.label} does not know ${to.label}'s address; it must have met it first`);
         const batch = this.opts.keysPerMigrate ?? DEFAULT_KEYS_PER_MIGRATE;
         while (keys.length > 0) {
             // Sizes decide the batches and their timeouts, so one big key neither stalls nor times out the rest.
-            const sizes = (await Promise.all(keys.map((k) => from.conn.call("MEMORY", "USAGE", k).catch(() => 0)))) as Array<number | null>;
+            const sizes = await this.sizes(from, keys);
             const chunks: Array<{ keys: Buffer[]; bytes: number }> = [];
             keys.forEach((k, i) => {
                 const bytes = Number(sizes[i] ?? 0);
@@ -403,8 +435,9 @@ class Mover {
                 const chunk = chunks[c];
                 const timeout = migrateTimeout(chunk.bytes, this.opts.migrateTimeoutMs ?? DEFAULT_MIGRATE_TIMEOUT_MS);
                 const migrate = from.conn.call("MIGRATE", target.ip, String(target.port), "", "0", String(timeout), ...this.auth, "KEYS", ...chunk.keys);
-                // The next listing rides in the same round trip as the last MIGRATE.
-                const listing = c === chunks.length - 1 ? (from.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, batch) as Promise<Buffer[]>) : undefined;
+                // The next listing (only needed after a full one) rides in the same round trip as the last MIGRATE.
+                const listing =
+                    c === chunks.length - 1 && keys.length >= batch ? (from.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, batch) as Promise<Buffer[]>) : undefined;
                 try {
                     await migrate;
                 } catch (err) {
@@ -415,6 +448,19 @@ class Mover {
                 if (listing) next = await listing;
             }
             keys = next;
+        }
+    }
+
+    /**
+     * MEMORY USAGE of each key, in one script call rather than a command per key (a third of all commands
+     * otherwise). Unknown sizes (e.g. TRYAGAIN because a client deleted a listed key meanwhile) count as
+     * small: the batch then gets the floor timeout.
+     */
+    private async sizes(from: Member, keys: Buffer[]): Promise<number[]> {
+        try {
+            return ((await from.conn.call("EVAL", SIZES_SCRIPT, String(keys.length), ...keys)) as number[]).map(Number);
+        } catch {
+            return keys.map(() => 0);
         }
     }
 
@@ -494,19 +540,29 @@ export async function rebalanceCluster(opts: ReshardOptions): Promise<ReshardRes
         for (const f of plan.fixes) await mover.fix(f);
 
         const bySource = new Map<string, SlotMove[]>();
-        for (const mv of plan.moves) bySource.set(mv.from, [...(bySource.get(mv.from) ?? []), mv]);
+        for (const mv of plan.moves) {
+            if (!bySource.has(mv.from)) bySource.set(mv.from, []);
+            bySource.get(mv.from)!.push(mv);
+        }
         let done = 0;
         let failure: Error | undefined;
-        const perSource = opts.slotsPerSource ?? DEFAULT_SLOTS_PER_SOURCE;
+        const perWave = opts.slotsPerWave ?? DEFAULT_SLOTS_PER_WAVE;
         await Promise.all(
             [...bySource.values()].flatMap((queue) =>
-                Array.from({ length: perSource }, async () => {
-                    // On the first failure no new slot starts; slots already in flight finish, so as few as possible stay open.
+                Array.from({ length: opts.wavesPerSource ?? DEFAULT_WAVES_PER_SOURCE }, async () => {
+                    // On the first failure no new wave starts; waves already in flight finish, so as few slots as possible stay open.
                     while (!failure && queue.length > 0) {
-                        const mv = queue.shift()!;
+                        // The next run of moves to one target, up to a wave.
+                        let n = 1;
+                        while (n < perWave && n < queue.length && queue[n].to === queue[0].to) n++;
+                        const wave = queue.splice(0, n);
                         try {
-                            await mover.moveSlot(mv.slot, mv.from, mv.to);
-                            done++;
+                            await mover.moveWave(
+                                wave.map((mv) => mv.slot),
+                                wave[0].from,
+                                wave[0].to,
+                            );
+                            done += wave.length;
                             opts.onProgress?.({ slotsDone: done, slotsTotal: plan.moves.length, keysMoved: mover.keysMoved });
                         } catch (err) {
                             failure ??= err as Error;

@@ -256,7 +256,7 @@ it("a rebalance SIGKILLed mid-move resumes: open slots closed, no key lost or du
             "-r",
             "ts-node/register/transpile-only",
             path.join(__dirname, "reshard-child.ts"),
-            JSON.stringify({ seedPort: PROXY, basePort: BASE, proxyBasePort: PROXY, password: PASSWORD, slotsPerSource: 2, keysPerMigrate: 4 }),
+            JSON.stringify({ seedPort: PROXY, basePort: BASE, proxyBasePort: PROXY, password: PASSWORD, slotsPerWave: 2, wavesPerSource: 1, keysPerMigrate: 4 }),
         ],
         { stdio: ["ignore", "pipe", "pipe"] },
     );

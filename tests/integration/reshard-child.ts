@@ -1,7 +1,7 @@
 /**
  * Runs one rebalance in its own process, so the integration test can SIGKILL it mid-move like a dying
- * `pulumi up`. Argument: JSON { seedPort, basePort, proxyBasePort, password, leaving, slotsPerSource,
- * keysPerMigrate }. Prints `progress <done> <total>` after every slot and `done` at the end.
+ * `pulumi up`. Argument: JSON { seedPort, basePort, proxyBasePort, password, leaving, slotsPerWave,
+ * wavesPerSource, keysPerMigrate }. Prints `progress <done> <total>` after every slot and `done` at the end.
  */
 import { rebalanceCluster } from "../../components/cluster/reshard";
 
@@ -11,7 +11,8 @@ rebalanceCluster({
     password: args.password,
     access: (a) => ({ host: "127.0.0.1", port: a.port - args.basePort + args.proxyBasePort }),
     leaving: args.leaving,
-    slotsPerSource: args.slotsPerSource,
+    slotsPerWave: args.slotsPerWave,
+    wavesPerSource: args.wavesPerSource,
     keysPerMigrate: args.keysPerMigrate,
     onProgress: (p) => process.stdout.write(`progress ${p.slotsDone} ${p.slotsTotal}\n`),
 })
