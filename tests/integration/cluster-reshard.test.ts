@@ -40,6 +40,9 @@ const options = (extra: Partial<ReshardOptions> = {}): ReshardOptions => ({
 });
 
 const valueOf = (key: string) => `v:${key}`;
+/** A hash of about 20 MB in slot 0, which moves to the fourth master and back. */
+const BIG_KEY = "{big-id4}:hash";
+const BIG_FIELDS = 200000;
 const loadedKey = (i: number) => `reshard:key:${i}`;
 
 /** Starts node-<index> on BASE+index (and its forwarder), not yet part of the cluster. */
@@ -195,6 +198,12 @@ beforeAll(async () => {
         loader.disconnect();
     }
     allKeys = Array.from({ length: KEYS }, (_, i) => loadedKey(i));
+    await withRedis({ ...access({ port: BASE }), password: PASSWORD }, async (c: RedisClient) => {
+        expect(Number(await c.call("CLUSTER", "KEYSLOT", BIG_KEY))).toBe(0);
+        for (let i = 0; i < BIG_FIELDS; i += 10000) {
+            await c.call("HSET", BIG_KEY, ...Array.from({ length: 10000 }, (_, j) => [`field:${i + j}`, "x".repeat(64)]).flat());
+        }
+    });
 });
 
 afterAll(async () => {
@@ -214,6 +223,8 @@ it("3→4→3 with 50,000 keys under a live writer and reader: even shares, noth
 
         const out = await rebalanceCluster(options());
         expect(out.plan.description).toBe("node-6 takes 1366 slots from node-0, 1365 from node-1, 1365 from node-2");
+        // The big hash went along, whole, in a MIGRATE of its own.
+        expect(redisCli(master3, PASSWORD, "hlen", BIG_KEY).trim()).toBe(String(BIG_FIELDS));
         expect(out.slotsMoved).toBe(4096);
         expect(masterSlotCounts(BASE)).toEqual({ "node-0": 4096, "node-1": 4096, "node-2": 4096, "node-6": 4096 });
         // The moved slots' keys went to node-6: about a quarter of them.
@@ -222,6 +233,8 @@ it("3→4→3 with 50,000 keys under a live writer and reader: even shares, noth
         const back = await rebalanceCluster(options({ leaving: [id6, id7] }));
         expect(back.plan.description).toBe("node-0 takes 1366 slots from node-6; node-1 takes 1365 slots from node-6; node-2 takes 1365 slots from node-6");
         expect(masterSlotCounts(BASE)).toEqual({ "node-0": 5462, "node-1": 5461, "node-2": 5461 });
+
+        expect(redisCli(BASE, PASSWORD, "hlen", BIG_KEY).trim()).toBe(String(BIG_FIELDS));
 
         await forgetNodes({ ...options(), leaving: [id6, id7] });
         for (const p of formed) expect(view(p).map((e) => e.id)).not.toEqual(expect.arrayContaining([id6]));
@@ -244,7 +257,7 @@ it("3→4→3 with 50,000 keys under a live writer and reader: even shares, noth
     const check = clusterCheck();
     expect(check).toMatch(/\[OK\] All 16384 slots covered/);
     expect(check).not.toMatch(/\[WARNING\]|\[ERR\]/);
-    expect(dbsizeOfMasters(formed)).toBe(allKeys.length);
+    expect(dbsizeOfMasters(formed)).toBe(allKeys.length + 1);
 });
 
 it("a rebalance SIGKILLed mid-move resumes: open slots closed, no key lost or duplicated", async () => {
@@ -285,8 +298,29 @@ it("a rebalance SIGKILLed mid-move resumes: open slots closed, no key lost or du
     expect(masterSlotCounts(BASE)).toEqual({ "node-0": 4096, "node-1": 4096, "node-2": 4096, "node-8": 4096 });
     expect(await missingKeys(allKeys)).toEqual([]);
     // No key exists twice: the masters together hold exactly the keys written.
-    expect(dbsizeOfMasters(nodes)).toBe(allKeys.length);
+    expect(dbsizeOfMasters(nodes)).toBe(allKeys.length + 1);
     expect(clusterCheck()).not.toMatch(/\[WARNING\]|\[ERR\]/);
+});
+
+it("refuses before anything moves: an unreachable node, or remaining masters whose maxmemory cannot take the leaving one's keys", async () => {
+    const nodes = [...formed, BASE + 8];
+    const slotsBefore = masterSlotCounts(BASE);
+    const unreachable = options({ access: (a) => (a.port === BASE + 5 ? { host: "127.0.0.1", port: 1 } : access(a)) });
+    await expect(rebalanceCluster(unreachable)).rejects.toThrow(/^cannot rebalance, nothing was moved: node-5 \(127\.0\.0\.1:7325, reached at 127\.0\.0\.1:1\) is unreachable: /);
+
+    const id8 = idAt(BASE + 8);
+    const used = (port: number) => Number(/used_memory:(\d+)/.exec(redisCli(port, PASSWORD, "info", "memory"))![1]);
+    try {
+        // Room for 1 MB more on each remaining master; node-8 holds several MB of keys.
+        for (const p of [BASE, BASE + 1, BASE + 2]) redisCli(p, PASSWORD, "config", "set", "maxmemory", String(used(p) + 1024 * 1024));
+        await expect(rebalanceCluster(options({ leaving: [id8] }))).rejects.toThrow(
+            /^cannot rebalance, nothing was moved: node-0 cannot hold the keys it would take: maxmemory [\d.]+ MB, used [\d.]+ MB, about [\d.]+ MB would move in/,
+        );
+    } finally {
+        for (const p of [BASE, BASE + 1, BASE + 2]) redisCli(p, PASSWORD, "config", "set", "maxmemory", "0");
+    }
+    expect(masterSlotCounts(BASE)).toEqual(slotsBefore);
+    expect(openSlotMarkers(nodes)).toEqual([]);
 });
 
 it("a key already on the target stops the move with BUSYKEY, naming slot and key; both copies kept", async () => {
@@ -295,7 +329,7 @@ it("a key already on the target stops the move with BUSYKEY, naming slot and key
     const { plan } = await previewRebalance(options({ leaving: [id8] }));
     const id0 = idAt(BASE);
     // A slot node-8 gives to node-0 that holds keys, and one of them.
-    const slot = plan.moves.filter((m) => m.to === id0).map((m) => m.slot).find((s) => Number(redisCli(port, PASSWORD, "cluster", "countkeysinslot", String(s)).trim()) > 0)!;
+    const slot = plan.moves.filter((m) => m.to === id0 && m.slot !== 0).map((m) => m.slot).find((s) => Number(redisCli(port, PASSWORD, "cluster", "countkeysinslot", String(s)).trim()) > 0)!;
     const key = redisCli(port, PASSWORD, "cluster", "getkeysinslot", String(slot), "1").trim();
     // A stray copy on node-0, put there the only way Redis allows: importing + ASKING, then closed again.
     await withRedis({ ...access({ port: BASE }), password: PASSWORD }, async (c: RedisClient) => {

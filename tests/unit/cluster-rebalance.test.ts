@@ -12,6 +12,7 @@ import {
     planRebalance,
     slotsToCount,
 } from "../../components/cluster/rebalance";
+import { migrateTimeout } from "../../components/cluster/reshard";
 import { CLUSTER_SLOTS, SlotRange, countSlots, planSlotRanges } from "../../components/plan/cluster-slots";
 
 const idOf = (shard: number) => `${shard}`.padStart(40, "a");
@@ -244,5 +245,13 @@ describe("memoryRefusals", () => {
         // Enough room, or no maxmemory: no refusal.
         expect(memoryRefusals(plan, masters, memory.map((m) => ({ ...m, maxmemory: m.maxmemory && 200 * mb })))).toEqual([]);
         expect(memoryRefusals(plan, masters, memory.map((m) => ({ ...m, maxmemory: 0 })))).toEqual([]);
+    });
+});
+
+describe("migrateTimeout", () => {
+    it("keeps the floor for ordinary batches and grows with a big key (10 KB per ms)", () => {
+        expect(migrateTimeout(64 * 200, 10000)).toBe(10000);
+        expect(migrateTimeout(512 * 1048576, 10000)).toBe(52429);
+        expect(migrateTimeout(512 * 1048576, 60000)).toBe(60000);
     });
 });
