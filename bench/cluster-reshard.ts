@@ -16,12 +16,12 @@ import { ChildProcess, execFile, spawn } from "child_process";
 import * as path from "path";
 import type { Redis as RedisClient } from "ioredis";
 import { rebalanceCluster } from "../components/cluster/reshard";
-import { parseClusterNodes } from "../components/plan/cluster-observed";
-import { planSlotRanges } from "../components/plan/cluster-slots";
-import { convergeCluster } from "../components/providers/cluster-formation";
-import { pollUntil } from "../components/providers/poll";
-import { parseInfo, withRedis } from "../components/providers/redis-connection";
-import { startClusterNodes } from "../tests/integration/cluster-test-nodes";
+import { parseClusterNodes } from "../components/cluster/observe";
+import { planSlotRanges } from "../components/cluster/slots";
+import { convergeCluster } from "../components/cluster/formation";
+import { pollUntil } from "../components/shared/poll";
+import { parseInfo, withRedis } from "../components/shared/redis-connection";
+import { startClusterNodes } from "../tests/support/cluster-test-nodes";
 import { redisCli, stopAllRedis } from "../tests/support/redis-process";
 import { VALUE, benchKeys } from "./reshard-keys";
 import { median } from "./support";
@@ -47,20 +47,32 @@ const endpoint = (port: number) => ({ host: "127.0.0.1", port });
 /** Three formed masters holding `keys`, and a fourth that has joined empty; every node cluster_state:ok. */
 async function freshCluster(keys: string[]): Promise<string[]> {
     const nodes = await startClusterNodes({ basePort: BASE, shards: 4, replicasPerShard: 0, password: PASSWORD, nodeTimeoutMs: NODE_TIMEOUT_MS });
-    await convergeCluster({ clusterName: "bench", nodes: nodes.slice(0, 3).map((n) => n.spec), password: PASSWORD, nodeTimeoutMs: NODE_TIMEOUT_MS, timeoutMs: 60000 });
+    await convergeCluster({
+        clusterName: "bench",
+        nodes: nodes.slice(0, 3).map((n) => n.spec),
+        password: PASSWORD,
+        nodeTimeoutMs: NODE_TIMEOUT_MS,
+        timeoutMs: 60000,
+    });
     redisCli(BASE, PASSWORD, "cluster", "meet", "127.0.0.1", String(BASE + 3), String(BASE + 3 + 10000));
     const ports = nodes.map((n) => n.port);
     await pollUntil(
         async () => {
-            const states = ports.map((p) => [parseInfo(redisCli(p, PASSWORD, "cluster", "info")), parseClusterNodes(redisCli(p, PASSWORD, "cluster", "nodes"))] as const);
-            const ok = states.every(([info, view]) => info.cluster_state === "ok" && view.length === 4 && view.every((e) => !e.flags.includes("handshake")));
-            return ok ? { done: true, value: undefined } : { done: false, observed: states.map(([info, view]) => `${info.cluster_state}/${view.length}`).join(" ") };
+            const states = ports.map(
+                (p) => [parseInfo(redisCli(p, PASSWORD, "cluster", "info")), parseClusterNodes(redisCli(p, PASSWORD, "cluster", "nodes"))] as const,
+            );
+            const ok = states.every(
+                ([info, view]) => info.cluster_state === "ok" && view.length === 4 && view.every((e) => !e.flags.includes("handshake")),
+            );
+            return ok
+                ? { done: true, value: undefined }
+                : { done: false, observed: states.map(([info, view]) => `${info.cluster_state}/${view.length}`).join(" ") };
         },
         { timeoutMs: 30000, description: "the fourth master to join and every node to report ok" },
     );
     // Load each master directly, pipelined.
     const ranges = planSlotRanges(3);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const keySlot: (key: string) => number = require("cluster-key-slot");
     const byOwner = new Map<number, string[]>();
     for (const k of keys) {
@@ -84,9 +96,13 @@ async function freshCluster(keys: string[]): Promise<string[]> {
 }
 
 function startProbe(count: number): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "reshard-probe.ts"), String(BASE), PASSWORD, String(count)], {
-        stdio: ["pipe", "pipe", "inherit"],
-    });
+    const child = spawn(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(__dirname, "reshard-probe.ts"), String(BASE), PASSWORD, String(count)],
+        {
+            stdio: ["pipe", "pipe", "inherit"],
+        },
+    );
     return new Promise((resolve, reject) => {
         child.stdout!.once("data", (d: Buffer) => (/ready/.test(d.toString()) ? resolve(child) : reject(new Error(`probe: ${d}`))));
         child.once("exit", (code) => reject(new Error(`probe exited (${code}) before it was ready`)));
@@ -105,8 +121,11 @@ function probeReport(child: ChildProcess, t0: number, t1: number): Promise<{ bef
 
 function redisCliCluster(args: string[]): Promise<void> {
     return new Promise((resolve, reject) =>
-        execFile("redis-cli", ["--no-auth-warning", "-a", PASSWORD, "--cluster", ...args], { timeout: 600000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout) =>
-            err ? reject(new Error(`${err.message}\n${stdout.slice(-2000)}`)) : resolve(),
+        execFile(
+            "redis-cli",
+            ["--no-auth-warning", "-a", PASSWORD, "--cluster", ...args],
+            { timeout: 600000, maxBuffer: 256 * 1024 * 1024 },
+            (err, stdout) => (err ? reject(new Error(`${err.message}\n${stdout.slice(-2000)}`)) : resolve()),
         ),
     );
 }
@@ -117,7 +136,17 @@ async function runTool(tool: Tool, ids: string[]): Promise<void> {
             await rebalanceCluster({ seeds: [endpoint(BASE)], password: PASSWORD, access: (a) => endpoint(a.port) });
             return;
         case "reshard":
-            await redisCliCluster(["reshard", `127.0.0.1:${BASE}`, "--cluster-from", ids.slice(0, 3).join(","), "--cluster-to", ids[3], "--cluster-slots", "4096", "--cluster-yes"]);
+            await redisCliCluster([
+                "reshard",
+                `127.0.0.1:${BASE}`,
+                "--cluster-from",
+                ids.slice(0, 3).join(","),
+                "--cluster-to",
+                ids[3],
+                "--cluster-slots",
+                "4096",
+                "--cluster-yes",
+            ]);
             return;
         case "rebalance":
             await redisCliCluster(["rebalance", `127.0.0.1:${BASE}`, "--cluster-use-empty-masters"]);
@@ -168,7 +197,9 @@ async function main(): Promise<void> {
                     `client p99 ${med(tool, (r) => r.p99Before).toFixed(2)} ms before → ${med(tool, (r) => r.p99During).toFixed(2)} ms during`,
             );
         }
-        console.log(`  ratio ours / redis-cli reshard ${(ours / med("reshard", (r) => r.keysPerSec)).toFixed(2)}x, ours / redis-cli rebalance ${(ours / med("rebalance", (r) => r.keysPerSec)).toFixed(2)}x`);
+        console.log(
+            `  ratio ours / redis-cli reshard ${(ours / med("reshard", (r) => r.keysPerSec)).toFixed(2)}x, ours / redis-cli rebalance ${(ours / med("rebalance", (r) => r.keysPerSec)).toFixed(2)}x`,
+        );
     }
 }
 

@@ -4,9 +4,9 @@
  * and of the third's, which redis-cli's reshard and rebalance pick, and so does the planner), each a
  * 64-byte string. Each key is `{tag}:i` with a hash tag chosen to land in its slot.
  */
-import { planSlotRanges } from "../components/plan/cluster-slots";
+import { planSlotRanges } from "../components/cluster/slots";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const keySlot: (key: string) => number = require("cluster-key-slot");
 
 export const VALUE = "v".repeat(64);

@@ -8,7 +8,7 @@
 import * as readline from "readline";
 import { VALUE, benchKeys } from "./reshard-keys";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const Redis = require("ioredis");
 const [port, password, count] = process.argv.slice(2);
 const keys = benchKeys(Number(count));

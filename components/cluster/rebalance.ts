@@ -22,7 +22,7 @@
  *     already follow through ASK), and keys stranded on a non-owner are drained to the owner without
  *     REPLACE: a duplicate stops the run (BUSYKEY) instead of overwriting anything.
  */
-import { CLUSTER_SLOTS, SlotRange } from "../plan/cluster-slots";
+import { CLUSTER_SLOTS, SlotRange } from "./slots";
 
 /** A slot this master is moving out (`[slot->-to]` in its own CLUSTER NODES line). */
 export interface MigratingSlot {
@@ -274,11 +274,13 @@ export function describeRebalance(plan: Pick<RebalancePlan, "fixes" | "transfers
     const name = (id: string) => labels[id] ?? id.slice(0, 8);
     const parts: string[] = [];
     if (plan.fixes.length > 0) {
-        const shown = plan.fixes.slice(0, 4).map((f) =>
-            f.kind === "finish"
-                ? `${f.slot} (finish move ${name(f.from)} → ${name(f.to)})`
-                : `${f.slot} (stays with ${name(f.owner)}${f.drain.length > 0 ? `, keys drained from ${f.drain.map(name).join(", ")}` : ""})`,
-        );
+        const shown = plan.fixes
+            .slice(0, 4)
+            .map((f) =>
+                f.kind === "finish"
+                    ? `${f.slot} (finish move ${name(f.from)} → ${name(f.to)})`
+                    : `${f.slot} (stays with ${name(f.owner)}${f.drain.length > 0 ? `, keys drained from ${f.drain.map(name).join(", ")}` : ""})`,
+            );
         const more = plan.fixes.length > shown.length ? `, and ${plan.fixes.length - shown.length} more` : "";
         parts.push(`close ${plan.fixes.length === 1 ? "open slot" : `${plan.fixes.length} open slots`} first: ${shown.join(", ")}${more}`);
     }
@@ -327,7 +329,14 @@ export function planRebalance(req: RebalanceRequest): RebalancePlan {
     const surplus = givers.map((g) => held[g] - share[g]);
     const deficit = receivers.map((r) => share[r] - held[r]);
     const total = surplus.reduce((a, b) => a + b, 0);
-    const amounts = total === 0 ? [] : roundMatrix(deficit.map((d) => surplus.map((s) => (d * s) / total)), deficit, surplus);
+    const amounts =
+        total === 0
+            ? []
+            : roundMatrix(
+                  deficit.map((d) => surplus.map((s) => (d * s) / total)),
+                  deficit,
+                  surplus,
+              );
 
     // Each giver hands out its lowest slots first (as redis-cli's reshard table does), a contiguous run per receiver.
     const next = givers.map(() => 0);

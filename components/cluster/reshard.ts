@@ -17,12 +17,22 @@
  * CLUSTER NODES (the address the nodes announce to each other).
  */
 import type { Redis as RedisClient } from "ioredis";
-import { Endpoint } from "../endpoint";
-import { ClusterNodeEntry, inHandshake, isMaster, isMyself, parseClusterNodes } from "../plan/cluster-observed";
-import { CLUSTER_SLOTS } from "../plan/cluster-slots";
-import { pollUntil } from "../providers/poll";
-import { parseInfo } from "../providers/redis-connection";
-import { MasterMemory, MasterSlots, OpenSlotFix, RebalancePlan, SlotMove, memoryRefusals, parseOpenSlots, planRebalance, slotsToCount } from "./rebalance";
+import { Endpoint } from "../shared/endpoint";
+import { ClusterNodeEntry, inHandshake, isMaster, isMyself, parseClusterNodes } from "./observe";
+import { CLUSTER_SLOTS } from "./slots";
+import { pollUntil } from "../shared/poll";
+import { parseInfo } from "../shared/redis-connection";
+import {
+    MasterMemory,
+    MasterSlots,
+    OpenSlotFix,
+    RebalancePlan,
+    SlotMove,
+    memoryRefusals,
+    parseOpenSlots,
+    planRebalance,
+    slotsToCount,
+} from "./rebalance";
 
 /** A node as the cluster names it in CLUSTER NODES. */
 export interface NodeAddress {
@@ -123,7 +133,7 @@ function defaultLabel(a: NodeAddress): string {
  * timeout bounds its I/O), and `lazyConnect` so a refused connection is reported, not retried.
  */
 async function connect(endpoint: Endpoint, password: string): Promise<RedisClient> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const Redis = require("ioredis");
     const client: RedisClient = new Redis({
         host: endpoint.host,
@@ -434,10 +444,22 @@ class Mover {
             for (let c = 0; c < chunks.length; c++) {
                 const chunk = chunks[c];
                 const timeout = migrateTimeout(chunk.bytes, this.opts.migrateTimeoutMs ?? DEFAULT_MIGRATE_TIMEOUT_MS);
-                const migrate = from.conn.call("MIGRATE", target.ip, String(target.port), "", "0", String(timeout), ...this.auth, "KEYS", ...chunk.keys);
+                const migrate = from.conn.call(
+                    "MIGRATE",
+                    target.ip,
+                    String(target.port),
+                    "",
+                    "0",
+                    String(timeout),
+                    ...this.auth,
+                    "KEYS",
+                    ...chunk.keys,
+                );
                 // The next listing (only needed after a full one) rides in the same round trip as the last MIGRATE.
                 const listing =
-                    c === chunks.length - 1 && keys.length >= batch ? (from.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, batch) as Promise<Buffer[]>) : undefined;
+                    c === chunks.length - 1 && keys.length >= batch
+                        ? (from.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, batch) as Promise<Buffer[]>)
+                        : undefined;
                 try {
                     await migrate;
                 } catch (err) {
@@ -464,7 +486,14 @@ class Mover {
         }
     }
 
-    private async migrateError(slot: number, from: Member, to: Member, chunk: { keys: Buffer[]; bytes: number }, timeout: number, err: Error): Promise<Error> {
+    private async migrateError(
+        slot: number,
+        from: Member,
+        to: Member,
+        chunk: { keys: Buffer[]; bytes: number },
+        timeout: number,
+        err: Error,
+    ): Promise<Error> {
         if (/BUSYKEY/.test(err.message)) {
             // MIGRATE does not say which key; look for one present on both sides. Keys of an open slot are
             // readable on the target only after ASKING, sent right before each EXISTS on the same connection.
@@ -476,7 +505,10 @@ class Mover {
                 }),
             )) as number[];
             const both = chunk.keys.filter((_, i) => Number(onSource[i]) === 1 && Number(onTarget[i]) === 1).map((k) => k.toString());
-            const which = both.length > 0 ? `key "${both[0]}"${both.length > 1 ? ` (and ${both.length - 1} more)` : ""}` : `one of the keys ${chunk.keys.map((k) => `"${k}"`).join(", ")}`;
+            const which =
+                both.length > 0
+                    ? `key "${both[0]}"${both.length > 1 ? ` (and ${both.length - 1} more)` : ""}`
+                    : `one of the keys ${chunk.keys.map((k) => `"${k}"`).join(", ")}`;
             return new Error(
                 `slot ${slot}: ${which} already exists on ${to.label} while moving it from ${from.label} (BUSYKEY); stopped without overwriting or ` +
                     `deleting anything: both copies are kept and the slot stays open. Remove the wrong copy, then run again.`,
@@ -502,7 +534,9 @@ async function awaitClusterOk(ms: Membership, timeoutMs: number): Promise<void> 
                 [...ms.members.values()].map(async (m) => ({ m, state: parseInfo((await m.conn.call("CLUSTER", "INFO")) as string).cluster_state })),
             );
             const bad = states.filter((s) => s.state !== "ok");
-            return bad.length === 0 ? { done: true, value: undefined } : { done: false, observed: bad.map((s) => `${s.m.label}: cluster_state:${s.state}`).join("; ") };
+            return bad.length === 0
+                ? { done: true, value: undefined }
+                : { done: false, observed: bad.map((s) => `${s.m.label}: cluster_state:${s.state}`).join("; ") };
         },
         { timeoutMs, intervalMs: 50, description: "every node to report cluster_state:ok before slots move" },
     );
@@ -517,7 +551,11 @@ async function awaitAgreement(ms: Membership, owner: string[], timeoutMs: number
                 const seen = new Array<string>(CLUSTER_SLOTS);
                 for (const e of m.view) for (const r of e.slots) for (let s = r.start; s <= r.end; s++) seen[s] = e.id;
                 const off = owner.findIndex((id, s) => seen[s] !== id);
-                if (off >= 0) return { done: false, observed: `${m.label} still sees slot ${off} at ${seen[off] ? ms.label(m.view.find((e) => e.id === seen[off])!) : "no node"}` };
+                if (off >= 0)
+                    return {
+                        done: false,
+                        observed: `${m.label} still sees slot ${off} at ${seen[off] ? ms.label(m.view.find((e) => e.id === seen[off])!) : "no node"}`,
+                    };
             }
             return { done: true, value: undefined };
         },
@@ -652,12 +690,14 @@ export async function forgetNodes(opts: ForgetOptions): Promise<void> {
                     try {
                         await m.conn.call("CLUSTER", "FORGET", id);
                     } catch (err) {
-                        if (!/Unknown node/i.test((err as Error).message)) throw new Error(`${m.label}: CLUSTER FORGET ${id} failed: ${(err as Error).message}`);
+                        if (!/Unknown node/i.test((err as Error).message))
+                            throw new Error(`${m.label}: CLUSTER FORGET ${id} failed: ${(err as Error).message}`);
                     }
                 }),
             );
         }
-        if (Date.now() - first > FORGET_WINDOW_MS) throw new Error(`forgetting took longer than Redis's ${FORGET_WINDOW_MS / 1000} s forget window; run again`);
+        if (Date.now() - first > FORGET_WINDOW_MS)
+            throw new Error(`forgetting took longer than Redis's ${FORGET_WINDOW_MS / 1000} s forget window; run again`);
         await pollUntil(
             async () => {
                 const still = (

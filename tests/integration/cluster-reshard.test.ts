@@ -14,21 +14,28 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as path from "path";
 import type { Cluster as ClusterClient, Redis as RedisClient } from "ioredis";
 import { forgetNodes, previewRebalance, rebalanceCluster, NodeAddress, ReshardOptions } from "../../components/cluster/reshard";
-import { clusterNatMap } from "../../components/plan/cluster-nat-map";
-import { ClusterNodeEntry, parseClusterNodes } from "../../components/plan/cluster-observed";
-import { convergeCluster } from "../../components/providers/cluster-formation";
-import { pollUntil } from "../../components/providers/poll";
-import { withRedis } from "../../components/providers/redis-connection";
+import { buildNatMap } from "../../components/shared/endpoint";
+import { ClusterNodeEntry, parseClusterNodes } from "../../components/cluster/observe";
+import { convergeCluster } from "../../components/cluster/formation";
+import { pollUntil } from "../../components/shared/poll";
+import { withRedis } from "../../components/shared/redis-connection";
 import { redisCli, startRedis, stopAllRedis } from "../support/redis-process";
-import { ClusterNodesOptions, clusterNodeConf, startClusterNodes, startForwarder, stopForwarders } from "./cluster-test-nodes";
+import { ClusterNodesOptions, clusterNodeConf, startClusterNodes, startForwarder, stopForwarders } from "../support/cluster-test-nodes";
 
 jest.setTimeout(120000);
 
-const PASSWORD = "reshard pw \"quoted\"";
+const PASSWORD = 'reshard pw "quoted"';
 const BASE = 7320;
 const PROXY = 7340;
 const KEYS = 50000;
-const NODE_OPTS: ClusterNodesOptions = { basePort: BASE, proxyBasePort: PROXY, shards: 3, replicasPerShard: 1, password: PASSWORD, nodeTimeoutMs: 1000 };
+const NODE_OPTS: ClusterNodesOptions = {
+    basePort: BASE,
+    proxyBasePort: PROXY,
+    shards: 3,
+    replicasPerShard: 1,
+    password: PASSWORD,
+    nodeTimeoutMs: 1000,
+};
 
 const access = (a: { port: number }) => ({ host: "127.0.0.1", port: a.port - BASE + PROXY });
 const options = (extra: Partial<ReshardOptions> = {}): ReshardOptions => ({
@@ -65,7 +72,9 @@ async function join(ports: number[], known: number[]): Promise<void> {
     await pollUntil(
         async () => {
             const counts = all.map((p) => view(p).filter((e) => !e.flags.includes("handshake") && !e.flags.includes("fail")).length);
-            return counts.every((c) => c === all.length) ? { done: true, value: undefined } : { done: false, observed: `known nodes ${counts.join(",")}` };
+            return counts.every((c) => c === all.length)
+                ? { done: true, value: undefined }
+                : { done: false, observed: `known nodes ${counts.join(",")}` };
         },
         { timeoutMs: 20000, description: "the new nodes to be known everywhere" },
     );
@@ -80,24 +89,30 @@ function masterSlotCounts(port: number): Record<string, number> {
 }
 
 function openSlotMarkers(ports: number[]): string[] {
-    return ports.flatMap((p) => redisCli(p, PASSWORD, "cluster", "nodes").split("\n").filter((l) => l.includes("myself") && l.includes("[")));
+    return ports.flatMap((p) =>
+        redisCli(p, PASSWORD, "cluster", "nodes")
+            .split("\n")
+            .filter((l) => l.includes("myself") && l.includes("[")),
+    );
 }
 
 function clusterCheck(): string {
-    return execFileSync("redis-cli", ["--no-auth-warning", "-a", PASSWORD, "--cluster", "check", `127.0.0.1:${BASE}`], { encoding: "utf8", timeout: 20000 });
+    return execFileSync("redis-cli", ["--no-auth-warning", "-a", PASSWORD, "--cluster", "check", `127.0.0.1:${BASE}`], {
+        encoding: "utf8",
+        timeout: 20000,
+    });
 }
 
 function clusterClient(nodeCount: number, extra: Record<string, unknown> = {}): ClusterClient {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const Redis = require("ioredis");
-    const natMap = clusterNatMap(
-        Array.from({ length: nodeCount }, (_, i) => ({
-            announced: [
+    const natMap = buildNatMap(
+        Array.from({ length: nodeCount }, (_, i) =>
+            [
                 { host: `node-${i}`, port: BASE + i },
                 { host: "127.0.0.1", port: BASE + i },
-            ],
-            access: access({ port: BASE + i }),
-        })),
+            ].map((internal) => ({ internal, published: access({ port: BASE + i }) })),
+        ).flat(),
     );
     return new Redis.Cluster([access({ port: BASE })], {
         natMap,
@@ -231,7 +246,9 @@ it("3→4→3 with 50,000 keys under a live writer and reader: even shares, noth
         expect(Number(redisCli(master3, PASSWORD, "dbsize").trim())).toBeGreaterThan(KEYS / 5);
 
         const back = await rebalanceCluster(options({ leaving: [id6, id7] }));
-        expect(back.plan.description).toBe("node-0 takes 1366 slots from node-6; node-1 takes 1365 slots from node-6; node-2 takes 1365 slots from node-6");
+        expect(back.plan.description).toBe(
+            "node-0 takes 1366 slots from node-6; node-1 takes 1365 slots from node-6; node-2 takes 1365 slots from node-6",
+        );
         expect(masterSlotCounts(BASE)).toEqual({ "node-0": 5462, "node-1": 5461, "node-2": 5461 });
 
         expect(redisCli(BASE, PASSWORD, "hlen", BIG_KEY).trim()).toBe(String(BIG_FIELDS));
@@ -269,7 +286,15 @@ it("a rebalance SIGKILLed mid-move resumes: open slots closed, no key lost or du
             "-r",
             "ts-node/register/transpile-only",
             path.join(__dirname, "reshard-child.ts"),
-            JSON.stringify({ seedPort: PROXY, basePort: BASE, proxyBasePort: PROXY, password: PASSWORD, slotsPerWave: 2, wavesPerSource: 1, keysPerMigrate: 4 }),
+            JSON.stringify({
+                seedPort: PROXY,
+                basePort: BASE,
+                proxyBasePort: PROXY,
+                password: PASSWORD,
+                slotsPerWave: 2,
+                wavesPerSource: 1,
+                keysPerMigrate: 4,
+            }),
         ],
         { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -306,7 +331,9 @@ it("refuses before anything moves: an unreachable node, or remaining masters who
     const nodes = [...formed, BASE + 8];
     const slotsBefore = masterSlotCounts(BASE);
     const unreachable = options({ access: (a) => (a.port === BASE + 5 ? { host: "127.0.0.1", port: 1 } : access(a)) });
-    await expect(rebalanceCluster(unreachable)).rejects.toThrow(/^cannot rebalance, nothing was moved: node-5 \(127\.0\.0\.1:7325, reached at 127\.0\.0\.1:1\) is unreachable: /);
+    await expect(rebalanceCluster(unreachable)).rejects.toThrow(
+        /^cannot rebalance, nothing was moved: node-5 \(127\.0\.0\.1:7325, reached at 127\.0\.0\.1:1\) is unreachable: /,
+    );
 
     const id8 = idAt(BASE + 8);
     const used = (port: number) => Number(/used_memory:(\d+)/.exec(redisCli(port, PASSWORD, "info", "memory"))![1]);
@@ -329,7 +356,10 @@ it("a key already on the target stops the move with BUSYKEY, naming slot and key
     const { plan } = await previewRebalance(options({ leaving: [id8] }));
     const id0 = idAt(BASE);
     // A slot node-8 gives to node-0 that holds keys, and one of them.
-    const slot = plan.moves.filter((m) => m.to === id0 && m.slot !== 0).map((m) => m.slot).find((s) => Number(redisCli(port, PASSWORD, "cluster", "countkeysinslot", String(s)).trim()) > 0)!;
+    const slot = plan.moves
+        .filter((m) => m.to === id0 && m.slot !== 0)
+        .map((m) => m.slot)
+        .find((s) => Number(redisCli(port, PASSWORD, "cluster", "countkeysinslot", String(s)).trim()) > 0)!;
     const key = redisCli(port, PASSWORD, "cluster", "getkeysinslot", String(slot), "1").trim();
     // A stray copy on node-0, put there the only way Redis allows: importing + ASKING, then closed again.
     await withRedis({ ...access({ port: BASE }), password: PASSWORD }, async (c: RedisClient) => {

@@ -13,7 +13,7 @@ import {
     slotsToCount,
 } from "../../components/cluster/rebalance";
 import { migrateTimeout } from "../../components/cluster/reshard";
-import { CLUSTER_SLOTS, SlotRange, countSlots, planSlotRanges } from "../../components/plan/cluster-slots";
+import { CLUSTER_SLOTS, SlotRange, countSlots, planSlotRanges } from "../../components/cluster/slots";
 
 const idOf = (shard: number) => `${shard}`.padStart(40, "a");
 
@@ -105,7 +105,9 @@ describe("planRebalance: scaling", () => {
         expectProportional(masters, plan);
         expect(plan.moves).toHaveLength(4096);
         expect(plan.moves.every((m) => m.from === idOf(3))).toBe(true);
-        expect(plan.description).toBe("shard-0 takes 1366 slots from shard-3; shard-1 takes 1365 slots from shard-3; shard-2 takes 1365 slots from shard-3");
+        expect(plan.description).toBe(
+            "shard-0 takes 1366 slots from shard-3; shard-1 takes 1365 slots from shard-3; shard-2 takes 1365 slots from shard-3",
+        );
     });
 
     it("3→5: two new masters each take from all three old ones; 6553 slots move (the old masters' surplus)", () => {
@@ -117,7 +119,9 @@ describe("planRebalance: scaling", () => {
         expect(plan.moves).toHaveLength(2185 + 2184 + 2184);
         expect(new Set(plan.transfers.filter((t) => t.to === idOf(3)).map((t) => t.from))).toEqual(new Set([idOf(0), idOf(1), idOf(2)]));
         expect(new Set(plan.transfers.filter((t) => t.to === idOf(4)).map((t) => t.from))).toEqual(new Set([idOf(0), idOf(1), idOf(2)]));
-        expect(plan.description).toMatch(/^shard-3 takes \d+ slots from shard-0, \d+ from shard-1, \d+ from shard-2; shard-4 takes \d+ slots from shard-0, \d+ from shard-1, \d+ from shard-2$/);
+        expect(plan.description).toMatch(
+            /^shard-3 takes \d+ slots from shard-0, \d+ from shard-1, \d+ from shard-2; shard-4 takes \d+ slots from shard-0, \d+ from shard-1, \d+ from shard-2$/,
+        );
     });
 
     it("5→3: the two leaving masters give everything (3277 + 3276), each remaining one takes from both", () => {
@@ -134,7 +138,12 @@ describe("planRebalance: scaling", () => {
 
     it("3→4 from uneven shares: an old master below its share receives too, the surplus splits in proportion", () => {
         // 8000 / 5000 / 3384 and a new master: shares 4096; shard-0 gives 3904, shard-1 904; shard-2 lacks 712.
-        const masters = [master(0, [{ start: 0, end: 7999 }]), master(1, [{ start: 8000, end: 12999 }]), master(2, [{ start: 13000, end: 16383 }]), master(3, [])];
+        const masters = [
+            master(0, [{ start: 0, end: 7999 }]),
+            master(1, [{ start: 8000, end: 12999 }]),
+            master(2, [{ start: 13000, end: 16383 }]),
+            master(3, []),
+        ];
         const plan = planRebalance({ masters });
         expectBalanced(masters, plan);
         expectProportional(masters, plan);
@@ -145,7 +154,9 @@ describe("planRebalance: scaling", () => {
             [idOf(0), idOf(3), 3326],
             [idOf(1), idOf(3), 770],
         ]);
-        expect(plan.description).toBe("shard-2 takes 578 slots from shard-0, 134 from shard-1; shard-3 takes 3326 slots from shard-0, 770 from shard-1");
+        expect(plan.description).toBe(
+            "shard-2 takes 578 slots from shard-0, 134 from shard-1; shard-3 takes 3326 slots from shard-0, 770 from shard-1",
+        );
     });
 
     it("gives the rounding extra to a master that already holds it, so it does not move", () => {
@@ -168,7 +179,13 @@ describe("planOpenSlotFixes: resuming an interrupted move", () => {
     it("names the slots whose keys must be counted: open anywhere or claimed twice", () => {
         let masters = evenCluster(3, 1);
         masters = withState(masters, 0, { migrating: [{ slot: 7, to: idOf(3) }] });
-        masters = withState(masters, 3, { importing: [{ slot: 7, from: idOf(0) }, { slot: 9, from: idOf(0) }], slots: [{ start: 12, end: 12 }] });
+        masters = withState(masters, 3, {
+            importing: [
+                { slot: 7, from: idOf(0) },
+                { slot: 9, from: idOf(0) },
+            ],
+            slots: [{ start: 12, end: 12 }],
+        });
         expect(slotsToCount(masters)).toEqual([7, 9, 12]);
     });
 
@@ -181,7 +198,9 @@ describe("planOpenSlotFixes: resuming an interrupted move", () => {
 
     it("IMPORTING on the target only (stopped before MIGRATING): closes it on the target", () => {
         const masters = withState(evenCluster(3, 1), 3, { importing: [{ slot: 5, from: idOf(0) }] });
-        expect(planOpenSlotFixes(masters).fixes).toEqual([{ kind: "settle", slot: 5, owner: idOf(0), drain: [], stable: [idOf(3)], announce: false }]);
+        expect(planOpenSlotFixes(masters).fixes).toEqual([
+            { kind: "settle", slot: 5, owner: idOf(0), drain: [], stable: [idOf(3)], announce: false },
+        ]);
     });
 
     it("MIGRATING and IMPORTING with keys on both sides: finishes the move, and the plan carries on without moving that slot again", () => {
@@ -193,7 +212,9 @@ describe("planOpenSlotFixes: resuming an interrupted move", () => {
         // The finished slot counts toward the new master's share: 4095 more, 4096 in all.
         expect(plan.moves).toHaveLength(4095);
         expectBalanced(masters, plan);
-        expect(plan.description).toBe("close open slot first: 5 (finish move shard-0 → shard-3); shard-3 takes 1365 slots from shard-0, 1365 from shard-1, 1365 from shard-2");
+        expect(plan.description).toBe(
+            "close open slot first: 5 (finish move shard-0 → shard-3); shard-3 takes 1365 slots from shard-0, 1365 from shard-1, 1365 from shard-2",
+        );
     });
 
     it("keys on both sides but the target lost its IMPORTING state: still finishes forward (it re-opens the slot)", () => {
@@ -212,7 +233,9 @@ describe("planOpenSlotFixes: resuming an interrupted move", () => {
 
     it("keys stranded on an importing node whose source closed the slot: drains them back to the owner", () => {
         const masters = withState(evenCluster(3, 1), 3, { importing: [{ slot: 5, from: idOf(0) }], keysInSlot: { 5: 2 } });
-        expect(planOpenSlotFixes(masters).fixes).toEqual([{ kind: "settle", slot: 5, owner: idOf(0), drain: [idOf(3)], stable: [idOf(3)], announce: true }]);
+        expect(planOpenSlotFixes(masters).fixes).toEqual([
+            { kind: "settle", slot: 5, owner: idOf(0), drain: [idOf(3)], stable: [idOf(3)], announce: true },
+        ]);
     });
 
     it("refuses, naming the slot, when a third master also holds keys of a slot being moved", () => {
@@ -243,8 +266,20 @@ describe("memoryRefusals", () => {
         expect(refusals).toHaveLength(3);
         expect(refusals[0]).toMatch(/^shard-0 cannot hold the keys it would take: maxmemory 100.0 MB, used 90.0 MB, about 29.3 MB would move in/);
         // Enough room, or no maxmemory: no refusal.
-        expect(memoryRefusals(plan, masters, memory.map((m) => ({ ...m, maxmemory: m.maxmemory && 200 * mb })))).toEqual([]);
-        expect(memoryRefusals(plan, masters, memory.map((m) => ({ ...m, maxmemory: 0 })))).toEqual([]);
+        expect(
+            memoryRefusals(
+                plan,
+                masters,
+                memory.map((m) => ({ ...m, maxmemory: m.maxmemory && 200 * mb })),
+            ),
+        ).toEqual([]);
+        expect(
+            memoryRefusals(
+                plan,
+                masters,
+                memory.map((m) => ({ ...m, maxmemory: 0 })),
+            ),
+        ).toEqual([]);
     });
 });
 
