@@ -47,3 +47,4 @@ export const ioredisSentinelOptions = outputs.ioredisSentinelOptions;
 /** topology cluster. */
 export const seedNodes = outputs.seedNodes;
 export const ioredisClusterOptions = outputs.ioredisClusterOptions;
+export const lastRebalance = outputs.lastRebalance;
