@@ -19,6 +19,7 @@ const PURE_FILES = [
     "components/cluster/observe.ts",
     "components/cluster/converge.ts",
     "components/cluster/readiness.ts",
+    "components/cluster/rebalance.ts",
 ];
 
 export default tseslint.config(

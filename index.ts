@@ -50,5 +50,6 @@ const exported = {
     /** topology cluster. */
     seedNodes: outputs.seedNodes,
     ioredisClusterOptions: outputs.ioredisClusterOptions,
+    lastRebalance: outputs.lastRebalance,
 };
 export = Object.fromEntries(Object.entries(exported).filter(([, value]) => value !== undefined));

@@ -4,7 +4,7 @@
  * collisions and the cluster subnet's room. Every problem is reported together, before any resource exists.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { clusterLayout, parseSubnet, subnetCapacity } from "./cluster/layout";
+import { CLUSTER_ROUND_PORT_STEP, clusterLayout, parseSubnet, subnetCapacity } from "./cluster/layout";
 import { replicationLayout, standaloneLayout } from "./docker/layout";
 import { validateSentinelSettings } from "./sentinel/conf";
 import { SENTINEL_PORT_OFFSET, firstSentinelPort, sentinelLayout } from "./sentinel/layout";
@@ -79,10 +79,14 @@ function subnetProblems(settings: Settings): ConfigProblem[] {
     if (settings.network.subnet === undefined) return [];
     const parsed = parseSubnet(settings.network.subnet);
     if (typeof parsed === "string") return [{ key: "network.subnet", message: parsed }];
-    const nodes = settings.cluster.shards * (settings.cluster.replicasPerShard + 1);
-    if (settings.topology === "cluster" && nodes > subnetCapacity(parsed)) {
+    // The highest address index is the last shard's last replica (cluster/layout.ts, addressIndex).
+    const last = clusterLayout(settings).reduce((max, n) => Math.max(max, n.addressIndex), 0);
+    if (settings.topology === "cluster" && last >= subnetCapacity(parsed)) {
         return [
-            { key: "network.subnet", message: `${settings.network.subnet} has room for ${subnetCapacity(parsed)} nodes, the cluster needs ${nodes}` },
+            {
+                key: "network.subnet",
+                message: `${settings.network.subnet} has room for ${subnetCapacity(parsed)} node addresses, the cluster's address plan needs ${last + 1} (replica round r of shard s takes address ${CLUSTER_ROUND_PORT_STEP}·r + s)`,
+            },
         ];
     }
     return [];

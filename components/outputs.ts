@@ -21,6 +21,8 @@ export interface TopologyOutputs {
     seedNodes?: pulumi.Output<Endpoint[]>;
     /** ioredis `new Redis.Cluster(startupNodes, options)` as `{ startupNodes, options }`; secret. */
     ioredisClusterOptions?: pulumi.Output<unknown>;
+    /** Cluster: what the last `up` did to the slots (joins, leaves and slot moves are also printed by `preview`). */
+    lastRebalance?: pulumi.Output<string>;
     /** A redis-cli invocation, when the default (`redis-cli -h <master or seed> -p <port> --askpass`) would not work. */
     redisCli?: pulumi.Output<string>;
 }

@@ -47,6 +47,8 @@ export class Cluster extends pulumi.ComponentResource {
     /** `new Redis.Cluster(startupNodes, options)`; secret (carries the password). */
     public readonly ioredisClusterOptions: pulumi.Output<ClusterClientOptions>;
     public readonly formation: ClusterFormation;
+    /** What the last `up` did to the slots, e.g. `shard-3 takes 1366 slots from shard-0, 1365 from shard-1, 1365 from shard-2`. */
+    public readonly lastRebalance: pulumi.Output<string>;
     /**
      * Bridge mode: redis-cli -c on the host would follow MOVED to container names it cannot resolve (it has
      * no natMap), so the ready-made command runs inside a node's container, on the stack network.
@@ -59,7 +61,7 @@ export class Cluster extends pulumi.ComponentResource {
         const layout = clusterLayout(s);
         // Bridge mode: fixed subnet and IPs (layout.ts, clusterSubnet, explains why); host mode: bindAddress.
         const subnet = s.network.mode === "bridge" ? (chosenSubnet(s.network.subnet) ?? clusterSubnet(s.namePrefix)) : undefined;
-        const ips = layout.map((n) => (subnet ? clusterNodeIp(subnet, n.index) : undefined));
+        const ips = layout.map((n) => (subnet ? clusterNodeIp(subnet, n.addressIndex) : undefined));
         const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);
         const nodes = declareClusterNodes(name, s, layout, base, ips, args.password, this);
 
@@ -67,9 +69,9 @@ export class Cluster extends pulumi.ComponentResource {
             `${name}-formation`,
             {
                 clusterName: s.namePrefix,
-                nodes: pulumi
-                    .all(nodes.map((n) => n.containerId))
-                    .apply((ids) => layout.map((node, i) => clusterNodeSpec(s, node, { id: ids[i], ip: ips[i] }))),
+                // Per node, only the revision waits for its container: a preview then still knows every node's name,
+                // shard and addresses, so the formation's diff can say who joins and leaves and which slots move.
+                nodes: layout.map((node, i) => ({ ...clusterNodeSpec(s, node, { id: "", ip: ips[i] }), revision: nodes[i].containerId })),
                 password: pulumi.secret(args.password),
                 nodeTimeoutMs: s.cluster.nodeTimeoutMs,
                 timeoutMs: s.readinessTimeoutMs,
@@ -91,6 +93,7 @@ export class Cluster extends pulumi.ComponentResource {
                 };
             }),
         );
+        this.lastRebalance = this.formation.lastRebalance;
         const seeds = clusterSeedNodes(s, layout);
         this.seedNodes = this.formation.id.apply(() => seeds);
         this.ioredisClusterOptions = pulumi.secret(
@@ -99,7 +102,12 @@ export class Cluster extends pulumi.ComponentResource {
         if (s.network.mode === "bridge") {
             this.redisCli = this.formation.id.apply(() => `docker exec -it ${layout[0].containerName} redis-cli -c --askpass`);
         }
-        this.registerOutputs({ nodes: this.nodes, seedNodes: this.seedNodes, ioredisClusterOptions: this.ioredisClusterOptions });
+        this.registerOutputs({
+            nodes: this.nodes,
+            seedNodes: this.seedNodes,
+            ioredisClusterOptions: this.ioredisClusterOptions,
+            lastRebalance: this.lastRebalance,
+        });
     }
 }
 

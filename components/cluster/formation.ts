@@ -45,7 +45,9 @@ import {
     isUnformed,
     parseClusterNodes,
 } from "./observe";
-import { readinessProblems } from "./readiness";
+import { type ReadinessStage, readinessProblems } from "./readiness";
+import { type ResizeContext, forget, handOver, reshard } from "./resize";
+import { describeScaling, membershipChange, planHandovers, strangers } from "./scaling";
 import { ClusterNodeSpec, ClusterSpec, clusterTopologyKey, validateClusterSpec } from "./spec";
 import { pollUntil } from "../shared/poll";
 import type { Redis as RedisClient } from "ioredis";
@@ -66,6 +68,8 @@ export interface ClusterFormationInputs {
 export interface ClusterFormationOutputs extends ClusterFormationInputs {
     clusterState: ClusterHealth;
     nodeStatus: ClusterNodeStatus[];
+    /** What the last create/update did to the slots (rebalance.ts's one-line description). */
+    lastRebalance: string;
 }
 
 export interface ConvergeResult {
@@ -75,6 +79,8 @@ export interface ConvergeResult {
     rounds: number;
     /** Whether the brand-new-cluster node-timeout shortcut was used. */
     boosted: boolean;
+    /** What resharding did (or that nothing had to move). */
+    rebalance: string;
 }
 
 /** Polling interval between rounds: short, because each round is a few milliseconds of reads and formation waits on gossip. */
@@ -97,7 +103,13 @@ interface Progress {
     rounds: number;
 }
 
-async function convergeTo(spec: ClusterSpec, inputs: ClusterFormationInputs, deadline: number, progress: Progress): Promise<ClusterSnapshot> {
+async function convergeTo(
+    spec: ClusterSpec,
+    inputs: ClusterFormationInputs,
+    deadline: number,
+    progress: Progress,
+    stage: ReadinessStage = "full",
+): Promise<ClusterSnapshot> {
     return pollUntil(
         async () => {
             progress.rounds++;
@@ -109,7 +121,7 @@ async function convergeTo(spec: ClusterSpec, inputs: ClusterFormationInputs, dea
                 const failures = await executeActions(spec.nodes, plan.actions, inputs.password);
                 return { done: false, observed: [...failures, ...plan.waiting].join("; ") || `sent ${plan.actions.map(describeAction).join("; ")}` };
             }
-            const problems = readinessProblems(spec, snap, view);
+            const problems = readinessProblems(spec, snap, view, stage);
             if (problems.length === 0) return { done: true, value: snap };
             return { done: false, observed: [...new Set([...plan.waiting, ...problems])].join("; ") };
         },
@@ -123,15 +135,22 @@ async function convergeTo(spec: ClusterSpec, inputs: ClusterFormationInputs, dea
     );
 }
 
-export async function convergeCluster(inputs: ClusterFormationInputs): Promise<ConvergeResult> {
+/**
+ * Forms the cluster, or brings a formed one to the spec: the steps and their order are scaling.ts's header.
+ * `former` are nodes of the previous spec that are not in this one (how to reach a node that is leaving).
+ */
+export async function convergeCluster(inputs: ClusterFormationInputs, former: ClusterNodeSpec[] = []): Promise<ConvergeResult> {
     const deadline = Date.now() + inputs.timeoutMs;
     const nodes = await resolveMeetHosts(inputs.nodes);
+    const ctx: ResizeContext = { nodes, former: await resolveMeetHosts(former), password: inputs.password, deadline };
+    const observe = () => observeCluster(nodes, inputs.password);
     const target: ClusterSpec = { nodes, nodeTimeoutMs: inputs.nodeTimeoutMs };
     const progress: Progress = { actions: [], rounds: 0 };
-    const boosted =
-        inputs.nodeTimeoutMs !== undefined &&
-        inputs.nodeTimeoutMs > FORMATION_TIMEOUT &&
-        isUnformed(target, await observeCluster(nodes, inputs.password));
+    const boosted = inputs.nodeTimeoutMs !== undefined && inputs.nodeTimeoutMs > FORMATION_TIMEOUT && isUnformed(target, await observe());
+    if (!boosted) {
+        const before = await observe();
+        await handOver(ctx, planHandovers(nodes, before, strangers(nodes, before)), observe);
+    }
     if (boosted) {
         try {
             await convergeTo({ nodes, nodeTimeoutMs: FORMATION_TIMEOUT }, inputs, deadline, progress);
@@ -145,20 +164,35 @@ export async function convergeCluster(inputs: ClusterFormationInputs): Promise<C
             throw err;
         }
     }
+    const joined = await convergeTo(target, inputs, deadline, progress, "membership");
+    const leaving = strangers(nodes, joined);
+    // Entries of nodes already gone that own nothing go first: resharding needs every listed node reachable.
+    await forget(
+        ctx,
+        leaving.filter((s) => s.gone && !s.ownsSlots),
+    );
+    const rebalance = await reshard(
+        ctx,
+        leaving.filter((s) => !(s.gone && !s.ownsSlots)),
+    );
+    await forget(
+        ctx,
+        leaving.filter((s) => !(s.gone && !s.ownsSlots)),
+    );
     const snapshot = await convergeTo(target, inputs, deadline, progress);
-    return { snapshot, actions: progress.actions, rounds: progress.rounds, boosted };
+    return { snapshot, actions: progress.actions, rounds: progress.rounds, boosted, rebalance };
 }
 
-async function formAndDescribe(inputs: ClusterFormationInputs): Promise<ClusterFormationOutputs> {
-    const { snapshot } = await convergeCluster(inputs);
+async function formAndDescribe(inputs: ClusterFormationInputs, former: ClusterNodeSpec[] = []): Promise<ClusterFormationOutputs> {
+    const { snapshot, rebalance } = await convergeCluster(inputs, former);
     const status = clusterStatus({ nodes: inputs.nodes }, snapshot);
-    return { ...inputs, clusterState: status.clusterState, nodeStatus: status.nodes };
+    return { ...inputs, clusterState: status.clusterState, nodeStatus: status.nodes, lastRebalance: rebalance };
 }
 
-export async function readCluster(inputs: ClusterFormationInputs): Promise<ClusterFormationOutputs> {
+export async function readCluster(inputs: ClusterFormationOutputs): Promise<ClusterFormationOutputs> {
     const nodes = await resolveMeetHosts(inputs.nodes);
     const status = clusterStatus({ nodes }, await observeCluster(nodes, inputs.password));
-    return { ...inputs, clusterState: status.clusterState, nodeStatus: status.nodes };
+    return { ...inputs, clusterState: status.clusterState, nodeStatus: status.nodes, lastRebalance: inputs.lastRebalance ?? "" };
 }
 
 /**
@@ -185,10 +219,25 @@ export const clusterFormationProvider: pulumi.dynamic.ResourceProvider = {
         return { id: `cluster-${inputs.clusterName}`, outs: await formAndDescribe(inputs) };
     },
     async diff(_id: string, olds: ClusterFormationOutputs, news: ClusterFormationInputs): Promise<pulumi.dynamic.DiffResult> {
-        return { changes: clusterTopologyKey(olds) !== clusterTopologyKey(news), replaces: [], deleteBeforeReplace: false };
+        // In a preview, a node whose container is still to be created has an unknown revision (its container
+        // id): the formation will then run, so that is a change.
+        const changes = holdsUnknown(news.nodes) || clusterTopologyKey(olds) !== clusterTopologyKey(news);
+        // What the update will do to the membership and the slots, printed with the plan (the engine shows a
+        // dynamic provider's console output). Names and shards are known in a preview; container ids are not needed.
+        if (changes && Array.isArray(news.nodes) && Array.isArray(olds.nodes)) {
+            const text = describeScaling(olds.nodes, olds.nodeStatus ?? [], news.nodes);
+            if (text) console.log(`Redis Cluster ${news.clusterName}: ${text}`);
+        }
+        return { changes, replaces: [], deleteBeforeReplace: false };
     },
-    async update(_id: string, _olds: ClusterFormationOutputs, news: ClusterFormationInputs): Promise<pulumi.dynamic.UpdateResult> {
-        return { outs: await formAndDescribe(news) };
+    async update(_id: string, olds: ClusterFormationOutputs, news: ClusterFormationInputs): Promise<pulumi.dynamic.UpdateResult> {
+        const leaving = new Set(membershipChange(olds.nodes ?? [], news.nodes).leaving);
+        return {
+            outs: await formAndDescribe(
+                news,
+                (olds.nodes ?? []).filter((n) => leaving.has(n.name)),
+            ),
+        };
     },
     async read(id: string, props: ClusterFormationOutputs): Promise<pulumi.dynamic.ReadResult> {
         return { id, props: await readCluster(props) };
@@ -203,12 +252,13 @@ export type ClusterFormationArgs = ResourceArgs<ClusterFormationInputs>;
 export class ClusterFormation extends pulumi.dynamic.Resource {
     declare readonly clusterState: pulumi.Output<ClusterHealth>;
     declare readonly nodeStatus: pulumi.Output<ClusterNodeStatus[]>;
+    declare readonly lastRebalance: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterFormationArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             clusterFormationProvider,
             name,
-            { ...args, clusterState: undefined, nodeStatus: undefined },
+            { ...args, clusterState: undefined, nodeStatus: undefined, lastRebalance: undefined },
             { ...opts, additionalSecretOutputs: ["password"] },
             "redis-ha",
             "ClusterFormation",

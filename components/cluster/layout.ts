@@ -31,6 +31,12 @@ export interface ClusterNodeLayout extends Omit<NodeLayout, "replicaOf"> {
     busPort: number;
     /** Host port the bus takes in host mode; undefined in bridge mode (the bus is not published). */
     hostBusPort?: number;
+    /**
+     * The node's place in the bridge address plan (clusterNodeIp): member × CLUSTER_ROUND_PORT_STEP + shard,
+     * the same offset its host port has from basePort. Unlike `index`, it does not move when shards are added,
+     * so scaling never changes an existing node's IP (which would replace its container).
+     */
+    addressIndex: number;
 }
 
 export function clusterLayout(input: ClusterLayoutInput): ClusterNodeLayout[] {
@@ -54,6 +60,7 @@ export function clusterLayout(input: ClusterLayoutInput): ClusterNodeLayout[] {
                 member,
                 busPort: listenPort + CLUSTER_BUS_PORT_OFFSET,
                 hostBusPort: host ? hostPort + CLUSTER_BUS_PORT_OFFSET : undefined,
+                addressIndex: CLUSTER_ROUND_PORT_STEP * member + shard,
             });
         }
     }
@@ -106,7 +113,7 @@ export function clusterSubnet(namePrefix: string): ClusterSubnet {
     return { subnet: `${dotted(base)}/${32 - BLOCK_BITS}`, gateway: dotted(base + 1), base, size: 1 << BLOCK_BITS };
 }
 
-/** Nodes a subnet has room for (network address, gateway and spares come first, broadcast last). */
+/** Node addresses a subnet has room for (network address, gateway and spares come first, broadcast last). */
 export function subnetCapacity(subnet: ClusterSubnet): number {
     return subnet.size - FIRST_NODE_OFFSET - 1;
 }
@@ -123,7 +130,7 @@ export function parseSubnet(cidr: string): ClusterSubnet | string {
     return { subnet: cidr, gateway: dotted(base + 1), base, size };
 }
 
-/** The fixed IP of the node with layout index `index`. */
+/** The fixed IP of the node at `addressIndex` (ClusterNodeLayout.addressIndex). */
 export function clusterNodeIp(subnet: ClusterSubnet, index: number): string {
     const offset = FIRST_NODE_OFFSET + index;
     if (!Number.isInteger(index) || index < 0 || offset >= subnet.size - 1) throw new Error(`node index ${index} does not fit in ${subnet.subnet}`);

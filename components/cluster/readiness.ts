@@ -24,14 +24,21 @@ const describeId = (view: LiveView, id: string | undefined) => (id === undefined
 
 const roleText = (view: LiveView, e: ClusterNodeEntry) => (isReplica(e) ? `a replica of ${describeId(view, e.masterId)}` : "a master");
 
-function slotMapProblems(view: LiveView, snapshot: ClusterSnapshot): string[] {
+/**
+ * `membership`: the check formation runs before it moves slots while the cluster changes size. Joining masters
+ * own nothing yet and leaving nodes (not in the spec) still own slots; both are what resharding then fixes,
+ * so they are not problems at this stage. `full` (the default) is the final check.
+ */
+export type ReadinessStage = "membership" | "full";
+
+function slotMapProblems(view: LiveView, snapshot: ClusterSnapshot, stage: ReadinessStage): string[] {
     const problems: string[] = [];
     const unassigned = rangesWhere((s) => view.owner[s] === undefined);
     if (unassigned.length > 0) problems.push(`slots ${formatSlotRanges(unassigned).join(",")} are not assigned to any node`);
     if (view.conflicts.length > 0)
         problems.push(`slots ${formatSlotRanges(view.conflicts).join(",")} are claimed by two nodes with the same config epoch`);
     const strangers = new Set(view.owner.filter((id): id is string => id !== undefined && !view.nameOf.has(id)));
-    for (const id of strangers) {
+    for (const id of stage === "full" ? strangers : []) {
         problems.push(`slots ${formatSlotRanges(ownedRanges(view, id)).join(",")} are owned by node ${id}, which is not one of this cluster's nodes`);
     }
     for (const o of snapshot.nodes) {
@@ -92,7 +99,7 @@ function membershipProblems(view: LiveView, snapshot: ClusterSnapshot): string[]
     return problems;
 }
 
-function shardProblems(view: LiveView): string[] {
+function shardProblems(view: LiveView, stage: ReadinessStage): string[] {
     const problems: string[] = [];
     for (const shard of view.shards) {
         if (!shard.master) {
@@ -100,7 +107,7 @@ function shardProblems(view: LiveView): string[] {
             continue;
         }
         const masterId = view.idOf.get(shard.master);
-        if (ownedRanges(view, masterId).length === 0) problems.push(`shard ${shard.shard}: master ${shard.master} owns no slots`);
+        if (stage === "full" && ownedRanges(view, masterId).length === 0) problems.push(`shard ${shard.shard}: master ${shard.master} owns no slots`);
         for (const name of shard.members) {
             const o = view.byName.get(name);
             if (name === shard.master || !reachable(o)) continue;
@@ -121,10 +128,15 @@ function shardProblems(view: LiveView): string[] {
     return problems;
 }
 
-export function readinessProblems(spec: ClusterSpec, snapshot: ClusterSnapshot, view: LiveView = deriveLiveView(spec, snapshot)): string[] {
+export function readinessProblems(
+    spec: ClusterSpec,
+    snapshot: ClusterSnapshot,
+    view: LiveView = deriveLiveView(spec, snapshot),
+    stage: ReadinessStage = "full",
+): string[] {
     const unreachable = spec.nodes.flatMap((n) => {
         const o = view.byName.get(n.name);
         return reachable(o) ? [] : [`${describeNode(n)} is not reachable: ${o ? o.error : "not observed"}`];
     });
-    return [...unreachable, ...membershipProblems(view, snapshot), ...slotMapProblems(view, snapshot), ...shardProblems(view)];
+    return [...unreachable, ...membershipProblems(view, snapshot), ...slotMapProblems(view, snapshot, stage), ...shardProblems(view, stage)];
 }

@@ -34,7 +34,7 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
     it("attaches every node to the stack network under its name with a fixed IP", () => {
         expect(byName(run).map((c) => c.inputs.networksAdvanced)).toEqual(
             byName(run).map((c) => [
-                { name: "redis-ha-test-net", aliases: [c.inputs.name], ipv4Address: expect.stringMatching(/^10\.251\.108\.1\d$/) },
+                { name: "redis-ha-test-net", aliases: [c.inputs.name], ipv4Address: expect.stringMatching(/^10\.251\.108\.1[01]?\d$/) },
             ]),
         );
         expect(new Set(byName(run).map((c) => c.inputs.networksAdvanced[0].ipv4Address)).size).toBe(6);
@@ -93,9 +93,9 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
             "10.251.108.10",
             "10.251.108.11",
             "10.251.108.12",
-            "10.251.108.13",
-            "10.251.108.14",
-            "10.251.108.15",
+            "10.251.108.110",
+            "10.251.108.111",
+            "10.251.108.112",
         ]);
         for (const n of nodes) {
             expect(n.access.host).toBe("127.0.0.1");
@@ -156,7 +156,19 @@ describe("cluster shape and network mode change the graph", () => {
             byName(run)
                 .map((c) => c.inputs.networksAdvanced[0].ipv4Address)
                 .sort(),
-        ).toEqual(["10.99.4.10", "10.99.4.11", "10.99.4.12", "10.99.4.13", "10.99.4.14", "10.99.4.15"]);
+        ).toEqual(["10.99.4.10", "10.99.4.11", "10.99.4.110", "10.99.4.111", "10.99.4.112", "10.99.4.12"]);
+    });
+
+    it("a node's address follows its port offset, so adding shards or replica rounds never moves an existing node", async () => {
+        const ips = async (cluster: { shards: number; replicasPerShard: number }) => {
+            const r = await runStack({ ...base, cluster, network: { subnet: "10.99.4.0/24" } });
+            return Object.fromEntries(byName(r).map((c) => [c.inputs.name, c.inputs.networksAdvanced[0].ipv4Address]));
+        };
+        const three = await ips({ shards: 3, replicasPerShard: 1 });
+        const grown = await ips({ shards: 5, replicasPerShard: 2 });
+        expect(three["redis-ha-test-shard-2-1"]).toBe("10.99.4.112");
+        for (const [name, ip] of Object.entries(three)) expect(grown[name]).toBe(ip);
+        expect(grown["redis-ha-test-shard-4-2"]).toBe("10.99.4.214");
     });
 
     it("3 shards x 0 replicas: three masters only", async () => {

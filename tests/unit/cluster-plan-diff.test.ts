@@ -22,6 +22,7 @@ const olds = (): ClusterFormationOutputs => ({
     ...inputs(),
     clusterState: "ok",
     nodeStatus: [{ name: "node-0", shard: 0, nodeId: "a".repeat(40), role: "master", master: "", slots: ["0-5461"], slotCount: 5462 }],
+    lastRebalance: "",
 });
 
 const changed = async (edit: (i: ClusterFormationInputs) => void, from: ClusterFormationOutputs = olds()) => {
@@ -63,6 +64,12 @@ describe("cluster formation diff", () => {
         expect(await changed((i) => (i.nodes[1].revision = "replaced"))).toBe(true);
         expect(await changed((i) => (i.password = "rotated"))).toBe(true);
         expect(await changed((i) => (i.nodeTimeoutMs = 2000))).toBe(true);
+    });
+
+    it("sees a change, without failing, when a preview does not know the node list or a new node's container id", async () => {
+        const allUnknown = { ...inputs(), nodes: pulumi.runtime.unknownValue as unknown as ClusterFormationInputs["nodes"] };
+        expect((await clusterFormationProvider.diff!("id", olds(), allUnknown)).changes).toBe(true);
+        expect(await changed((i) => (i.nodes[1].revision = pulumi.runtime.unknownValue))).toBe(true);
     });
 
     it("never asks for a replacement: update converges in place", async () => {

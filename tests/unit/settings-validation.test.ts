@@ -69,7 +69,7 @@ describe("settings validation names the key and the allowed values", () => {
         [{ network: { subnet: "10.99.0.7/24" } }, "redis-ha:network.subnet: 10.99.0.7/24 is not the first address of its /24 block"],
         [
             { network: { subnet: "10.99.0.0/28" }, topology: "cluster" },
-            "redis-ha:network.subnet: 10.99.0.0/28 has room for 5 nodes, the cluster needs 6",
+            "redis-ha:network.subnet: 10.99.0.0/28 has room for 5 node addresses, the cluster's address plan needs 103 (replica round r of shard s takes address 100·r + s)",
         ],
         [{ network: { vlan: "7" } }, "redis-ha:network.vlan: unknown key; known keys: mode, subnet"],
         [{ network: "host" }, "redis-ha:network: must be an object"],
