@@ -54,9 +54,10 @@ export const engineDriver = {
         const { stdout, stderr, report } = stackLocal("up", stack, setArgs(config));
         return { outputs: JSON.parse(stdout), operations: report.steps.map((s) => ({ key: s.urn, op: s.op })), report, display: stderr };
     },
-    /** The engine's plan for `config`: change summary and steps. */
-    async preview(stack: string, config: Record<string, unknown>): Promise<RunReport> {
-        return stackLocal("preview", stack, setArgs(config)).report;
+    /** The engine's plan for `config`: change summary and steps, and the engine's display of it (providers' messages included). */
+    async preview(stack: string, config: Record<string, unknown>): Promise<RunReport & { display: string }> {
+        const { report, stderr } = stackLocal("preview", stack, setArgs(config));
+        return { ...report, display: stderr };
     },
     /** Refresh (running the program, so stack outputs follow the refreshed resources); returns the outputs. */
     async refresh(stack: string): Promise<Record<string, any>> {
