@@ -55,6 +55,8 @@ export interface ReshardOptions extends ClusterAccess {
     slotsPerWave?: number;
     /** Waves of one source in flight at once (default 2), so one wave's MIGRATEs overlap another's SETSLOTs. */
     wavesPerSource?: number;
+    /** MIGRATEs in flight per source (default 1): each blocks the source, so this bounds what its clients wait. */
+    migratesPerSource?: number;
     /** Keys per MIGRATE, at most (default 200). */
     keysPerMigrate?: number;
     /** MIGRATE's I/O timeout for ordinary batches; a batch with big keys gets more (see `migrateTimeout`). Default 10 s. */
@@ -79,6 +81,7 @@ export interface ReshardResult {
 
 const DEFAULT_SLOTS_PER_WAVE = 32;
 const DEFAULT_WAVES_PER_SOURCE = 2;
+const DEFAULT_MIGRATES_PER_SOURCE = 1;
 const DEFAULT_KEYS_PER_MIGRATE = 200;
 const DEFAULT_MIGRATE_TIMEOUT_MS = 10000;
 /** A MIGRATE batch carries at most this many bytes (by MEMORY USAGE); a bigger key goes alone. */
@@ -324,6 +327,7 @@ async function previewWith(ms: Membership, opts: ReshardOptions): Promise<Rebala
 
 class Mover {
     keysMoved = 0;
+    private readonly lanes = new Map<Member, { active: number; waiting: Array<() => void> }>();
     private readonly auth: string[];
 
     constructor(
@@ -434,20 +438,43 @@ class Mover {
             for (let c = 0; c < chunks.length; c++) {
                 const chunk = chunks[c];
                 const timeout = migrateTimeout(chunk.bytes, this.opts.migrateTimeoutMs ?? DEFAULT_MIGRATE_TIMEOUT_MS);
-                const migrate = from.conn.call("MIGRATE", target.ip, String(target.port), "", "0", String(timeout), ...this.auth, "KEYS", ...chunk.keys);
-                // The next listing (only needed after a full one) rides in the same round trip as the last MIGRATE.
-                const listing =
-                    c === chunks.length - 1 && keys.length >= batch ? (from.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, batch) as Promise<Buffer[]>) : undefined;
+                let listing: Promise<Buffer[]> | undefined;
                 try {
-                    await migrate;
+                    await this.inLane(from, () => {
+                        const migrate = from.conn.call("MIGRATE", target.ip, String(target.port), "", "0", String(timeout), ...this.auth, "KEYS", ...chunk.keys);
+                        // The next listing (only needed after a full one) rides in the same round trip as the last MIGRATE.
+                        if (c === chunks.length - 1 && keys.length >= batch) {
+                            listing = from.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, batch) as Promise<Buffer[]>;
+                            listing.catch(() => undefined);
+                        }
+                        return migrate;
+                    });
                 } catch (err) {
-                    listing?.catch(() => undefined);
                     throw await this.migrateError(slot, from, to, chunk, timeout, err as Error);
                 }
                 this.keysMoved += chunk.keys.length;
                 if (listing) next = await listing;
             }
             keys = next;
+        }
+    }
+
+    /**
+     * Runs `fn` (a MIGRATE) once fewer than `migratesPerSource` of the holder's MIGRATEs are in flight.
+     * MIGRATE blocks the holder until the target has restored the keys, so MIGRATEs queued back to back
+     * would stall the holder's clients for all of them; one at a time they wait for at most one.
+     */
+    private async inLane<T>(from: Member, fn: () => Promise<T>): Promise<T> {
+        const limit = this.opts.migratesPerSource ?? DEFAULT_MIGRATES_PER_SOURCE;
+        let lane = this.lanes.get(from);
+        if (!lane) this.lanes.set(from, (lane = { active: 0, waiting: [] }));
+        while (lane.active >= limit) await new Promise<void>((resolve) => lane!.waiting.push(resolve));
+        lane.active++;
+        try {
+            return await fn();
+        } finally {
+            lane.active--;
+            lane.waiting.shift()?.();
         }
     }
 
