@@ -9,8 +9,12 @@
  * multi-key command over a split slot), both of which cluster clients retry; nothing fails.
  *
  * Where speed comes from, compared with `redis-cli --cluster reshard` (one slot at a time, 10 keys per
- * MIGRATE, every command waiting for the previous reply): many keys per MIGRATE, several slots of each
- * source in flight on one pipelined connection per node, and every source working in parallel.
+ * MIGRATE, every command waiting for the previous reply): many keys per MIGRATE; slots moved in waves, each
+ * protocol step sent for the whole wave in one round trip on one pipelined connection per node (which also
+ * lets each node save nodes.conf once per step of a wave instead of once per slot); two waves per source in
+ * flight; and every source working in parallel. What is kept sequential on purpose: one MIGRATE at a time
+ * per source, because MIGRATE blocks the source until the target has restored the keys and the source's
+ * clients wait behind it (bench/cluster-reshard.ts reports the p99 a client sees).
  *
  * Addresses: the engine connects to each node at `access(address)` (the published endpoint in bridge mode),
  * but MIGRATE is run by the source node itself, so it names the target as the source sees it in its own
