@@ -9,7 +9,7 @@
  *   rebalance   redis-cli --cluster rebalance --cluster-use-empty-masters
  * All three pick the same 4096 slots. Reported: keys/s, the ratio to each redis-cli mode, and the p99
  * latency of GETs a separate client process (bench/reshard-probe.ts) saw during the move against the 2 s
- * before it. Key counts: BENCH_KEYS (default "50000,500000").
+ * before it. Key counts: BENCH_KEYS (default "50000,500000"). Tuning knobs of ours: BENCH_OURS (JSON ReshardOptions).
  * Run: npx ts-node bench/cluster-reshard.ts
  */
 import { ChildProcess, execFile, spawn } from "child_process";
@@ -31,8 +31,10 @@ const KEY_COUNTS = (process.env.BENCH_KEYS ?? "50000,500000").split(",").map(Num
 const PASSWORD = "bench-pw";
 const BASE = 7560;
 const NODE_TIMEOUT_MS = 5000;
-const TOOLS = ["ours", "reshard", "rebalance"] as const;
-type Tool = (typeof TOOLS)[number];
+const ALL_TOOLS = ["ours", "reshard", "rebalance"] as const;
+type Tool = (typeof ALL_TOOLS)[number];
+/** BENCH_TOOLS=ours (comma-separated) runs a subset, for tuning; ratios need all three. */
+const TOOLS = ALL_TOOLS.filter((t) => (process.env.BENCH_TOOLS ?? ALL_TOOLS.join(",")).split(",").includes(t));
 
 interface Run {
     keysPerSec: number;
@@ -133,7 +135,12 @@ function redisCliCluster(args: string[]): Promise<void> {
 async function runTool(tool: Tool, ids: string[]): Promise<void> {
     switch (tool) {
         case "ours":
-            await rebalanceCluster({ seeds: [endpoint(BASE)], password: PASSWORD, access: (a) => endpoint(a.port) });
+            await rebalanceCluster({
+                seeds: [endpoint(BASE)],
+                password: PASSWORD,
+                access: (a) => endpoint(a.port),
+                ...JSON.parse(process.env.BENCH_OURS ?? "{}"),
+            });
             return;
         case "reshard":
             await redisCliCluster([
@@ -197,6 +204,7 @@ async function main(): Promise<void> {
                     `client p99 ${med(tool, (r) => r.p99Before).toFixed(2)} ms before → ${med(tool, (r) => r.p99During).toFixed(2)} ms during`,
             );
         }
+        if (TOOLS.length < ALL_TOOLS.length) continue;
         console.log(
             `  ratio ours / redis-cli reshard ${(ours / med("reshard", (r) => r.keysPerSec)).toFixed(2)}x, ours / redis-cli rebalance ${(ours / med("rebalance", (r) => r.keysPerSec)).toFixed(2)}x`,
         );

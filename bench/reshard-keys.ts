@@ -6,7 +6,6 @@
  */
 import { planSlotRanges } from "../components/cluster/slots";
 
- 
 const keySlot: (key: string) => number = require("cluster-key-slot");
 
 export const VALUE = "v".repeat(64);

@@ -1,14 +1,14 @@
 /**
  * Latency probe for bench/cluster-reshard.ts, in its own process so the resharding tool under test never
  * shares its event loop. Reads random keys of the bench data set through an ioredis Cluster client, one at
- * a time, recording each command's latency. On a stdin line `report <t0> <t1>` (epoch ms of the move) it
+ * a time and at most one per millisecond (an open-loop rate, so the probe does not take CPU from the tool it
+ * measures on a small machine), recording each command's latency. On a stdin line `report <t0> <t1>` (epoch ms of the move) it
  * prints `{"before": p99 ms of the 2 s before t0, "during": p99 ms between t0 and t1, "failed": n}` and exits.
  * Args: <port> <password> <key count>.
  */
 import * as readline from "readline";
 import { VALUE, benchKeys } from "./reshard-keys";
 
- 
 const Redis = require("ioredis");
 const [port, password, count] = process.argv.slice(2);
 const keys = benchKeys(Number(count));
@@ -27,7 +27,9 @@ async function loop(): Promise<void> {
         } catch {
             failed++;
         }
-        samples.push([at, Number(process.hrtime.bigint() - start) / 1e6]);
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        samples.push([at, ms]);
+        if (ms < 1) await new Promise((r) => setTimeout(r, 1));
     }
 }
 

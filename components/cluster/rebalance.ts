@@ -12,15 +12,16 @@
  *   - Who gives to whom. rebalance pairs the most-lacking master with the most-surplus one and moves
  *     min(lack, surplus) between them, so a new master usually drains one old master first. Here every
  *     receiving master takes from every giving master in proportion to what that giver holds above its
- *     share (rounded so each row and column still adds up exactly), which keeps the sources working in
- *     parallel and leaves the old masters' shares even at every point of the plan.
+ *     share (rounded so each row and column still adds up exactly), so every giver has work and the
+ *     executor can drain them all in parallel.
  *   - Fewest slots moved and no slot moves twice: a slot goes straight from its current owner to its final
  *     one; a master is either a giver or a receiver, never both.
- *   - Open slots. `--cluster fix` picks an owner by key count when in doubt and may replace keys. Here the
- *     owner is the one Redis itself would pick (the claimant with the highest config epoch), an interrupted
- *     move whose target already has keys or is importing is finished forward (the live path clients
- *     already follow through ASK), and keys stranded on a non-owner are drained to the owner without
- *     REPLACE: a duplicate stops the run (BUSYKEY) instead of overwriting anything.
+ *   - Open slots. `--cluster fix` picks an owner by key count when in doubt, and on BUSYKEY compares the two
+ *     copies and migrates with REPLACE when they are equal. Here the owner is the one Redis itself would
+ *     pick (the claimant with the highest config epoch), an interrupted move whose target already has
+ *     keys or is importing is finished forward (the live path clients already follow through ASK), and
+ *     keys stranded on a non-owner are drained to the owner without REPLACE: a duplicate stops the run
+ *     (BUSYKEY) instead of overwriting anything.
  */
 import { CLUSTER_SLOTS, SlotRange } from "./slots";
 

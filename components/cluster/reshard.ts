@@ -9,8 +9,12 @@
  * multi-key command over a split slot), both of which cluster clients retry; nothing fails.
  *
  * Where speed comes from, compared with `redis-cli --cluster reshard` (one slot at a time, 10 keys per
- * MIGRATE, every command waiting for the previous reply): many keys per MIGRATE, several slots of each
- * source in flight on one pipelined connection per node, and every source working in parallel.
+ * MIGRATE, every command waiting for the previous reply): many keys per MIGRATE; slots moved in waves, each
+ * protocol step sent for the whole wave in one round trip on one pipelined connection per node (which also
+ * lets each node save nodes.conf once per step of a wave instead of once per slot); two waves per source in
+ * flight; and every source working in parallel. What is kept sequential on purpose: one MIGRATE at a time
+ * per source, because MIGRATE blocks the source until the target has restored the keys and the source's
+ * clients wait behind it (bench/cluster-reshard.ts reports the p99 a client sees).
  *
  * Addresses: the engine connects to each node at `access(address)` (the published endpoint in bridge mode),
  * but MIGRATE is run by the source node itself, so it names the target as the source sees it in its own
@@ -65,6 +69,8 @@ export interface ReshardOptions extends ClusterAccess {
     slotsPerWave?: number;
     /** Waves of one source in flight at once (default 2), so one wave's MIGRATEs overlap another's SETSLOTs. */
     wavesPerSource?: number;
+    /** MIGRATEs in flight per source (default 1): each blocks the source, so this bounds what its clients wait. */
+    migratesPerSource?: number;
     /** Keys per MIGRATE, at most (default 200). */
     keysPerMigrate?: number;
     /** MIGRATE's I/O timeout for ordinary batches; a batch with big keys gets more (see `migrateTimeout`). Default 10 s. */
@@ -89,6 +95,7 @@ export interface ReshardResult {
 
 const DEFAULT_SLOTS_PER_WAVE = 32;
 const DEFAULT_WAVES_PER_SOURCE = 2;
+const DEFAULT_MIGRATES_PER_SOURCE = 1;
 const DEFAULT_KEYS_PER_MIGRATE = 200;
 const DEFAULT_MIGRATE_TIMEOUT_MS = 10000;
 /** A MIGRATE batch carries at most this many bytes (by MEMORY USAGE); a bigger key goes alone. */
@@ -133,6 +140,7 @@ function defaultLabel(a: NodeAddress): string {
  * timeout bounds its I/O), and `lazyConnect` so a refused connection is reported, not retried.
  */
 async function connect(endpoint: Endpoint, password: string): Promise<RedisClient> {
+     
     const Redis = require("ioredis");
     const client: RedisClient = new Redis({
         host: endpoint.host,
@@ -333,6 +341,7 @@ async function previewWith(ms: Membership, opts: ReshardOptions): Promise<Rebala
 
 class Mover {
     keysMoved = 0;
+    private readonly lanes = new Map<Member, { active: number; waiting: Array<() => void> }>();
     private readonly auth: string[];
 
     constructor(
@@ -443,32 +452,53 @@ class Mover {
             for (let c = 0; c < chunks.length; c++) {
                 const chunk = chunks[c];
                 const timeout = migrateTimeout(chunk.bytes, this.opts.migrateTimeoutMs ?? DEFAULT_MIGRATE_TIMEOUT_MS);
-                const migrate = from.conn.call(
-                    "MIGRATE",
-                    target.ip,
-                    String(target.port),
-                    "",
-                    "0",
-                    String(timeout),
-                    ...this.auth,
-                    "KEYS",
-                    ...chunk.keys,
-                );
-                // The next listing (only needed after a full one) rides in the same round trip as the last MIGRATE.
-                const listing =
-                    c === chunks.length - 1 && keys.length >= batch
-                        ? (from.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, batch) as Promise<Buffer[]>)
-                        : undefined;
+                let listing: Promise<Buffer[]> | undefined;
                 try {
-                    await migrate;
+                    await this.inLane(from, () => {
+                        const migrate = from.conn.call(
+                            "MIGRATE",
+                            target.ip,
+                            String(target.port),
+                            "",
+                            "0",
+                            String(timeout),
+                            ...this.auth,
+                            "KEYS",
+                            ...chunk.keys,
+                        );
+                        // The next listing (only needed after a full one) rides in the same round trip as the last MIGRATE.
+                        if (c === chunks.length - 1 && keys.length >= batch) {
+                            listing = from.conn.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, batch) as Promise<Buffer[]>;
+                            listing.catch(() => undefined);
+                        }
+                        return migrate;
+                    });
                 } catch (err) {
-                    listing?.catch(() => undefined);
                     throw await this.migrateError(slot, from, to, chunk, timeout, err as Error);
                 }
                 this.keysMoved += chunk.keys.length;
                 if (listing) next = await listing;
             }
             keys = next;
+        }
+    }
+
+    /**
+     * Runs `fn` (a MIGRATE) once fewer than `migratesPerSource` of the holder's MIGRATEs are in flight.
+     * MIGRATE blocks the holder until the target has restored the keys, so MIGRATEs queued back to back
+     * would stall the holder's clients for all of them; one at a time they wait for at most one.
+     */
+    private async inLane<T>(from: Member, fn: () => Promise<T>): Promise<T> {
+        const limit = this.opts.migratesPerSource ?? DEFAULT_MIGRATES_PER_SOURCE;
+        let lane = this.lanes.get(from);
+        if (!lane) this.lanes.set(from, (lane = { active: 0, waiting: [] }));
+        while (lane.active >= limit) await new Promise<void>((resolve) => lane!.waiting.push(resolve));
+        lane.active++;
+        try {
+            return await fn();
+        } finally {
+            lane.active--;
+            lane.waiting.shift()?.();
         }
     }
 

@@ -104,7 +104,6 @@ function clusterCheck(): string {
 }
 
 function clusterClient(nodeCount: number, extra: Record<string, unknown> = {}): ClusterClient {
-     
     const Redis = require("ioredis");
     const natMap = buildNatMap(
         Array.from({ length: nodeCount }, (_, i) =>
