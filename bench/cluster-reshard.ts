@@ -74,7 +74,7 @@ async function freshCluster(keys: string[]): Promise<string[]> {
     );
     // Load each master directly, pipelined.
     const ranges = planSlotRanges(3);
-     
+
     const keySlot: (key: string) => number = require("cluster-key-slot");
     const byOwner = new Map<number, string[]>();
     for (const k of keys) {

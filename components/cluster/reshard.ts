@@ -140,7 +140,6 @@ function defaultLabel(a: NodeAddress): string {
  * timeout bounds its I/O), and `lazyConnect` so a refused connection is reported, not retried.
  */
 async function connect(endpoint: Endpoint, password: string): Promise<RedisClient> {
-     
     const Redis = require("ioredis");
     const client: RedisClient = new Redis({
         host: endpoint.host,
