@@ -238,8 +238,15 @@ export function clusterNodeSpec(input: ClusterWiringInput, node: ClusterNodeLayo
 
 export interface ClusterClientOptions {
     startupNodes: Endpoint[];
-    options: { natMap?: NatMap; redisOptions: { password: string } };
+    options: { natMap?: NatMap; redisOptions: { password: string }; maxRedirections?: number };
 }
+
+/**
+ * With a natMap, ioredis follows MOVED by recording the unmapped address, which its connection pool does not
+ * know, so each retry goes to a random master until one serves the slot. Over a reshard (slots moving, ASK
+ * and MOVED for a while) its default of 16 tries ran out in the scaling tests; 128 did not.
+ */
+const NAT_MAX_REDIRECTIONS = 128;
 
 /** Each shard's first master: a client needs one that answers; more survive a node being down. */
 export function clusterSeedNodes(input: ClusterWiringInput, layout: ClusterNodeLayout[]): Endpoint[] {
@@ -252,5 +259,8 @@ export function clusterSeedNodes(input: ClusterWiringInput, layout: ClusterNodeL
  */
 export function clusterClientOptions(input: ClusterWiringInput, layout: ClusterNodeLayout[], password: string): ClusterClientOptions {
     const natMap = input.network.mode === "bridge" ? natMapForLayout(layout, input.bindAddress) : undefined;
-    return { startupNodes: clusterSeedNodes(input, layout), options: { ...(natMap ? { natMap } : {}), redisOptions: { password } } };
+    return {
+        startupNodes: clusterSeedNodes(input, layout),
+        options: { ...(natMap ? { natMap, maxRedirections: NAT_MAX_REDIRECTIONS } : {}), redisOptions: { password } },
+    };
 }

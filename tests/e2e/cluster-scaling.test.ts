@@ -51,7 +51,7 @@ function withShard3(opts: ClusterOptions, basePort: number): ClusterOptions {
 
 /** A client writing `live:<i>` and reading it back until stopped: failed commands and acknowledged writes. */
 function traffic(opts: ClusterOptions) {
-    const client = new Cluster(opts.startupNodes, { ...opts.options, maxRedirections: 64 });
+    const client = new Cluster(opts.startupNodes, opts.options);
     const acked: number[] = [];
     const failures: string[] = [];
     let stop = false;

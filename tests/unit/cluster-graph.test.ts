@@ -123,6 +123,7 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
         };
         expect(opts.startupNodes).toEqual(run.outputs.seedNodes);
         expect(opts.options.redisOptions).toEqual({ password: "generated-in-mock" });
+        expect(opts.options).toMatchObject({ maxRedirections: 128 });
         expect(opts.options.natMap["redis-ha-test-shard-1-1:6379"]).toEqual({ host: "127.0.0.1", port: 6480 });
         expect(Object.keys(opts.options.natMap)).toHaveLength(6);
         // redis-cli on the host cannot resolve the container names MOVED names; inside the network it can.
