@@ -182,6 +182,12 @@ describe.each([
         const up = await driver.up(stack, config(3));
         const result = await t.finish();
         outputs = up.outputs;
+        // The engine's own order: the formation's update (slots moved away, nodes forgotten) completes before any delete starts.
+        const timeline = up.report.timeline ?? [];
+        const formationUpdate = timeline.indexOf("done update pulumi-nodejs:dynamic/redis-ha:ClusterFormation");
+        const firstDelete = timeline.findIndex((st) => st.startsWith("start delete docker:"));
+        expect(formationUpdate).toBeGreaterThanOrEqual(0);
+        expect(firstDelete).toBeGreaterThan(formationUpdate);
         opts = outputs.ioredisClusterOptions;
         const objects = labelledObjects(stack);
         expect(objects.containers.sort()).toEqual(Object.keys(sixIds).sort());

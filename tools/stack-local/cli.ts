@@ -24,6 +24,8 @@ export interface RunReport {
     command: string;
     summary: Record<string, number>;
     steps: Step[];
+    /** Every step's start and end in the engine's event order, as `start|done <op> <type>` (ordering checks). */
+    timeline?: string[];
 }
 
 function presentOutputs(outputs: automation.OutputMap, showSecrets: boolean): Record<string, unknown> {
@@ -60,6 +62,7 @@ async function run(
     const opened = Date.now();
 
     const steps: Step[] = [];
+    const timeline: string[] = [];
     const common = {
         configFile,
         color: "never" as const,
@@ -67,11 +70,14 @@ async function run(
         onEvent: (e: automation.EngineEvent) => {
             const m = e.resourcePreEvent?.metadata;
             if (m) steps.push({ op: m.op, urn: m.urn, type: m.type, diffs: m.diffs ?? [] });
+            if (m) timeline.push(`start ${m.op} ${m.type}`);
+            const done = e.resOutputsEvent?.metadata;
+            if (done) timeline.push(`done ${done.op} ${done.type}`);
         },
     };
     const report = (summary: Record<string, number> | undefined) => {
         if (!args.reportFile) return;
-        const r: RunReport = { command: args.command, summary: summary ?? {}, steps };
+        const r: RunReport = { command: args.command, summary: summary ?? {}, steps, timeline };
         fs.writeFileSync(args.reportFile, JSON.stringify(r, null, 2));
     };
     const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
