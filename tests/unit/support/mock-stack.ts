@@ -118,6 +118,10 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
             outputs[key] = value;
         }
     }
+    // Components register their outputs asynchronously, after the values above resolve. The SDK keeps its
+    // monitor in process-wide state, so an RPC still in flight would reach the next run's mock monitor (which
+    // does not know the resource) and crash the test process. Drain every RPC before returning.
+    await pulumi.runtime.disconnect();
     return { resources, outputs, secretOutputs, urns };
 }
 
