@@ -1,6 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Endpoint, natMapForLayout } from "../shared/endpoint";
-import { AUTH_FILE_PATH, NodeInfo, REDIS_CONF_PATH, RedisNode, declareNode, declareNodes, nodeInfo } from "../docker/redis-node";
+import {
+    AUTH_FILE_PATH,
+    DATA_NODE_CONFIG_PATH,
+    NodeInfo,
+    REDIS_CONF_PATH,
+    RedisNode,
+    declareNode,
+    declareNodes,
+    nodeInfo,
+} from "../docker/redis-node";
 import { replicationLayout } from "../docker/layout";
 import { SentinelClientOptions, sentinelClientOptions } from "./client";
 import { sentinelConfView } from "./conf";
@@ -19,9 +28,6 @@ export interface SentinelArgs {
 
 /** A sentinel's endpoint for clients outside Docker. */
 export type SentinelEndpoint = Endpoint & { name: string; containerName: string };
-
-/** The running config of a data node: regenerated from the upload on every start (see dataNodeStartCommand in layout.ts). */
-export const DATA_NODE_CONFIG_PATH = "/data/redis.conf";
 
 /**
  * A master/replica group watched by `sentinel.count` Redis Sentinels that promote a replica when the

@@ -5,6 +5,7 @@
  */
 import type { NetworkMode } from "../settings";
 import { type Endpoint, endpointProblem } from "../shared/endpoint";
+import { liveSectionShell } from "../docker/live-config";
 
 /** Host port of the first sentinel relative to basePort: 6379 -> 26379, Redis's sentinel port. */
 export const SENTINEL_PORT_OFFSET = 20000;
@@ -109,7 +110,8 @@ export function sentinelContainerCommand(opts: SentinelCommandOptions = {}): str
 
 /**
  * How a data node of the sentinel topology starts. Its redis.conf is regenerated on every start from the
- * uploaded one (so a config change such as maxmemory always applies), and before Redis starts the node
+ * uploaded one (so a restart-only change always applies) plus the live directives of the file it ran from
+ * last (kept current by CONFIG SET + CONFIG REWRITE; docker/live-config.ts), and before Redis starts the node
  * asks the sentinels who the master is now and writes `replicaof` accordingly. A restarted old master
  * thus comes back as a replica of the promoted node instead of as a second master, and a replaced
  * container never resurrects the first-deploy roles. When no sentinel answers (first deploy: the
@@ -152,6 +154,8 @@ export function dataNodeStartScript(input: DataNodeCommandInput): string {
     const conf = input.configPath;
     const sentinels = input.sentinels.map((s) => `"${s.host} ${s.port}"`).join(" ");
     return [
+        // The composed file holds the password.
+        "umask 077",
         // The first sentinel that names a master wins; unreachable ones (not created yet, down) are skipped.
         `master=""`,
         `for s in ${sentinels}; do`,
@@ -173,6 +177,8 @@ export function dataNodeStartScript(input: DataNodeCommandInput): string {
         `    echo "replicaof $master" >> ${conf}.new`,
         `  fi`,
         `fi`,
+        // Live values applied since (CONFIG SET + CONFIG REWRITE into this file) survive the restart.
+        ...liveSectionShell(conf, `${conf}.new`),
         // Rename, so a crash mid-write never leaves a truncated config.
         `mv ${conf}.new ${conf}`,
         `exec docker-entrypoint.sh redis-server ${conf}`,

@@ -10,6 +10,8 @@ export interface DeclaredResource {
     name: string;
     /** Inputs as the engine would receive them; secret values keep Pulumi's secret wrapper. */
     inputs: Record<string, any>;
+    /** The `ignoreChanges` option the resource was registered with. */
+    ignoreChanges: string[];
 }
 
 export interface MockRun {
@@ -60,14 +62,23 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
     const resources: DeclaredResource[] = [];
     let program: Record<string, unknown> = {};
     let pulumi!: typeof PulumiModule;
+    let waitForRPCs!: () => Promise<void>;
     let failure: unknown;
     const urns: string[] = [];
     jest.isolateModules(() => {
         pulumi = require("@pulumi/pulumi");
+        waitForRPCs = require("@pulumi/pulumi/runtime/settings").waitForRPCs;
         // The engine's URN names every ancestor type; rebuild it from the parent URN the mock monitor is given.
         const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
         const mockUrn = MockMonitor.prototype.newUrn;
         const engineUrn = new Map<string, string>();
+        // The mocks' newResource does not see resource options; the registration request carries ignoreChanges.
+        const ignored = new Map<string, string[]>();
+        const mockRegister = MockMonitor.prototype.registerResource;
+        MockMonitor.prototype.registerResource = function (this: unknown, req: { getName(): string; getIgnorechangesList(): string[] }, cb: unknown) {
+            ignored.set(req.getName(), req.getIgnorechangesList());
+            return mockRegister.call(this, req, cb);
+        };
         MockMonitor.prototype.newUrn = function (this: unknown, parent: string, type: string, name: string): string {
             const urn: string = mockUrn.call(this, parent, type, name);
             const chain = parent ? `${engineUrn.get(parent)!.split("::")[2]}$${type}` : type;
@@ -79,7 +90,7 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
         pulumi.runtime.setMocks(
             {
                 newResource(args) {
-                    resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+                    resources.push({ type: args.type, name: args.name, inputs: args.inputs, ignoreChanges: ignored.get(args.name) ?? [] });
                     return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
                 },
                 call(args) {
@@ -118,6 +129,9 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
             outputs[key] = value;
         }
     }
+    // Resources no output depends on (e.g. LiveConfig) may still be registering: let them finish, so the run
+    // is complete and none of its calls reaches the next run's mocks (the SDK's runtime state is global).
+    await waitForRPCs();
     return { resources, outputs, secretOutputs, urns };
 }
 
