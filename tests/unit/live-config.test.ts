@@ -121,6 +121,7 @@ describe.each([
         maxmemoryPolicy: "allkeys-lru",
         persistence: { save: "900 1", appendonly: false, appendfsync: "always" },
         ...(base.topology === "cluster" ? { cluster: { ...(base as { cluster: object }).cluster, nodeTimeoutMs: 1500 } } : {}),
+        ...(base.topology === "sentinel" ? { sentinel: { quorum: 3, downAfterMs: 2000, failoverTimeoutMs: 30000, parallelSyncs: 2 } } : {}),
     };
     let before: DeclaredResource[];
     let after: DeclaredResource[];
@@ -157,6 +158,13 @@ describe.each([
         }
         for (const r of b) expect(r.inputs.directives).toEqual(expect.arrayContaining([["maxmemory", "0"]]));
     });
+    if (base.topology === "sentinel") {
+        it("hands the new quorum and tunables to SentinelReadiness, which SENTINEL SETs them", () => {
+            const gate = (rs: DeclaredResource[]) => byType(rs, ":SentinelReadiness")[0].inputs.tunables;
+            expect(gate(before)).toEqual({ quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 60000, parallelSyncs: 1 });
+            expect(gate(after)).toEqual({ quorum: 3, downAfterMs: 2000, failoverTimeoutMs: 30000, parallelSyncs: 2 });
+        });
+    }
 });
 
 describe("LiveConfig diff (by hand)", () => {
