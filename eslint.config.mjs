@@ -9,6 +9,7 @@ const PURE_FILES = [
     "components/shared/poll.ts",
     "components/docker/layout.ts",
     "components/docker/redis-conf.ts",
+    "components/docker/live-config.ts",
     "components/sentinel/layout.ts",
     "components/sentinel/conf.ts",
     "components/sentinel/client.ts",

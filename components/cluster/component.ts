@@ -7,7 +7,7 @@
 /** Declares one RedisNode per cluster node, each with its rendered cluster redis.conf. */
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../shared/endpoint";
-import { type NodeInfo, type NodeSettings, type RedisNode, declareNode, nodeConf } from "../docker/redis-node";
+import { type NodeInfo, type NodeSettings, type RedisNode, declareNode, nodeConf, nodeLive } from "../docker/redis-node";
 import {
     type ClusterClientOptions,
     type ClusterNodeLayout,
@@ -128,15 +128,17 @@ export function declareClusterNodes(
     parent: pulumi.Resource,
 ): RedisNode[] {
     return layout.map((node, i) => {
+        const clusterLines = clusterNodeConfLines(settings, node);
         const config = nodeConf(settings, password, {
             nodeName: node.logicalName,
             role: node.role,
             port: node.listenPort,
             // No replicaof (Redis refuses it in cluster mode) and no replica-announce-*: roles come from the
             // formation resource, and peers know each other from the cluster bus.
-            clusterLines: clusterNodeConfLines(settings, node),
+            clusterLines,
         });
         const labels = { "redis-ha.shard": String(node.shard) };
-        return declareNode(name, settings, base, node, { config, password, role: node.role, labels, ipv4Address: ips[i] }, parent);
+        const live = nodeLive(settings, clusterLines);
+        return declareNode(name, settings, base, node, { config, password, role: node.role, labels, ipv4Address: ips[i], live }, parent);
     });
 }

@@ -3,6 +3,7 @@
  * Quoting happens here, once, so a password with quotes, backslashes or spaces cannot break the file.
  */
 import type { PersistenceSettings } from "../settings";
+import { type LiveDirective, liveRedisDirectives, restartOnlyLines } from "./live-config";
 
 export interface RedisConfInput {
     nodeName: string;
@@ -19,6 +20,11 @@ export interface RedisConfInput {
     announce?: { host: string; port: number };
     /** Redis Cluster directives (cluster/layout.ts `clusterConfLines`); present only for cluster nodes. */
     clusterLines?: string[];
+    /**
+     * Leave the live directives (docker/live-config.ts) out: the file uploaded into a container, which must
+     * not change when only they do. Default: a complete file (a process started from it directly).
+     */
+    omitLive?: boolean;
 }
 
 export interface RedisConfView {
@@ -27,12 +33,8 @@ export interface RedisConfView {
     bind: string;
     port: number;
     requirepassQuoted: string;
-    rdbEnabled: boolean;
-    saveRules: string;
-    appendonly: "yes" | "no";
-    appendfsync: string;
-    maxmemory: string;
-    maxmemoryPolicy: string;
+    /** The live directives as lines; empty when the file leaves them out. */
+    liveLines: string[];
     replicaOf?: { host: string; port: number };
     announce?: { host: string; port: number };
     cluster?: { lines: string[] };
@@ -50,14 +52,14 @@ export function redisConfView(input: RedisConfInput): RedisConfView {
         bind: input.bind,
         port: input.port,
         requirepassQuoted: quoteConfigValue(input.password),
-        rdbEnabled: input.persistence.save.length > 0,
-        saveRules: input.persistence.save.map((r) => `${r.seconds} ${r.changes}`).join(" "),
-        appendonly: input.persistence.appendonly ? "yes" : "no",
-        appendfsync: input.persistence.appendfsync,
-        maxmemory: input.maxmemory,
-        maxmemoryPolicy: input.maxmemoryPolicy,
+        liveLines: input.omitLive ? [] : liveConfLines(liveRedisDirectives(input, input.clusterLines)),
         replicaOf: input.replicaOf,
         announce: input.announce,
-        cluster: input.clusterLines && { lines: input.clusterLines },
+        cluster: input.clusterLines && { lines: restartOnlyLines(input.clusterLines) },
     };
+}
+
+/** Live directives as redis.conf lines, every value quoted (so `save ""` disables RDB). */
+export function liveConfLines(directives: LiveDirective[]): string[] {
+    return directives.map(([name, value]) => `${name} ${quoteConfigValue(value)}`);
 }

@@ -8,14 +8,21 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type NodeNetwork, type StackBase, stackLabels } from "./stack-base";
 import type { NodeLayout } from "./layout";
-import type { RedisConfInput } from "./redis-conf";
+import { type RedisConfInput, liveConfLines } from "./redis-conf";
 import type { Settings } from "../settings";
 import { renderRedisConf } from "./templates";
+import { LIVE_CONF_ENV, type LiveDirective, dataNodeComposeScript, liveRedisDirectives } from "./live-config";
+import { LiveConfig } from "./live-config-resource";
 
 /** Where the node's config and the healthcheck's password file live inside the container. */
 export const CONFIG_DIR = "/usr/local/etc/redis";
 export const REDIS_CONF_PATH = `${CONFIG_DIR}/redis.conf`;
 export const AUTH_FILE_PATH = `${CONFIG_DIR}/auth`;
+/**
+ * The config a data node runs from: in its data volume, so CONFIG REWRITE can persist live changes there
+ * and a restart keeps them. Composed at every start from the upload plus the live section (live-config.ts).
+ */
+export const DATA_NODE_CONFIG_PATH = "/data/redis.conf";
 
 export interface RedisNodeArgs {
     /** Docker container name, also its hostname on the stack network. Fixed, hence delete-before-replace. */
@@ -43,6 +50,12 @@ export interface RedisNodeArgs {
     labels?: Record<string, string>;
     /** Seconds Docker waits after SIGTERM: long enough for Redis to finish its shutdown save. */
     stopTimeoutSeconds?: number;
+    /**
+     * Live config lines (docker/live-config.ts) the node must have from its first start, passed in the
+     * LIVE_CONF_ENV variable. The container ignores later changes of it: a fresh volume is seeded once, and
+     * running nodes get new values from the live resources (LiveConfig, or SENTINEL SET for sentinels).
+     */
+    liveConf?: pulumi.Input<string[]>;
 }
 
 /**
@@ -97,6 +110,7 @@ export class RedisNode extends pulumi.ComponentResource {
                 image: args.imageId,
                 command: args.command ?? ["redis-server", configPath],
                 restart: "unless-stopped",
+                ...(args.liveConf ? { envs: pulumi.output(args.liveConf).apply((lines) => [`${LIVE_CONF_ENV}=${lines.join("\n")}`]) } : {}),
                 ...network,
                 volumes: [{ volumeName: volume.name, containerPath: "/data" }],
                 uploads: [
@@ -118,8 +132,9 @@ export class RedisNode extends pulumi.ComponentResource {
                 stopTimeout: args.stopTimeoutSeconds ?? 30,
                 labels,
             },
-            // Fixed container names and host ports cannot exist twice, so replacements delete first.
-            { parent: this, deleteBeforeReplace: true },
+            // Fixed container names and host ports cannot exist twice, so replacements delete first. The live
+            // seed only matters to a fresh volume: a change of it alone must not replace the container.
+            { parent: this, deleteBeforeReplace: true, ...(args.liveConf ? { ignoreChanges: ["envs"] } : {}) },
         );
 
         this.containerName = this.container.name;
@@ -129,7 +144,10 @@ export class RedisNode extends pulumi.ComponentResource {
     }
 }
 
-export type NodeSettings = Pick<Settings, "stack" | "topology" | "bindAddress" | "persistence" | "maxmemory" | "maxmemoryPolicy" | "network">;
+export type NodeSettings = Pick<
+    Settings,
+    "stack" | "topology" | "bindAddress" | "persistence" | "maxmemory" | "maxmemoryPolicy" | "network" | "readinessTimeoutMs"
+>;
 
 /** What a topology reports about each node, for stack outputs. */
 export interface NodeInfo {
@@ -144,7 +162,10 @@ export interface NodeInfo {
 /** What differs from node to node in a redis.conf; the rest comes from the stack's settings. */
 export type NodeConfParts = Pick<RedisConfInput, "nodeName" | "role" | "port" | "replicaOf" | "announce" | "clusterLines">;
 
-/** A node's redis.conf: the stack-wide settings plus the node's own parts. Secret, since it holds the password. */
+/**
+ * A node's uploaded redis.conf: the stack-wide settings plus the node's own parts, without the live
+ * directives (nodeLive has those). Secret, since it holds the password.
+ */
 export function nodeConf(settings: NodeSettings, password: pulumi.Input<string>, parts: NodeConfParts): pulumi.Output<string> {
     return pulumi.secret(
         pulumi.output(password).apply((pw) =>
@@ -155,9 +176,22 @@ export function nodeConf(settings: NodeSettings, password: pulumi.Input<string>,
                 persistence: settings.persistence,
                 maxmemory: settings.maxmemory,
                 maxmemoryPolicy: settings.maxmemoryPolicy,
+                omitLive: true,
             }),
         ),
     );
+}
+
+/** A data node's live directives (cluster ones come from its cluster lines), for NodeSpec.live. */
+export function nodeLive(settings: NodeSettings, clusterLines?: string[]): NodeLive {
+    return { directives: liveRedisDirectives(settings, clusterLines), timeoutMs: settings.readinessTimeoutMs };
+}
+
+/** A data node's live settings: seeded at creation, then kept current by its LiveConfig resource. */
+export interface NodeLive {
+    directives: LiveDirective[];
+    /** Bound on reaching the node to apply them. */
+    timeoutMs: number;
 }
 
 /** What declareNode needs from any topology's layout entry (NodeLayout, SentinelLayout, ClusterNodeLayout). */
@@ -181,6 +215,13 @@ export interface NodeSpec {
     configPath?: string;
     /** Bridge mode: the node's fixed address on the stack network (cluster nodes). */
     ipv4Address?: string;
+    /**
+     * Data nodes: live directives, kept out of `config`. The node then starts from DATA_NODE_CONFIG_PATH
+     * (composed by the default command, or by `command` itself) and gets a LiveConfig resource.
+     */
+    live?: NodeLive;
+    /** Sentinels: live lines seeded at creation (their running values come from SENTINEL SET). */
+    liveSeed?: string[];
 }
 
 /** The one way to declare a node: RedisNode `<name>-<logicalName>`, only the client port published. */
@@ -194,7 +235,22 @@ export function declareNode(
 ): RedisNode {
     const network =
         base.nodeNetwork.mode === "bridge" && spec.ipv4Address ? { ...base.nodeNetwork, ipv4Address: spec.ipv4Address } : base.nodeNetwork;
-    return new RedisNode(
+    const command =
+        spec.command ??
+        (spec.live
+            ? [
+                  "sh",
+                  "-c",
+                  dataNodeComposeScript({
+                      uploadedConfigPath: REDIS_CONF_PATH,
+                      configPath: DATA_NODE_CONFIG_PATH,
+                      // The image's entrypoint chowns /data (the composed file too) and drops to the redis user.
+                      exec: `docker-entrypoint.sh redis-server ${DATA_NODE_CONFIG_PATH}`,
+                  }),
+              ]
+            : undefined);
+    const liveConf = spec.live ? liveConfLines(spec.live.directives) : spec.liveSeed;
+    const redisNode = new RedisNode(
         `${name}-${node.logicalName}`,
         {
             containerName: node.containerName,
@@ -204,8 +260,9 @@ export function declareNode(
             network,
             bindAddress: settings.bindAddress,
             listenPort: node.listenPort,
-            command: spec.command,
+            command,
             configPath: spec.configPath,
+            liveConf,
             // Only the client port: a cluster's bus port stays inside the network.
             publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
             stack: settings.stack,
@@ -214,6 +271,22 @@ export function declareNode(
         },
         { parent },
     );
+    if (spec.live) {
+        const live = spec.live;
+        new LiveConfig(
+            `${name}-${node.logicalName}-live`,
+            {
+                name: node.logicalName,
+                access: { host: settings.bindAddress, port: node.hostPort },
+                password: pulumi.secret(spec.password),
+                directives: live.directives,
+                containerId: redisNode.containerId,
+                timeoutMs: live.timeoutMs,
+            },
+            { parent: redisNode },
+        );
+    }
+    return redisNode;
 }
 
 /** One node per master/replica layout entry, each with its redis.conf (`replicaof` for replicas). */
@@ -237,7 +310,14 @@ export function declareNodes(
             // Announce the stable name (not the container IP, which changes on restart).
             announce: { host: node.peerHost, port: node.listenPort },
         });
-        return declareNode(name, settings, base, node, { config, password, role: node.role, command: commandFor?.(node) }, parent);
+        return declareNode(
+            name,
+            settings,
+            base,
+            node,
+            { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings) },
+            parent,
+        );
     });
 }
 

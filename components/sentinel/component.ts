@@ -1,9 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Endpoint, natMapForLayout } from "../shared/endpoint";
-import { AUTH_FILE_PATH, NodeInfo, REDIS_CONF_PATH, RedisNode, declareNode, declareNodes, nodeInfo } from "../docker/redis-node";
+import {
+    AUTH_FILE_PATH,
+    DATA_NODE_CONFIG_PATH,
+    NodeInfo,
+    REDIS_CONF_PATH,
+    RedisNode,
+    declareNode,
+    declareNodes,
+    nodeInfo,
+} from "../docker/redis-node";
 import { replicationLayout } from "../docker/layout";
 import { SentinelClientOptions, sentinelClientOptions } from "./client";
-import { sentinelConfView } from "./conf";
+import { sentinelConfView, sentinelLiveLines } from "./conf";
 import { SENTINEL_SEED_PATH, SentinelLayout, dataNodeStartCommand, firstSentinelPort, sentinelContainerCommand, sentinelLayout } from "./layout";
 import { SentinelReadiness } from "./readiness";
 import type { Settings } from "../settings";
@@ -19,9 +28,6 @@ export interface SentinelArgs {
 
 /** A sentinel's endpoint for clients outside Docker. */
 export type SentinelEndpoint = Endpoint & { name: string; containerName: string };
-
-/** The running config of a data node: regenerated from the upload on every start (see dataNodeStartCommand in layout.ts). */
-export const DATA_NODE_CONFIG_PATH = "/data/redis.conf";
 
 /**
  * A master/replica group watched by `sentinel.count` Redis Sentinels that promote a replica when the
@@ -121,24 +127,23 @@ export class Sentinel extends pulumi.ComponentResource {
         password: pulumi.Input<string>,
     ): RedisNode {
         const hostMode = s.network.mode === "host";
-        const config = pulumi.secret(
-            pulumi.output(password).apply((pw) =>
-                renderTemplate(
-                    "sentinel.conf.mustache",
-                    sentinelConfView({
-                        sentinelName: p.logicalName,
-                        networkMode: s.network.mode,
-                        bind: hostMode ? s.bindAddress : "0.0.0.0",
-                        port: p.listenPort,
-                        // Stable across restarts, unlike the container IP.
-                        announce: { host: p.peerHost, port: p.listenPort },
-                        master,
-                        settings: s.sentinel,
-                        password: pw,
-                    }),
-                ),
-            ),
-        );
+        const viewOf = (pw: string) =>
+            sentinelConfView({
+                sentinelName: p.logicalName,
+                networkMode: s.network.mode,
+                bind: hostMode ? s.bindAddress : "0.0.0.0",
+                port: p.listenPort,
+                // Stable across restarts, unlike the container IP.
+                announce: { host: p.peerHost, port: p.listenPort },
+                master,
+                settings: s.sentinel,
+                password: pw,
+                // Quorum and the tunables are live (SentinelReadiness SENTINEL SETs them): not in the upload.
+                omitLive: true,
+            });
+        const config = pulumi.secret(pulumi.output(password).apply((pw) => renderTemplate("sentinel.conf.mustache", viewOf(pw))));
+        // The live lines hold no password: rendered from a view with an empty one.
+        const liveSeed = sentinelLiveLines(viewOf(""));
         return declareNode(
             name,
             s,
@@ -151,6 +156,7 @@ export class Sentinel extends pulumi.ComponentResource {
                 // Seeded once into the data volume: Sentinel rewrites it and must keep what it learned.
                 configPath: SENTINEL_SEED_PATH,
                 command: sentinelContainerCommand(),
+                liveSeed,
             },
             this,
         );

@@ -28,6 +28,8 @@ export interface SentinelConfInput {
     password?: string;
     /** The sentinels' own requirepass (and `sentinel sentinel-pass`); defaults to `password`. */
     sentinelPassword?: string;
+    /** Leave the live lines (sentinelLiveLines) out: the seed uploaded into the container. */
+    omitLive?: boolean;
 }
 
 export interface SentinelConfView {
@@ -51,7 +53,27 @@ export interface SentinelConfView {
     authPassQuoted?: string;
     /** requirepass/sentinel-pass value, already quoted; absent when the sentinels have no password. */
     sentinelPasswordQuoted?: string;
+    /** sentinelLiveLines, or none when the file leaves them out. */
+    liveLines: string[];
 }
+
+/**
+ * The live lines of a sentinel.conf (docker/live-config.ts, SENTINEL_DIRECTIVES): the monitor line, whose
+ * last word is the quorum, and the tunables. They follow the marker comment the template renders.
+ */
+export function sentinelLiveLines(
+    v: Pick<SentinelConfView, "masterName" | "masterHost" | "masterPort" | "quorum" | "downAfterMs" | "failoverTimeoutMs" | "parallelSyncs">,
+): string[] {
+    return [
+        `sentinel monitor ${v.masterName} ${v.masterHost} ${v.masterPort} ${v.quorum}`,
+        `sentinel down-after-milliseconds ${v.masterName} ${v.downAfterMs}`,
+        `sentinel failover-timeout ${v.masterName} ${v.failoverTimeoutMs}`,
+        `sentinel parallel-syncs ${v.masterName} ${v.parallelSyncs}`,
+    ];
+}
+
+/** The template line the live lines follow; the seed-once command inserts them after it. */
+export const SENTINEL_LIVE_MARKER = "# Live settings (quorum and the tunables";
 
 const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
 
@@ -88,7 +110,7 @@ export function sentinelConfView(input: SentinelConfInput): SentinelConfView {
         if (problem) throw new Error(`sentinel.conf: ${what} ${problem}`);
     }
     const useHostnames = input.networkMode === "bridge" || !isIpLiteral(input.master.host) || !isIpLiteral(input.announce.host);
-    return {
+    const view: Omit<SentinelConfView, "liveLines"> = {
         sentinelName: input.sentinelName,
         networkMode: input.networkMode,
         bind: input.bind,
@@ -107,6 +129,7 @@ export function sentinelConfView(input: SentinelConfInput): SentinelConfView {
         authPassQuoted: password === "" ? undefined : quoteConfigValue(password),
         sentinelPasswordQuoted: sentinelPassword === "" ? undefined : quoteConfigValue(sentinelPassword),
     };
+    return { ...view, liveLines: input.omitLive ? [] : sentinelLiveLines(view) };
 }
 
 export interface SentinelValidation {

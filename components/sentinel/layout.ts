@@ -5,6 +5,8 @@
  */
 import type { NetworkMode } from "../settings";
 import { type Endpoint, endpointProblem } from "../shared/endpoint";
+import { LIVE_CONF_ENV, liveSectionShell } from "../docker/live-config";
+import { SENTINEL_LIVE_MARKER } from "./conf";
 
 /** Host port of the first sentinel relative to basePort: 6379 -> 26379, Redis's sentinel port. */
 export const SENTINEL_PORT_OFFSET = 20000;
@@ -88,13 +90,20 @@ const SAFE_EXEC = /^[A-Za-z0-9._/ -]+$/;
  * execs `exec`. Also fits data nodes in the sentinel topology: Sentinel persists their role changes with
  * CONFIG REWRITE, which only works on a writable config in the data volume.
  */
-export function seedOnceCommand(opts: { seedPath: string; configPath: string; exec: string }): string[] {
+export function seedOnceCommand(opts: { seedPath: string; configPath: string; exec: string; liveMarker?: string }): string[] {
     for (const p of [opts.seedPath, opts.configPath]) {
         if (!SAFE_PATH.test(p)) throw new Error(`seed-once command: path ${JSON.stringify(p)} must be absolute and shell-safe`);
     }
     if (!SAFE_EXEC.test(opts.exec)) throw new Error(`seed-once command: ${JSON.stringify(opts.exec)} must be plain words and paths`);
     const { seedPath: seed, configPath: config } = opts;
-    return ["sh", "-c", `if [ ! -s ${config} ]; then cp ${seed} ${config}.seed && mv ${config}.seed ${config}; fi; exec ${opts.exec}`];
+    if (opts.liveMarker === undefined) {
+        return ["sh", "-c", `if [ ! -s ${config} ]; then cp ${seed} ${config}.seed && mv ${config}.seed ${config}; fi; exec ${opts.exec}`];
+    }
+    if (!/^[A-Za-z0-9 #(),.-]+$/.test(opts.liveMarker))
+        throw new Error(`seed-once command: marker ${JSON.stringify(opts.liveMarker)} must be plain text`);
+    // The live lines the container was created with (LIVE_CONF_ENV) go in after the marker line.
+    const insert = `awk 'index($0, "${opts.liveMarker}") == 1 { print; print ENVIRON["${LIVE_CONF_ENV}"]; next } { print }'`;
+    return ["sh", "-c", `if [ ! -s ${config} ]; then ${insert} ${seed} > ${config}.seed && mv ${config}.seed ${config}; fi; exec ${opts.exec}`];
 }
 
 /** The sentinel container's command: seed /data/sentinel.conf once, then run the sentinel on it. */
@@ -104,12 +113,14 @@ export function sentinelContainerCommand(opts: SentinelCommandOptions = {}): str
         seedPath: opts.seedPath ?? SENTINEL_SEED_PATH,
         configPath,
         exec: opts.exec ?? `docker-entrypoint.sh redis-server ${configPath} --sentinel`,
+        liveMarker: SENTINEL_LIVE_MARKER,
     });
 }
 
 /**
  * How a data node of the sentinel topology starts. Its redis.conf is regenerated on every start from the
- * uploaded one (so a config change such as maxmemory always applies), and before Redis starts the node
+ * uploaded one (so a restart-only change always applies) plus the live directives of the file it ran from
+ * last (kept current by CONFIG SET + CONFIG REWRITE; docker/live-config.ts), and before Redis starts the node
  * asks the sentinels who the master is now and writes `replicaof` accordingly. A restarted old master
  * thus comes back as a replica of the promoted node instead of as a second master, and a replaced
  * container never resurrects the first-deploy roles. When no sentinel answers (first deploy: the
@@ -152,6 +163,8 @@ export function dataNodeStartScript(input: DataNodeCommandInput): string {
     const conf = input.configPath;
     const sentinels = input.sentinels.map((s) => `"${s.host} ${s.port}"`).join(" ");
     return [
+        // The composed file holds the password.
+        "umask 077",
         // The first sentinel that names a master wins; unreachable ones (not created yet, down) are skipped.
         `master=""`,
         `for s in ${sentinels}; do`,
@@ -173,6 +186,8 @@ export function dataNodeStartScript(input: DataNodeCommandInput): string {
         `    echo "replicaof $master" >> ${conf}.new`,
         `  fi`,
         `fi`,
+        // Live values applied since (CONFIG SET + CONFIG REWRITE into this file) survive the restart.
+        ...liveSectionShell(conf, `${conf}.new`),
         // Rename, so a crash mid-write never leaves a truncated config.
         `mv ${conf}.new ${conf}`,
         `exec docker-entrypoint.sh redis-server ${conf}`,

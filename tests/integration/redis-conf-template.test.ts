@@ -146,7 +146,7 @@ describe("rendered redis.conf runs on a real redis-server", () => {
     });
 
     it("a config Redis rejects fails start-up with Redis's own error", async () => {
-        const broken = renderRedisConf(base).replace("appendfsync everysec", "appendfsync sometimes");
+        const broken = renderRedisConf(base).replace(`appendfsync "everysec"`, `appendfsync "sometimes"`);
         await expect(startRedis({ port: 7207, config: broken, password: "pw" })).rejects.toThrow(/appendfsync|FATAL CONFIG/);
     });
 });

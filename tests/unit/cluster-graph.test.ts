@@ -62,12 +62,14 @@ describe("cluster topology resource graph (bridge, defaults: 3 shards x 1 replic
             expect(conf).toMatch(/^cluster-enabled yes$/m);
             expect(conf).toMatch(/^dir \/data$/m);
             expect(conf).toMatch(/^cluster-config-file nodes\.conf$/m);
-            expect(conf).toMatch(/^cluster-node-timeout 5000$/m);
+            // Live: kept out of the upload, seeded at creation and kept by LiveConfig.
+            expect(conf).not.toMatch(/^cluster-node-timeout/m);
+            expect(c.inputs.envs[0]).toMatch(/^cluster-node-timeout "5000"$/m);
             expect(conf).toMatch(new RegExp(`^cluster-announce-hostname ${c.inputs.name}$`, "m"));
             expect(conf).toMatch(/^cluster-preferred-endpoint-type hostname$/m);
             expect(conf).toMatch(/^requirepass "generated-in-mock"$/m);
             expect(conf).toMatch(/^masterauth "generated-in-mock"$/m);
-            expect(conf).toMatch(/^appendonly yes$/m);
+            expect(c.inputs.envs[0]).toMatch(/^appendonly "yes"$/m);
             expect(conf).not.toMatch(/^(replicaof|replica-announce-ip|cluster-announce-ip)/m);
             expect(JSON.stringify(c.inputs.command)).not.toContain("generated-in-mock");
         }

@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { clusterFormationProvider } from "../../components/cluster/formation";
+import { liveConfigProvider } from "../../components/docker/live-config-resource";
 import { replicationReadinessProvider } from "../../components/replication/readiness";
 import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
 import { generatedPasswordProvider } from "../../components/shared/generated-password";
@@ -17,6 +18,7 @@ const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["ReplicationReadiness", replicationReadinessProvider],
     ["SentinelReadiness", sentinelReadinessProvider],
     ["ClusterFormation", clusterFormationProvider],
+    ["LiveConfig", liveConfigProvider],
 ];
 
 it.each(providers)("the serialized %s provider reads no `exports.X` of its own modules", async (_name, provider) => {

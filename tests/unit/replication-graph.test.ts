@@ -34,7 +34,10 @@ describe("replication topology resource graph", () => {
             expect(c.inputs.volumes).toEqual([{ volumeName: `${c.inputs.name}-data`, containerPath: "/data" }]);
             expect(c.inputs.restart).toBe("unless-stopped");
             expect(c.inputs.wait).toBe(true);
-            expect(c.inputs.command).toEqual(["redis-server", "/usr/local/etc/redis/redis.conf"]);
+            // The running config is composed in the volume (upload + live section), where CONFIG REWRITE can persist live changes.
+            expect(c.inputs.command.slice(0, 2)).toEqual(["sh", "-c"]);
+            expect(c.inputs.command[2]).toMatch(/^cp \/usr\/local\/etc\/redis\/redis\.conf \/data\/redis\.conf\.new$/m);
+            expect(c.inputs.command[2]).toMatch(/\nexec docker-entrypoint\.sh redis-server \/data\/redis\.conf$/);
         });
     });
 
@@ -48,7 +51,7 @@ describe("replication topology resource graph", () => {
             const text = unwrapSecret<string>(conf!.content);
             expect(text).toContain('requirepass "generated-in-mock"');
             expect(JSON.stringify(c.inputs.command)).not.toContain("generated-in-mock");
-            expect(c.inputs.envs).toBeUndefined();
+            expect(JSON.stringify(c.inputs.envs)).not.toContain("generated-in-mock");
             expect(JSON.stringify(c.inputs.healthcheck)).not.toContain("generated-in-mock");
         }
         const confOf = (i: number) =>

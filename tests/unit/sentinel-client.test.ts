@@ -1,5 +1,11 @@
 /** Sentinel layout, natMap, ioredis options and the container command: pure planning helpers. */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import type { RedisOptions } from "ioredis";
+import { renderTemplate } from "../../components/docker/templates";
+import { SENTINEL_LIVE_MARKER, sentinelConfView } from "../../components/sentinel/conf";
 import { replicationLayout } from "../../components/docker/layout";
 import { sentinelClientOptions } from "../../components/sentinel/client";
 import { buildNatMap, natMapForLayout } from "../../components/shared/endpoint";
@@ -96,12 +102,46 @@ describe("sentinel container command", () => {
         expect(sentinelContainerCommand()).toEqual([
             "sh",
             "-c",
-            `if [ ! -s ${SENTINEL_CONFIG_PATH} ]; then cp ${SENTINEL_SEED_PATH} ${SENTINEL_CONFIG_PATH}.seed && mv ${SENTINEL_CONFIG_PATH}.seed ${SENTINEL_CONFIG_PATH}; fi; ` +
+            `if [ ! -s ${SENTINEL_CONFIG_PATH} ]; then ` +
+                `awk 'index($0, "${SENTINEL_LIVE_MARKER}") == 1 { print; print ENVIRON["REDIS_HA_LIVE_CONF"]; next } { print }' ` +
+                `${SENTINEL_SEED_PATH} > ${SENTINEL_CONFIG_PATH}.seed && mv ${SENTINEL_CONFIG_PATH}.seed ${SENTINEL_CONFIG_PATH}; fi; ` +
                 `exec docker-entrypoint.sh redis-server ${SENTINEL_CONFIG_PATH} --sentinel`,
         ]);
         expect(SENTINEL_SEED_PATH).toBe("/usr/local/etc/redis/sentinel.conf");
         expect(SENTINEL_CONFIG_PATH).toBe("/data/sentinel.conf");
         expect(() => sentinelContainerCommand({ configPath: "/data/x; rm -rf /" })).toThrow(/shell-safe/);
+    });
+
+    it("seeds the live lines the container was created with after the marker, before auth-pass (run by sh)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-seed-"));
+        try {
+            const seedText = renderTemplate(
+                "sentinel.conf.mustache",
+                sentinelConfView({
+                    sentinelName: "sentinel-0",
+                    networkMode: "bridge",
+                    bind: "0.0.0.0",
+                    port: 26379,
+                    announce: { host: "s0", port: 26379 },
+                    master: { host: "n0", port: 6379 },
+                    settings: { masterName: "mymaster", quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 60000, parallelSyncs: 1 },
+                    password: "pw",
+                    omitLive: true,
+                }),
+            );
+            fs.writeFileSync(`${dir}/seed.conf`, seedText);
+            const live = "sentinel monitor mymaster n0 6379 2\nsentinel down-after-milliseconds mymaster 1000";
+            const [sh, flag, script] = sentinelContainerCommand({ seedPath: `${dir}/seed.conf`, configPath: `${dir}/sentinel.conf`, exec: "true" });
+            execFileSync(sh, [flag, script], { env: { ...process.env, REDIS_HA_LIVE_CONF: live } });
+            const lines = fs.readFileSync(`${dir}/sentinel.conf`, "utf8").split("\n");
+            const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+            expect(lines[at(SENTINEL_LIVE_MARKER) + 1]).toBe("sentinel monitor mymaster n0 6379 2");
+            expect(at("sentinel down-after-milliseconds mymaster 1000")).toBeGreaterThan(at("sentinel monitor"));
+            expect(at("sentinel resolve-hostnames")).toBeLessThan(at("sentinel monitor"));
+            expect(at("sentinel auth-pass")).toBeGreaterThan(at("sentinel monitor"));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("the same seed-once pattern serves data nodes, whose role changes Sentinel persists with CONFIG REWRITE", () => {

@@ -51,10 +51,10 @@ describe("sentinel.conf template", () => {
             "sentinel announce-ip redis-ha-dev-sentinel-1",
             "sentinel announce-port 26379",
             "sentinel monitor mymaster redis-ha-dev-node-0 6379 2",
-            'sentinel auth-pass mymaster "s3cret"',
             "sentinel down-after-milliseconds mymaster 5000",
             "sentinel failover-timeout mymaster 60000",
             "sentinel parallel-syncs mymaster 1",
+            'sentinel auth-pass mymaster "s3cret"',
         ]);
     });
 

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DataNodeCommandInput, dataNodeStartCommand, dataNodeStartScript } from "../../components/sentinel/layout";
+import { LIVE_CONF_ENV } from "../../components/docker/live-config";
 
 const input: DataNodeCommandInput = {
     sentinels: [
@@ -49,31 +50,48 @@ describe("data node start script (sentinel topology)", () => {
                 .map(([host, reply]) => `  ${host}) printf '${reply}';;`)
                 .join("\n");
             fs.writeFileSync(`${dir}/bin/redis-cli`, `#!/bin/sh\ncase "$2" in\n${replies}\n  *) exit 1;;\nesac\n`, { mode: 0o755 });
-            return execFileSync("sh", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}` } });
+            return execFileSync("sh", ["-c", script], {
+                encoding: "utf8",
+                env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, [LIVE_CONF_ENV]: 'maxmemory "1mb"\nappendonly "yes"' },
+            });
         };
         beforeEach(() => {
             dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-start-"));
             fs.mkdirSync(`${dir}/bin`);
             fs.writeFileSync(`${dir}/bin/timeout`, '#!/bin/sh\nshift\nexec "$@"\n', { mode: 0o755 });
             fs.writeFileSync(`${dir}/bin/docker-entrypoint.sh`, '#!/bin/sh\necho started "$@"\n', { mode: 0o755 });
-            fs.writeFileSync(`${dir}/uploaded.conf`, "port 6379\nreplicaof p-node-9 6379\nmaxmemory 1mb\n");
+            fs.writeFileSync(`${dir}/uploaded.conf`, "port 6379\nreplicaof p-node-9 6379\n");
             fs.writeFileSync(`${dir}/auth`, "pw");
         });
         afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-        it("keeps the deployed role when no sentinel answers", () => {
+        const LIVE = '# --- live settings: changed at runtime with CONFIG SET and kept here by CONFIG REWRITE\nmaxmemory "1mb"\nappendonly "yes"\n';
+
+        it("keeps the deployed role when no sentinel answers; a fresh volume gets the live values the container was created with", () => {
             expect(run({})).toContain("no sentinel answered");
-            expect(fs.readFileSync(`${dir}/redis.conf`, "utf8")).toBe("port 6379\nreplicaof p-node-9 6379\nmaxmemory 1mb\n");
+            expect(fs.readFileSync(`${dir}/redis.conf`, "utf8")).toBe(`port 6379\nreplicaof p-node-9 6379\n${LIVE}`);
+        });
+
+        it("keeps the live values of the file it ran from (rewritten by CONFIG REWRITE), not the creation-time ones", () => {
+            fs.writeFileSync(
+                `${dir}/redis.conf`,
+                "port 6379\nreplicaof p-node-9 6379\nmaxmemory 256mb\nappendonly no\nmaxmemory-policy allkeys-lru\n",
+            );
+            run({});
+            expect(fs.readFileSync(`${dir}/redis.conf`, "utf8")).toBe(
+                "port 6379\nreplicaof p-node-9 6379\n# --- live settings: changed at runtime with CONFIG SET and kept here by CONFIG REWRITE\n" +
+                    "maxmemory 256mb\nappendonly no\nmaxmemory-policy allkeys-lru\n",
+            );
         });
 
         it("replicates the master the first answering sentinel names, skipping one that is down", () => {
             expect(run({ "p-sentinel-1": "p-node-2\\n6379\\n" })).toContain("sentinels name p-node-2 6379 master; starting as its replica");
-            expect(fs.readFileSync(`${dir}/redis.conf`, "utf8")).toBe("port 6379\nmaxmemory 1mb\nreplicaof p-node-2 6379\n");
+            expect(fs.readFileSync(`${dir}/redis.conf`, "utf8")).toBe(`port 6379\nreplicaof p-node-2 6379\n${LIVE}`);
         });
 
         it("starts as master, without replicaof, when the sentinels name this node", () => {
             expect(run({ "p-sentinel-0": "p-node-0\\n6379\\n" })).toContain("sentinels name this node master");
-            expect(fs.readFileSync(`${dir}/redis.conf`, "utf8")).toBe("port 6379\nmaxmemory 1mb\n");
+            expect(fs.readFileSync(`${dir}/redis.conf`, "utf8")).toBe(`port 6379\n${LIVE}`);
         });
 
         it("ignores an error reply (e.g. NOAUTH) and asks the next sentinel", () => {

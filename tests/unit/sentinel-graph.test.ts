@@ -52,16 +52,20 @@ describe("sentinel topology resource graph (bridge network)", () => {
         const conf = uploaded(c, "/usr/local/etc/redis/sentinel.conf");
         expect(conf).toContain('requirepass "generated-in-mock"');
         expect(conf).toContain('sentinel sentinel-pass "generated-in-mock"');
-        expect(conf).toMatch(/^sentinel monitor mymaster redis-ha-test-node-0 6379 2$/m);
+        // Quorum and tunables are live: seeded at creation (the container ignores later values), SENTINEL SET after.
+        expect(conf).not.toMatch(/^sentinel (monitor|down-after-milliseconds|failover-timeout|parallel-syncs) /m);
+        const seed = c.inputs.envs.join("\n");
+        expect(c.ignoreChanges).toEqual(["envs"]);
+        expect(seed).toMatch(/^REDIS_HA_LIVE_CONF=sentinel monitor mymaster redis-ha-test-node-0 6379 2$/m);
+        expect(seed).toMatch(/^sentinel down-after-milliseconds mymaster 1000$/m);
+        expect(seed).not.toContain("generated-in-mock");
         expect(conf).toMatch(/^sentinel auth-pass mymaster "generated-in-mock"$/m);
         expect(conf).toMatch(/^sentinel announce-ip redis-ha-test-sentinel-1$/m);
         expect(conf).toMatch(/^sentinel announce-port 26379$/m);
         expect(conf).toMatch(/^sentinel resolve-hostnames yes$/m);
         expect(conf).toMatch(/^sentinel announce-hostnames yes$/m);
-        expect(conf).toMatch(/^sentinel down-after-milliseconds mymaster 1000$/m);
-        expect(conf.search(/^sentinel resolve-hostnames/m)).toBeLessThan(conf.search(/^sentinel monitor/m));
         const script = c.inputs.command.join(" ");
-        expect(script).toContain("cp /usr/local/etc/redis/sentinel.conf /data/sentinel.conf.seed");
+        expect(script).toContain("/usr/local/etc/redis/sentinel.conf > /data/sentinel.conf.seed");
         expect(script).toContain("exec docker-entrypoint.sh redis-server /data/sentinel.conf --sentinel");
         expect(script).not.toContain("generated-in-mock");
     });
@@ -127,7 +131,7 @@ describe("sentinel topology in host mode", () => {
         expect(conf).toMatch(/^port 27000$/m);
         expect(conf).toMatch(/^sentinel announce-ip 127\.0\.0\.1$/m);
         expect(conf).toMatch(/^sentinel announce-port 27000$/m);
-        expect(conf).toMatch(/^sentinel monitor cache 127\.0\.0\.1 7000 2$/m);
+        expect(s0.inputs.envs[0]).toMatch(/^REDIS_HA_LIVE_CONF=sentinel monitor cache 127\.0\.0\.1 7000 2$/m);
         expect(conf).toMatch(/^sentinel resolve-hostnames no$/m);
         const script = containerNamed(run, "redis-ha-test-node-1").inputs.command[2];
         expect(script).toContain('for s in "127.0.0.1 27000" "127.0.0.1 27001" "127.0.0.1 27002"; do');

@@ -25,14 +25,24 @@ describe("standalone topology resource graph", () => {
         expect(run.outputs.master).toEqual({ host: "127.0.0.1", port: 7000 });
     });
 
-    it("renders persistence and memory settings into redis.conf", () => {
+    it("keeps persistence and memory settings (live) out of the uploaded redis.conf: the container starts with them from its seed, LiveConfig keeps them", () => {
         const conf = uploadedConf(run, "redis-ha-test-node-0");
-        expect(conf).toMatch(/^appendonly yes$/m);
-        expect(conf).toMatch(/^appendfsync always$/m);
-        expect(conf).toMatch(/^save "900 1"$/m);
-        expect(conf).toMatch(/^maxmemory 64mb$/m);
-        expect(conf).toMatch(/^maxmemory-policy allkeys-lru$/m);
+        expect(conf).not.toMatch(/^(appendonly|appendfsync|save|maxmemory|maxmemory-policy) /m);
         expect(conf).toMatch(/^dir \/data$/m);
+        const c = byType(run, ":Container")[0];
+        expect(c.inputs.envs).toEqual([
+            'REDIS_HA_LIVE_CONF=save "900 1"\nappendonly "yes"\nappendfsync "always"\nmaxmemory "64mb"\nmaxmemory-policy "allkeys-lru"',
+        ]);
+        const live = byType(run, ":LiveConfig");
+        expect(live).toHaveLength(1);
+        expect(live[0].inputs.directives).toEqual([
+            ["save", "900 1"],
+            ["appendonly", "yes"],
+            ["appendfsync", "always"],
+            ["maxmemory", "64mb"],
+            ["maxmemory-policy", "allkeys-lru"],
+        ]);
+        expect(live[0].inputs.access).toEqual({ host: "127.0.0.1", port: 7000 });
     });
 
     it("health-checks with the password read from a file, not from argv", () => {

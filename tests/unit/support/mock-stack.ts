@@ -10,6 +10,8 @@ export interface DeclaredResource {
     name: string;
     /** Inputs as the engine would receive them; secret values keep Pulumi's secret wrapper. */
     inputs: Record<string, any>;
+    /** The `ignoreChanges` option the resource was registered with. */
+    ignoreChanges: string[];
 }
 
 export interface MockRun {
@@ -68,6 +70,13 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
         const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
         const mockUrn = MockMonitor.prototype.newUrn;
         const engineUrn = new Map<string, string>();
+        // The mocks' newResource does not see resource options; the registration request carries ignoreChanges.
+        const ignored = new Map<string, string[]>();
+        const mockRegister = MockMonitor.prototype.registerResource;
+        MockMonitor.prototype.registerResource = function (this: unknown, req: { getName(): string; getIgnorechangesList(): string[] }, cb: unknown) {
+            ignored.set(req.getName(), req.getIgnorechangesList());
+            return mockRegister.call(this, req, cb);
+        };
         MockMonitor.prototype.newUrn = function (this: unknown, parent: string, type: string, name: string): string {
             const urn: string = mockUrn.call(this, parent, type, name);
             const chain = parent ? `${engineUrn.get(parent)!.split("::")[2]}$${type}` : type;
@@ -79,7 +88,7 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
         pulumi.runtime.setMocks(
             {
                 newResource(args) {
-                    resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+                    resources.push({ type: args.type, name: args.name, inputs: args.inputs, ignoreChanges: ignored.get(args.name) ?? [] });
                     return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
                 },
                 call(args) {
@@ -118,9 +127,10 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
             outputs[key] = value;
         }
     }
-    // Components register their outputs asynchronously, after the values above resolve. The SDK keeps its
-    // monitor in process-wide state, so an RPC still in flight would reach the next run's mock monitor (which
-    // does not know the resource) and crash the test process. Drain every RPC before returning.
+    // Components register their outputs, and resources no output depends on (e.g. LiveConfig) their state,
+    // asynchronously, after the values above resolve. The SDK keeps its monitor in process-wide state, so an RPC
+    // still in flight would reach the next run's mock monitor (which does not know the resource) and crash the
+    // test process. Drain every RPC before returning.
     await pulumi.runtime.disconnect();
     return { resources, outputs, secretOutputs, urns };
 }
