@@ -229,10 +229,15 @@ class Membership {
         }
         if (seedText === undefined) throw new Error(`no seed node answered: ${seedErrors.join("; ")}`);
         const pending = new Map<string, NodeAddress>();
+        // Every id is connected to once: a node listed by several peers while its connection is still being
+        // opened would otherwise get a second connection, and the first would be left open (and keep the
+        // provider process alive after its work is done).
+        const scheduled = new Set<string>();
         const learn = (text: string) => {
             for (const e of parseClusterNodes(text)) {
-                if (inHandshake(e) || e.flags.includes("noaddr")) continue;
-                if (!this.members.has(e.id) && !this.unreachable.has(e.id)) pending.set(e.id, addressOf(e));
+                if (inHandshake(e) || e.flags.includes("noaddr") || scheduled.has(e.id)) continue;
+                scheduled.add(e.id);
+                pending.set(e.id, addressOf(e));
             }
         };
         learn(seedText);

@@ -115,6 +115,9 @@ it("the serialized provider (as Pulumi ships it, in another process) reads the c
         // Outside the repo the serialized code finds ioredis only through NODE_PATH, as a provider host would.
         const out = execFileSync(process.execPath, ["-e", script], {
             encoding: "utf8",
+            // The provider host exits when the provider's work is done; a connection it leaves open would keep
+            // this child alive, which must fail the test instead of hanging the run.
+            timeout: 60000,
             env: { ...process.env, NODE_PATH: path.join(__dirname, "..", "..", "node_modules") },
         });
         const result = JSON.parse(out);
