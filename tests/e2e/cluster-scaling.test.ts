@@ -138,6 +138,8 @@ describe.each([
             "create docker:index/container:Container",
             "create docker:index/volume:Volume",
             "create docker:index/volume:Volume",
+            "create pulumi-nodejs:dynamic/redis-ha:LiveConfig",
+            "create pulumi-nodejs:dynamic/redis-ha:LiveConfig",
             "create redis-ha:index:RedisNode",
             "create redis-ha:index:RedisNode",
         ]);
@@ -174,6 +176,8 @@ describe.each([
             "delete docker:index/container:Container",
             "delete docker:index/volume:Volume",
             "delete docker:index/volume:Volume",
+            "delete pulumi-nodejs:dynamic/redis-ha:LiveConfig",
+            "delete pulumi-nodejs:dynamic/redis-ha:LiveConfig",
             "delete redis-ha:index:RedisNode",
             "delete redis-ha:index:RedisNode",
         ]);

@@ -45,6 +45,7 @@ describe(`foundation topologies through ${driver.name}`, () => {
         const stack = "e2e-standalone";
         const standalone = { topology: "standalone", image: LOCAL_IMAGE, basePort: 7500 };
         let password = "";
+        let containerName = "";
         afterAll(() => driver.destroy(stack).catch(() => undefined));
 
         it("keeps keys across a container restart (AOF) and never shows the password to docker inspect", async () => {
@@ -63,6 +64,7 @@ describe(`foundation topologies through ${driver.name}`, () => {
                 for (let i = 0; i < 100; i++) await c.set(`key:${i}`, `value-${i}`);
             });
             const container = outputs.nodes[0].containerName;
+            containerName = container;
             expect(docker("inspect", container)).not.toContain(options.password);
 
             docker("restart", container);
@@ -75,24 +77,21 @@ describe(`foundation topologies through ${driver.name}`, () => {
             });
         });
 
-        it("a redis.conf setting change: preview says the container is replaced (its volume kept), and up does exactly that", async () => {
+        it("a live redis.conf setting change: preview plans one LiveConfig update and no container change; up applies it in place", async () => {
             const changed = { ...standalone, maxmemoryPolicy: "allkeys-lru" };
+            const before = docker("inspect", "--format", "{{.Id}} {{.State.StartedAt}}", containerName);
             const plan = await driver.preview(stack, changed);
-            // The uploaded redis.conf is a ForceNew input of the container; nothing else depends on it.
-            expect(stepsByOp(plan, "replace")).toEqual(["replace docker:index/container:Container"]);
-            // deleteBeforeReplace (fixed name and port): the engine deletes the old container first.
-            const containerOps = resourceSteps(plan).filter((s) => s.type === "docker:index/container:Container" && s.op !== "same");
-            expect(containerOps.map((s) => s.op)).toEqual(["delete-replaced", "replace", "create-replacement"]);
-            expect(stepsByOp(plan, "create", "delete", "update")).toEqual([]);
-            expect(plan.summary).toMatchObject({ replace: 1 });
-            expect(Object.keys(plan.summary).sort()).toEqual(["replace", "same"]);
+            expect(stepsByOp(plan, "update")).toEqual(["update pulumi-nodejs:dynamic/redis-ha:LiveConfig"]);
+            expect(stepsByOp(plan, "create", "delete", "replace", "create-replacement", "delete-replaced")).toEqual([]);
+            expect(Object.keys(plan.summary).sort()).toEqual(["same", "update"]);
             const applied = await driver.up(stack, changed);
             expect(changes(applied.report)).toEqual(changes(plan));
-            await waitForPong({ host: "127.0.0.1", port: 7500, password });
             await withClient({ host: "127.0.0.1", port: 7500, password }, async (c) => {
                 expect(await c.config("GET", "maxmemory-policy")).toEqual(["maxmemory-policy", "allkeys-lru"]);
                 expect(await c.dbsize()).toBe(100);
             });
+            // Same container, never restarted.
+            expect(docker("inspect", "--format", "{{.Id}} {{.State.StartedAt}}", containerName)).toBe(before);
         });
 
         it("destroy leaves no container, network or volume of the stack", async () => {
@@ -147,11 +146,12 @@ describe(`foundation topologies through ${driver.name}`, () => {
             expect(stepsByOp(plan, "create")).toEqual([
                 "create docker:index/container:Container",
                 "create docker:index/volume:Volume",
+                "create pulumi-nodejs:dynamic/redis-ha:LiveConfig",
                 "create redis-ha:index:RedisNode",
             ]);
             expect(stepsByOp(plan, "update")).toEqual(["update pulumi-nodejs:dynamic/redis-ha:ReplicationReadiness"]);
             expect(stepsByOp(plan, "replace", "create-replacement", "delete-replaced", "delete")).toEqual([]);
-            expect(plan.summary).toMatchObject({ create: 3, update: 1 });
+            expect(plan.summary).toMatchObject({ create: 4, update: 1 });
             expect(Object.keys(plan.summary).sort()).toEqual(["create", "same", "update"]);
             const applied = await driver.up(stack, grown);
             expect(changes(applied.report)).toEqual(changes(plan));
