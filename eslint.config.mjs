@@ -21,6 +21,7 @@ const PURE_FILES = [
     "components/cluster/converge.ts",
     "components/cluster/readiness.ts",
     "components/cluster/rebalance.ts",
+    "components/rolling/order.ts",
 ];
 
 export default tseslint.config(

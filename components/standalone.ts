@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NodeInfo, NodeSettings, declareNodes, nodeInfo } from "./docker/redis-node";
+import { NodeInfo, NodeSettings, declareNode, nodeInfo, planNodes } from "./docker/redis-node";
 import { standaloneLayout } from "./docker/layout";
 import type { Settings } from "./settings";
 import { declareStackBase } from "./docker/stack-base";
@@ -21,7 +21,9 @@ export class Standalone extends pulumi.ComponentResource {
         const s = args.settings;
         const layout = standaloneLayout({ ...s, replicas: 0 });
         const base = declareStackBase(name, s, this);
-        const [node] = declareNodes(name, s, layout, base, args.password, this);
+        // One node: a restart-only change replaces its container (a short outage); there is nothing to roll.
+        const [planned] = planNodes(s, layout, args.password);
+        const node = declareNode(name, s, base, planned.node, planned.spec, this);
 
         const info = nodeInfo(layout, s.bindAddress);
         // Outputs resolve only once the container is healthy.

@@ -7,7 +7,8 @@
 /** Declares one RedisNode per cluster node, each with its rendered cluster redis.conf. */
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../shared/endpoint";
-import { type NodeInfo, type NodeSettings, type RedisNode, declareNode, nodeConf, nodeLive } from "../docker/redis-node";
+import { type NodeInfo, type NodeSettings, type RedisNode, nodeConf, nodeLive } from "../docker/redis-node";
+import { declareRollingNodes } from "../rolling/declare";
 import {
     type ClusterClientOptions,
     type ClusterNodeLayout,
@@ -127,7 +128,7 @@ export function declareClusterNodes(
     password: pulumi.Input<string>,
     parent: pulumi.Resource,
 ): RedisNode[] {
-    return layout.map((node, i) => {
+    const entries = layout.map((node, i) => {
         const clusterLines = clusterNodeConfLines(settings, node);
         const config = nodeConf(settings, password, {
             nodeName: node.logicalName,
@@ -139,6 +140,10 @@ export function declareClusterNodes(
         });
         const labels = { "redis-ha.shard": String(node.shard) };
         const live = nodeLive(settings, clusterLines);
-        return declareNode(name, settings, base, node, { config, password, role: node.role, labels, ipv4Address: ips[i], live }, parent);
+        return { node, spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live }, role: node.role };
     });
+    // Every replica, then every master (each after CLUSTER FAILOVER to its in-sync replica). The gates check
+    // the cluster as the formation's readiness does, so they get the same node specs (without revisions).
+    const nodes = layout.map((node, i) => clusterNodeSpec(settings, node, { id: "", ip: ips[i] }));
+    return declareRollingNodes(name, settings, base, entries, { kind: "cluster", nodes }, password, parent);
 }

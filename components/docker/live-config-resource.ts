@@ -53,6 +53,15 @@ export const liveConfigProvider: pulumi.dynamic.ResourceProvider = {
         return { id: `${inputs.name}-live`, outs: inputs };
     },
     async diff(_id: string, olds: LiveConfigInputs, news: LiveConfigInputs): Promise<pulumi.dynamic.DiffResult> {
+        // The plan's text (a dynamic provider's console output shows in the engine's display): each value
+        // that changes on the running node. A replaced container gets them all again, which says nothing new.
+        const before = new Map(olds.directives ?? []);
+        for (const [directive, value] of Array.isArray(news.directives) ? news.directives : []) {
+            if (before.has(directive) && before.get(directive) !== value)
+                console.log(
+                    `${news.name}: ${directive} ${JSON.stringify(before.get(directive))} -> ${JSON.stringify(value)} live (CONFIG SET, no restart)`,
+                );
+        }
         return { changes: liveConfigKey(olds) !== liveConfigKey(news) };
     },
     async update(_id: string, _olds: LiveConfigInputs, news: LiveConfigInputs): Promise<pulumi.dynamic.UpdateResult> {

@@ -56,6 +56,38 @@ export interface RedisNodeArgs {
      * running nodes get new values from the live resources (LiveConfig, or SENTINEL SET for sentinels).
      */
     liveConf?: pulumi.Input<string[]>;
+    /** The node's RollGate (rolling/gate.ts): the container is replaced only once its gate lets it go. */
+    rollGate?: pulumi.Resource;
+}
+
+/**
+ * The digest of every input of a node's container that replaces it when it changes (the docker provider
+ * replaces a container for any of them): a RollGate rolls the node exactly when this changes. `liveConf`
+ * is not in it (the container ignores changes of it).
+ */
+export function containerRevision(args: RedisNodeArgs): pulumi.Output<string> {
+    const fixed = {
+        containerName: args.containerName,
+        network: args.network,
+        bindAddress: args.bindAddress,
+        listenPort: args.listenPort,
+        publishedPorts: args.publishedPorts,
+        command: args.command ?? null,
+        configPath: args.configPath ?? null,
+        labels: stackLabels(args.stack, args.topology, args.labels),
+        stopTimeoutSeconds: args.stopTimeoutSeconds ?? null,
+    };
+    // A digest of the secrets is no secret: it says only that they changed.
+    return pulumi.unsecret(
+        pulumi.all([args.imageId, args.config, args.password]).apply(([imageId, config, password]) => {
+            const crypto = require("crypto");
+            return crypto
+                .createHash("sha256")
+                .update(JSON.stringify({ ...fixed, imageId, config, password }))
+                .digest("hex")
+                .slice(0, 16) as string;
+        }),
+    );
 }
 
 /**
@@ -134,7 +166,12 @@ export class RedisNode extends pulumi.ComponentResource {
             },
             // Fixed container names and host ports cannot exist twice, so replacements delete first. The live
             // seed only matters to a fresh volume: a change of it alone must not replace the container.
-            { parent: this, deleteBeforeReplace: true, ...(args.liveConf ? { ignoreChanges: ["envs"] } : {}) },
+            {
+                parent: this,
+                deleteBeforeReplace: true,
+                ...(args.liveConf ? { ignoreChanges: ["envs"] } : {}),
+                ...(args.rollGate ? { dependsOn: [args.rollGate] } : {}),
+            },
         );
 
         this.containerName = this.container.name;
@@ -222,17 +259,12 @@ export interface NodeSpec {
     live?: NodeLive;
     /** Sentinels: live lines seeded at creation (their running values come from SENTINEL SET). */
     liveSeed?: string[];
+    /** The node's RollGate, when its topology rolls (rolling/declare.ts). */
+    rollGate?: pulumi.Resource;
 }
 
-/** The one way to declare a node: RedisNode `<name>-<logicalName>`, only the client port published. */
-export function declareNode(
-    name: string,
-    settings: Pick<Settings, "stack" | "topology" | "bindAddress">,
-    base: StackBase,
-    node: PlacedNode,
-    spec: NodeSpec,
-    parent: pulumi.Resource,
-): RedisNode {
+/** The RedisNode args of a layout entry and its spec: what declareNode creates, and what nodeRevision digests. */
+function nodeArgs(settings: Pick<Settings, "stack" | "topology" | "bindAddress">, base: StackBase, node: PlacedNode, spec: NodeSpec): RedisNodeArgs {
     const network =
         base.nodeNetwork.mode === "bridge" && spec.ipv4Address ? { ...base.nodeNetwork, ipv4Address: spec.ipv4Address } : base.nodeNetwork;
     const command =
@@ -249,28 +281,46 @@ export function declareNode(
                   }),
               ]
             : undefined);
-    const liveConf = spec.live ? liveConfLines(spec.live.directives) : spec.liveSeed;
-    const redisNode = new RedisNode(
-        `${name}-${node.logicalName}`,
-        {
-            containerName: node.containerName,
-            imageId: base.imageId,
-            config: spec.config,
-            password: spec.password,
-            network,
-            bindAddress: settings.bindAddress,
-            listenPort: node.listenPort,
-            command,
-            configPath: spec.configPath,
-            liveConf,
-            // Only the client port: a cluster's bus port stays inside the network.
-            publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
-            stack: settings.stack,
-            topology: settings.topology,
-            labels: { "redis-ha.node": node.logicalName, "redis-ha.role": spec.role, ...spec.labels },
-        },
-        { parent },
-    );
+    return {
+        containerName: node.containerName,
+        imageId: base.imageId,
+        config: spec.config,
+        password: spec.password,
+        network,
+        bindAddress: settings.bindAddress,
+        listenPort: node.listenPort,
+        command,
+        configPath: spec.configPath,
+        liveConf: spec.live ? liveConfLines(spec.live.directives) : spec.liveSeed,
+        // Only the client port: a cluster's bus port stays inside the network.
+        publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
+        stack: settings.stack,
+        topology: settings.topology,
+        labels: { "redis-ha.node": node.logicalName, "redis-ha.role": spec.role, ...spec.labels },
+        rollGate: spec.rollGate,
+    };
+}
+
+/** The revision of the container declareNode would create for this entry (containerRevision). */
+export function nodeRevision(
+    settings: Pick<Settings, "stack" | "topology" | "bindAddress">,
+    base: StackBase,
+    node: PlacedNode,
+    spec: NodeSpec,
+): pulumi.Output<string> {
+    return containerRevision(nodeArgs(settings, base, node, spec));
+}
+
+/** The one way to declare a node: RedisNode `<name>-<logicalName>`, only the client port published. */
+export function declareNode(
+    name: string,
+    settings: Pick<Settings, "stack" | "topology" | "bindAddress">,
+    base: StackBase,
+    node: PlacedNode,
+    spec: NodeSpec,
+    parent: pulumi.Resource,
+): RedisNode {
+    const redisNode = new RedisNode(`${name}-${node.logicalName}`, nodeArgs(settings, base, node, spec), { parent });
     if (spec.live) {
         const live = spec.live;
         new LiveConfig(
@@ -289,17 +339,20 @@ export function declareNode(
     return redisNode;
 }
 
-/** One node per master/replica layout entry, each with its redis.conf (`replicaof` for replicas). */
-export function declareNodes(
-    name: string,
+/** A layout entry with the spec declareNode takes for it. */
+export interface PlannedNode {
+    node: NodeLayout;
+    spec: NodeSpec;
+}
+
+/** Each master/replica layout entry's spec, with its redis.conf (`replicaof` for replicas). */
+export function planNodes(
     settings: NodeSettings,
     layout: NodeLayout[],
-    base: StackBase,
     password: pulumi.Input<string>,
-    parent: pulumi.Resource,
     /** Per-node container command (e.g. sentinel's start script); defaults to RedisNode's `redis-server <conf>`. */
     commandFor?: (node: NodeLayout) => string[],
-): RedisNode[] {
+): PlannedNode[] {
     return layout.map((node) => {
         const master = node.replicaOf === undefined ? undefined : layout[node.replicaOf];
         const config = nodeConf(settings, password, {
@@ -310,14 +363,7 @@ export function declareNodes(
             // Announce the stable name (not the container IP, which changes on restart).
             announce: { host: node.peerHost, port: node.listenPort },
         });
-        return declareNode(
-            name,
-            settings,
-            base,
-            node,
-            { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings) },
-            parent,
-        );
+        return { node, spec: { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings) } };
     });
 }
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NodeInfo, NodeSettings, declareNodes, nodeInfo } from "../docker/redis-node";
+import { NodeInfo, NodeSettings, nodeInfo, planNodes } from "../docker/redis-node";
+import { declareRollingNodes } from "../rolling/declare";
 import { replicationLayout } from "../docker/layout";
 import { ReplicationReadiness } from "./readiness";
 import type { Settings } from "../settings";
@@ -26,7 +27,16 @@ export class Replication extends pulumi.ComponentResource {
         const s = args.settings;
         const layout = replicationLayout(s);
         const base = declareStackBase(name, s, this);
-        const nodes = declareNodes(name, s, layout, base, args.password, this);
+        // Replicas roll first, the master last: nothing takes over from it without Sentinel (a short write outage).
+        const nodes = declareRollingNodes(
+            name,
+            s,
+            base,
+            planNodes(s, layout, args.password).map((p) => ({ ...p, role: p.node.role })),
+            { kind: "replication", dataNodes: layout.map((n) => ({ name: n.logicalName, access: { host: s.bindAddress, port: n.hostPort } })) },
+            args.password,
+            this,
+        );
         const [master, ...replicas] = layout;
 
         this.readiness = new ReplicationReadiness(

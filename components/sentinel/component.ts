@@ -1,15 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Endpoint, natMapForLayout } from "../shared/endpoint";
-import {
-    AUTH_FILE_PATH,
-    DATA_NODE_CONFIG_PATH,
-    NodeInfo,
-    REDIS_CONF_PATH,
-    RedisNode,
-    declareNode,
-    declareNodes,
-    nodeInfo,
-} from "../docker/redis-node";
+import { AUTH_FILE_PATH, DATA_NODE_CONFIG_PATH, NodeInfo, type NodeSpec, REDIS_CONF_PATH, nodeInfo, planNodes } from "../docker/redis-node";
+import { declareRollingNodes } from "../rolling/declare";
 import { replicationLayout } from "../docker/layout";
 import { SentinelClientOptions, sentinelClientOptions } from "./client";
 import { sentinelConfView, sentinelLiveLines } from "./conf";
@@ -51,7 +43,7 @@ export class Sentinel extends pulumi.ComponentResource {
         const sentinelPlan = sentinelLayout({ ...s, count: group.count, firstHostPort: firstSentinelPort(s) });
         const base = declareStackBase(name, s, this);
 
-        const nodes = declareNodes(name, s, layout, base, args.password, this, (node) =>
+        const dataNodes = planNodes(s, layout, args.password, (node) =>
             dataNodeStartCommand({
                 sentinels: sentinelPlan.map((p) => ({ host: p.peerHost, port: p.listenPort })),
                 masterName: group.masterName,
@@ -62,9 +54,23 @@ export class Sentinel extends pulumi.ComponentResource {
             }),
         );
         const [master, ...replicas] = layout;
-        const sentinelNodes = sentinelPlan.map((p) =>
-            this.declareSentinel(name, s, p, { host: master.peerHost, port: master.listenPort }, base, args.password),
+        const sentinelSpecs = sentinelPlan.map((p) => sentinelSpec(s, p, { host: master.peerHost, port: master.listenPort }, args.password));
+        const peer = (n: { logicalName: string; hostPort: number }) => ({ name: n.logicalName, access: { host: s.bindAddress, port: n.hostPort } });
+        // Replicas, then the master (after SENTINEL FAILOVER hands its role over), then the sentinels one at a time.
+        const declared = declareRollingNodes(
+            name,
+            s,
+            base,
+            [
+                ...dataNodes.map((d) => ({ ...d, role: d.node.role })),
+                ...sentinelPlan.map((p, i) => ({ node: p, spec: sentinelSpecs[i], role: "sentinel" as const })),
+            ],
+            { kind: "sentinel", masterName: group.masterName, dataNodes: layout.map(peer), sentinels: sentinelPlan.map(peer) },
+            args.password,
+            this,
         );
+        const nodes = declared.slice(0, layout.length);
+        const sentinelNodes = declared.slice(layout.length);
 
         const access = (port: number) => ({ host: s.bindAddress, port });
         this.readiness = new SentinelReadiness(
@@ -117,48 +123,34 @@ export class Sentinel extends pulumi.ComponentResource {
             ioredisSentinelOptions: this.ioredisSentinelOptions,
         });
     }
+}
 
-    private declareSentinel(
-        name: string,
-        s: Settings,
-        p: SentinelLayout,
-        master: Endpoint,
-        base: ReturnType<typeof declareStackBase>,
-        password: pulumi.Input<string>,
-    ): RedisNode {
-        const hostMode = s.network.mode === "host";
-        const viewOf = (pw: string) =>
-            sentinelConfView({
-                sentinelName: p.logicalName,
-                networkMode: s.network.mode,
-                bind: hostMode ? s.bindAddress : "0.0.0.0",
-                port: p.listenPort,
-                // Stable across restarts, unlike the container IP.
-                announce: { host: p.peerHost, port: p.listenPort },
-                master,
-                settings: s.sentinel,
-                password: pw,
-                // Quorum and the tunables are live (SentinelReadiness SENTINEL SETs them): not in the upload.
-                omitLive: true,
-            });
-        const config = pulumi.secret(pulumi.output(password).apply((pw) => renderTemplate("sentinel.conf.mustache", viewOf(pw))));
+/** A sentinel's node spec: its seed sentinel.conf, start command and live seed lines. */
+function sentinelSpec(s: Settings, p: SentinelLayout, master: Endpoint, password: pulumi.Input<string>): NodeSpec {
+    const hostMode = s.network.mode === "host";
+    const viewOf = (pw: string) =>
+        sentinelConfView({
+            sentinelName: p.logicalName,
+            networkMode: s.network.mode,
+            bind: hostMode ? s.bindAddress : "0.0.0.0",
+            port: p.listenPort,
+            // Stable across restarts, unlike the container IP.
+            announce: { host: p.peerHost, port: p.listenPort },
+            master,
+            settings: s.sentinel,
+            password: pw,
+            // Quorum and the tunables are live (SentinelReadiness SENTINEL SETs them): not in the upload.
+            omitLive: true,
+        });
+    const config = pulumi.secret(pulumi.output(password).apply((pw) => renderTemplate("sentinel.conf.mustache", viewOf(pw))));
+    return {
+        config,
+        password,
+        role: "sentinel",
+        // Seeded once into the data volume: Sentinel rewrites it and must keep what it learned.
+        configPath: SENTINEL_SEED_PATH,
+        command: sentinelContainerCommand(),
         // The live lines hold no password: rendered from a view with an empty one.
-        const liveSeed = sentinelLiveLines(viewOf(""));
-        return declareNode(
-            name,
-            s,
-            base,
-            p,
-            {
-                config,
-                password,
-                role: "sentinel",
-                // Seeded once into the data volume: Sentinel rewrites it and must keep what it learned.
-                configPath: SENTINEL_SEED_PATH,
-                command: sentinelContainerCommand(),
-                liveSeed,
-            },
-            this,
-        );
-    }
+        liveSeed: sentinelLiveLines(viewOf("")),
+    };
 }

@@ -188,7 +188,7 @@ describe.each([
         outputs = up.outputs;
         // The engine's own order: the formation's update (slots moved away, nodes forgotten) completes before any delete starts.
         const timeline = up.report.timeline ?? [];
-        const formationUpdate = timeline.indexOf("done update pulumi-nodejs:dynamic/redis-ha:ClusterFormation");
+        const formationUpdate = timeline.findIndex((st) => st.startsWith("done update pulumi-nodejs:dynamic/redis-ha:ClusterFormation "));
         const firstDelete = timeline.findIndex((st) => st.startsWith("start delete docker:"));
         expect(formationUpdate).toBeGreaterThanOrEqual(0);
         expect(firstDelete).toBeGreaterThan(formationUpdate);

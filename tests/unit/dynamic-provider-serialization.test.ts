@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clusterFormationProvider } from "../../components/cluster/formation";
 import { liveConfigProvider } from "../../components/docker/live-config-resource";
+import { rollGateProvider } from "../../components/rolling/gate";
 import { replicationReadinessProvider } from "../../components/replication/readiness";
 import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
 import { generatedPasswordProvider } from "../../components/shared/generated-password";
@@ -19,6 +20,7 @@ const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["SentinelReadiness", sentinelReadinessProvider],
     ["ClusterFormation", clusterFormationProvider],
     ["LiveConfig", liveConfigProvider],
+    ["RollGate", rollGateProvider],
 ];
 
 it.each(providers)("the serialized %s provider reads no `exports.X` of its own modules", async (_name, provider) => {

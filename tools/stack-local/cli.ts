@@ -24,7 +24,7 @@ export interface RunReport {
     command: string;
     summary: Record<string, number>;
     steps: Step[];
-    /** Every step's start and end in the engine's event order, as `start|done <op> <type>` (ordering checks). */
+    /** Every step's start and end in the engine's event order, as `start|done <op> <type> <name>` (ordering checks). */
     timeline?: string[];
 }
 
@@ -70,9 +70,9 @@ async function run(
         onEvent: (e: automation.EngineEvent) => {
             const m = e.resourcePreEvent?.metadata;
             if (m) steps.push({ op: m.op, urn: m.urn, type: m.type, diffs: m.diffs ?? [] });
-            if (m) timeline.push(`start ${m.op} ${m.type}`);
+            if (m) timeline.push(`start ${m.op} ${m.type} ${m.urn.split("::").pop()}`);
             const done = e.resOutputsEvent?.metadata;
-            if (done) timeline.push(`done ${done.op} ${done.type}`);
+            if (done) timeline.push(`done ${done.op} ${done.type} ${done.urn.split("::").pop()}`);
         },
     };
     const report = (summary: Record<string, number> | undefined) => {

@@ -3,7 +3,7 @@
  * `npm run stack:local` (tools/stack-local: the Automation API with this project's program inline), on a
  * file backend in a temporary folder of this test process, with PULUMI_CONFIG_PASSPHRASE set.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -34,37 +34,50 @@ export function setArgs(config: Record<string, unknown>, prefix = ""): string[] 
     return args;
 }
 
-function stackLocal(command: string, stack: string, args: string[] = []): { stdout: string; stderr: string; report: RunReport } {
+/**
+ * One stack:local run in a child process. Asynchronous on purpose: a test's clients (traffic during a roll or
+ * a reshard) and samplers keep running in this process while the engine works.
+ */
+async function stackLocal(command: string, stack: string, args: string[] = []): Promise<{ stdout: string; stderr: string; report: RunReport }> {
     const reportFile = path.join(STATE_DIR, `${stack}.${command}.report.json`);
     fs.rmSync(reportFile, { force: true });
-    const result = spawnSync(
+    const child = spawn(
         process.execPath,
         ["tools/stack-local/bin.js", command, "--stack", stack, "--state-dir", STATE_DIR, "--report", reportFile, "--show-secrets", ...args],
-        { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE } },
+        { cwd: PROJECT_DIR, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, stdio: ["ignore", "pipe", "pipe"] },
     );
-    if (result.status !== 0)
-        throw new Error(`stack:local ${command} --stack ${stack} failed (exit ${result.status}):\n${result.stderr}\n${result.stdout}`);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const status = await new Promise<number | null>((resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", resolve);
+    });
+    const stdout = Buffer.concat(out).toString("utf8");
+    const stderr = Buffer.concat(err).toString("utf8");
+    if (status !== 0) throw new Error(`stack:local ${command} --stack ${stack} failed (exit ${status}):\n${stderr}\n${stdout}`);
     const report = fs.existsSync(reportFile) ? (JSON.parse(fs.readFileSync(reportFile, "utf8")) as RunReport) : { command, summary: {}, steps: [] };
-    return { stdout: result.stdout, stderr: result.stderr, report };
+    return { stdout, stderr, report };
 }
 
 export const engineDriver = {
     name: "the Pulumi engine (Automation API)",
     async up(stack: string, config: Record<string, unknown>): Promise<UpResult> {
-        const { stdout, stderr, report } = stackLocal("up", stack, setArgs(config));
+        const { stdout, stderr, report } = await stackLocal("up", stack, setArgs(config));
         return { outputs: JSON.parse(stdout), operations: report.steps.map((s) => ({ key: s.urn, op: s.op })), report, display: stderr };
     },
     /** The engine's plan for `config`: change summary and steps, and the engine's display of it (providers' messages included). */
     async preview(stack: string, config: Record<string, unknown>): Promise<RunReport & { display: string }> {
-        const { report, stderr } = stackLocal("preview", stack, setArgs(config));
+        const { report, stderr } = await stackLocal("preview", stack, setArgs(config));
         return { ...report, display: stderr };
     },
     /** Refresh (running the program, so stack outputs follow the refreshed resources); returns the outputs. */
     async refresh(stack: string): Promise<Record<string, any>> {
-        return JSON.parse(stackLocal("refresh", stack).stdout);
+        return JSON.parse((await stackLocal("refresh", stack)).stdout);
     },
     async destroy(stack: string): Promise<void> {
-        stackLocal("destroy", stack);
+        await stackLocal("destroy", stack);
     },
     /** The stack's state file in the file backend (checked for secrets in plain text). */
     stateFile(stack: string): string {

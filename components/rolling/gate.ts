@@ -1,0 +1,114 @@
+/**
+ * RollGate: the step of a rolling restart in front of one node's container (rolling/order.ts says why and
+ * in which order). The container `dependsOn` its gate, and each gate takes the previous gate's output, so
+ * the engine runs, per node: gate update, then the container's replacement (delete, create), while the next
+ * gate already waits:
+ *   1. until the previous node answers with a new run_id (its new container runs) and the whole group is
+ *      healthy again (the topology's own readiness check);
+ *   2. then, if its own node is a master now, hands over (rolling/health.ts) and returns, releasing its
+ *      container to the engine.
+ * So one node is down at a time, and a fresh `up` stays parallel: creating a gate waits for nothing, and no
+ * container depends on another. A gate rolls only when its `revision` (a digest of every input of its
+ * container that forces a replacement) changes; any other change of its inputs is no change at all.
+ *
+ * A gate that cannot get a healthy group fails `up` naming its node and what it saw. Nodes before it have
+ * rolled, the ones after keep their old containers, and the next `up` starts again at this gate.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { ResourceArgs } from "../shared/dynamic";
+import { pollUntil } from "../shared/poll";
+import type { NodeAccess } from "../shared/redis-connection";
+import { type RollGroup, type RollPeer, groupProblems, handOver, liveRole, runIdOf } from "./health";
+import { type RollKind, describeRollStep } from "./order";
+
+export interface RollGateInputs {
+    /** Logical node name. */
+    name: string;
+    /** 1-based place in the roll order, and the group's size, for the plan's text. */
+    position: number;
+    total: number;
+    /** Digest of the container's replacing inputs: a change is a roll of this node. */
+    revision: string;
+    /** The node, from the machine running pulumi. */
+    access: { host: string; port: number };
+    password: string;
+    group: RollGroup;
+    /** The node before this one in the roll order, and its run_id when its gate let it go ("" if none). */
+    after?: RollPeer & { runId: string };
+    timeoutMs: number;
+}
+
+export interface RollGateOutputs extends RollGateInputs {
+    /** This node's run_id when the gate let its container go ("" when it was not reachable). */
+    runId: string;
+    /** What the gate did at its last roll, e.g. `shard-0-0 handed over to shard-0-1 with CLUSTER FAILOVER`. */
+    action: string;
+}
+
+const kindOf = (g: RollGroup): RollKind => g.kind;
+
+async function roll(inputs: RollGateInputs): Promise<RollGateOutputs> {
+    const node: NodeAccess = { ...inputs.access, password: inputs.password };
+    const stuck = `roll stopped before ${inputs.name} (${inputs.position}/${inputs.total})`;
+    const after = inputs.after;
+    if (after && after.runId !== "") {
+        await pollUntil(
+            async () => {
+                const runId = await runIdOf({ ...after.access, password: inputs.password });
+                return runId !== after.runId ? { done: true, value: undefined } : { done: false, observed: `${after.name} still runs ${runId}` };
+            },
+            { timeoutMs: inputs.timeoutMs, intervalMs: 100, description: `${stuck}: ${after.name} to come back in its new container` },
+        );
+    }
+    // A node that is down now cannot make the group less available by restarting: replacing it is the fix.
+    const reachable = await liveRole(node).then(
+        () => true,
+        () => false,
+    );
+    if (!reachable) return { ...inputs, runId: "", action: `${inputs.name} was not reachable: replaced without a handover` };
+    await pollUntil(
+        async () => {
+            const problems = await groupProblems(inputs.group, inputs.password);
+            return problems.length === 0 ? { done: true, value: undefined } : { done: false, observed: problems.join("; ") };
+        },
+        { timeoutMs: inputs.timeoutMs, intervalMs: 100, description: `${stuck}: the group to be healthy` },
+    );
+    const action = await handOver(inputs.group, inputs.name, node, inputs.timeoutMs).catch((err: Error) => {
+        throw new Error(`${stuck}: ${err.message}`);
+    });
+    return { ...inputs, runId: await runIdOf(node), action };
+}
+
+export const rollGateProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: RollGateInputs): Promise<pulumi.dynamic.CreateResult> {
+        // A new node has nothing to roll: its container is created in parallel with all the others.
+        return { id: `${inputs.name}-roll`, outs: { ...inputs, runId: "", action: "created" } };
+    },
+    async diff(_id: string, olds: RollGateOutputs, news: RollGateInputs): Promise<pulumi.dynamic.DiffResult> {
+        if (olds.revision === news.revision) return { changes: false };
+        // The plan's text: dynamic providers' console output shows in the engine's preview display.
+        const role = await liveRole({ ...news.access, password: news.password }).catch(() => undefined);
+        console.log(describeRollStep(kindOf(news.group), news.name, news.position, news.total, role));
+        return { changes: true };
+    },
+    async update(_id: string, olds: RollGateOutputs, news: RollGateInputs): Promise<pulumi.dynamic.UpdateResult> {
+        if (olds.revision === news.revision) return { outs: { ...news, runId: olds.runId, action: olds.action } };
+        return { outs: await roll(news) };
+    },
+};
+
+export class RollGate extends pulumi.dynamic.Resource {
+    declare readonly runId: pulumi.Output<string>;
+    declare readonly action: pulumi.Output<string>;
+
+    constructor(name: string, args: ResourceArgs<RollGateInputs>, opts?: pulumi.CustomResourceOptions) {
+        super(
+            rollGateProvider,
+            name,
+            { ...args, runId: undefined, action: undefined },
+            { ...opts, additionalSecretOutputs: ["password"] },
+            "redis-ha",
+            "RollGate",
+        );
+    }
+}

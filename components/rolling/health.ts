@@ -1,0 +1,152 @@
+/**
+ * What a RollGate reads and does against the live group: is it healthy, which role does a node have now,
+ * and the handover that takes the master role off a node before its restart. One function per question,
+ * each per RollKind, reusing the readiness checks of the topology (so "healthy" means what `up` means by
+ * ready: cluster_state:ok with one agreed slot map and every replica linked; sentinels agreeing on one master
+ * with all replicas linked; every replica of a plain group linked).
+ */
+import type { Redis as RedisClient } from "ioredis";
+import type { ClusterNodeSpec } from "../cluster/spec";
+import { observeCluster } from "../cluster/formation";
+import { readinessProblems } from "../cluster/readiness";
+import { checkSentinelGroup } from "../sentinel/readiness";
+import { pollUntil } from "../shared/poll";
+import { type NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
+
+/** A member as a gate reaches it: the published endpoint, from the machine running pulumi. */
+export interface RollPeer {
+    name: string;
+    access: { host: string; port: number };
+}
+
+/** The group a node belongs to, as its gate checks it. */
+export type RollGroup =
+    | { kind: "replication"; dataNodes: RollPeer[] }
+    | { kind: "sentinel"; masterName: string; dataNodes: RollPeer[]; sentinels: RollPeer[] }
+    /** The formation's node specs (without revisions: a gate must not wait for containers). */
+    | { kind: "cluster"; nodes: ClusterNodeSpec[] };
+
+const where = (p: RollPeer) => `${p.name} (${p.access.host}:${p.access.port})`;
+
+async function replicationProblems(dataNodes: RollPeer[], password: string): Promise<string[]> {
+    const views = await Promise.all(
+        dataNodes.map((n) =>
+            withRedis({ ...n.access, password }, (c) => c.info("replication"))
+                .then((text) => ({ ok: true as const, info: parseInfo(text) }))
+                .catch((err: Error) => ({ ok: false as const, error: err.message })),
+        ),
+    );
+    const problems: string[] = [];
+    let masters = 0;
+    views.forEach((v, i) => {
+        const n = dataNodes[i];
+        if (!v.ok) problems.push(`${where(n)} is not reachable: ${v.error}`);
+        else if (v.info.role === "master") {
+            masters++;
+            if (Number(v.info.connected_slaves) !== dataNodes.length - 1)
+                problems.push(`${where(n)} is master with connected_slaves:${v.info.connected_slaves} (want ${dataNodes.length - 1})`);
+        } else if (v.info.master_link_status !== "up" || v.info.master_sync_in_progress === "1") {
+            problems.push(
+                `${where(n)} reports master_link_status:${v.info.master_link_status}${v.info.master_sync_in_progress === "1" ? " (sync in progress)" : ""}`,
+            );
+        }
+    });
+    if (problems.length === 0 && masters !== 1) problems.push(`${masters} data nodes report role:master (want 1)`);
+    return problems;
+}
+
+/** What keeps the group from being healthy; empty when it is. */
+export async function groupProblems(group: RollGroup, password: string): Promise<string[]> {
+    if (group.kind === "replication") return replicationProblems(group.dataNodes, password);
+    if (group.kind === "sentinel") {
+        const [master, ...replicas] = group.dataNodes;
+        const { problems } = await checkSentinelGroup({
+            masterName: group.masterName,
+            sentinels: group.sentinels,
+            master,
+            replicas,
+            password,
+            timeoutMs: 0,
+        });
+        return problems;
+    }
+    const spec = { nodes: group.nodes };
+    return readinessProblems(spec, await observeCluster(group.nodes, password));
+}
+
+/** `master`, `replica` or `sentinel` as the node says now; throws when it cannot be reached. */
+export async function liveRole(node: NodeAccess): Promise<string> {
+    return withRedis(node, async (c) => {
+        // One section per INFO call: Sentinel has no replication section.
+        if (parseInfo((await c.call("INFO", "server")) as string).redis_mode === "sentinel") return "sentinel";
+        return parseInfo((await c.call("INFO", "replication")) as string).role === "slave" ? "replica" : "master";
+    });
+}
+
+/** The node's run_id: a new one means a new process (its container was replaced or restarted). */
+export async function runIdOf(node: NodeAccess): Promise<string> {
+    return withRedis(node, async (c) => parseInfo((await c.call("INFO", "server")) as string).run_id ?? "");
+}
+
+/** A cluster member that replicates `masterId` over a live link, or undefined. */
+async function linkedClusterReplica(nodes: ClusterNodeSpec[], masterId: string, password: string): Promise<ClusterNodeSpec | undefined> {
+    for (const n of nodes) {
+        const linked = await withRedis({ ...n.access, password }, async (c: RedisClient) => {
+            const [myself] = ((await c.call("CLUSTER", "NODES")) as string).split("\n").filter((l) => l.split(" ")[2]?.split(",").includes("myself"));
+            const info = parseInfo((await c.call("INFO", "replication")) as string);
+            return myself?.split(" ")[3] === masterId && info.master_link_status === "up" && info.master_sync_in_progress !== "1";
+        }).catch(() => false);
+        if (linked) return n;
+    }
+    return undefined;
+}
+
+/**
+ * Takes the master role off `name` if it has it, and returns once another node is master and serving: what
+ * redis-cli's cluster manager and Sentinel's own failover do, asked for instead of waiting for a failure.
+ * Returns what it did, for the log; a master nothing can take over from is left as it is.
+ */
+export async function handOver(group: RollGroup, name: string, node: NodeAccess, timeoutMs: number): Promise<string> {
+    const password = node.password ?? "";
+    if ((await liveRole(node)) !== "master") return `${name} is not a master: nothing to hand over`;
+    if (group.kind === "replication") return `${name} is the master and nothing can take over without Sentinel: writes pause until it is back`;
+    if (group.kind === "sentinel") {
+        const sentinel = group.sentinels[0];
+        await pollUntil(
+            async () => {
+                // Any sentinel can run the failover; one that refuses (e.g. INPROG) is retried next round.
+                await withRedis({ ...sentinel.access, password }, (c) => c.call("SENTINEL", "FAILOVER", group.masterName)).catch(() => undefined);
+                const [master, ...replicas] = group.dataNodes;
+                const { status, problems } = await checkSentinelGroup({
+                    masterName: group.masterName,
+                    sentinels: group.sentinels,
+                    master,
+                    replicas,
+                    password,
+                    timeoutMs: 0,
+                });
+                if (status && status.masterNode !== name) return { done: true, value: undefined };
+                return { done: false, observed: status ? `${status.masterNode} is still the master` : problems.join("; ") };
+            },
+            { timeoutMs, intervalMs: 200, description: `SENTINEL FAILOVER to move the master role off ${name}` },
+        );
+        return `${name} handed over with SENTINEL FAILOVER`;
+    }
+    const myId = await withRedis(node, (c) => c.call("CLUSTER", "MYID") as Promise<string>);
+    const others = group.nodes.filter((n) => n.name !== name);
+    const replica = await linkedClusterReplica(others, myId, password);
+    if (!replica) return `${name} is a master with no linked replica: its slots are unavailable until it is back`;
+    // The default (coordinated) CLUSTER FAILOVER: the master pauses its clients until the replica has its
+    // whole replication stream, so no acknowledged write is lost; clients then follow MOVED to the new master.
+    await withRedis({ ...replica.access, password }, (c) => c.call("CLUSTER", "FAILOVER"));
+    await pollUntil(
+        async () => {
+            const [newRole, oldRole] = await Promise.all([liveRole({ ...replica.access, password }), liveRole(node)]);
+            return newRole === "master" && oldRole === "replica"
+                ? { done: true, value: undefined }
+                : { done: false, observed: `${replica.name} is ${newRole}, ${name} is ${oldRole}` };
+        },
+        { timeoutMs, intervalMs: 50, description: `CLUSTER FAILOVER from ${name} to ${replica.name}` },
+    );
+    return `${name} handed over to ${replica.name} with CLUSTER FAILOVER`;
+}
