@@ -79,6 +79,23 @@ async function roll(inputs: RollGateInputs): Promise<RollGateOutputs> {
     return { ...inputs, runId: await runIdOf(node), action };
 }
 
+/** How the group is known to its members: the sentinels' master name, a cluster node's meet address. */
+function groupIdentity(g: RollGroup, name: string): string {
+    if (g.kind === "sentinel") return `sentinel ${g.masterName}`;
+    if (g.kind === "cluster") return `cluster ${JSON.stringify(g.nodes.find((n) => n.name === name)?.meet ?? null)}`;
+    return g.kind;
+}
+
+/**
+ * A new password, address (basePort, bindAddress, network mode) or master name cannot roll: the nodes not yet
+ * rolled answer only at the old ones, so no gate could check the group, and clients must change too. Such a
+ * change replaces the containers without the gates waiting.
+ */
+const movesAccess = (olds: RollGateInputs, news: RollGateInputs) =>
+    olds.password !== news.password ||
+    JSON.stringify(olds.access) !== JSON.stringify(news.access) ||
+    groupIdentity(olds.group, olds.name) !== groupIdentity(news.group, news.name);
+
 export const rollGateProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: RollGateInputs): Promise<pulumi.dynamic.CreateResult> {
         // A new node has nothing to roll: its container is created in parallel with all the others.
@@ -87,12 +104,18 @@ export const rollGateProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: RollGateOutputs, news: RollGateInputs): Promise<pulumi.dynamic.DiffResult> {
         if (olds.revision === news.revision) return { changes: false };
         // The plan's text: dynamic providers' console output shows in the engine's preview display.
+        if (movesAccess(olds, news)) {
+            console.log(`roll ${news.position}/${news.total}: ${news.name} gets a new password or address: replaced without a handover or wait`);
+            return { changes: true };
+        }
         const role = await liveRole({ ...news.access, password: news.password }).catch(() => undefined);
         console.log(describeRollStep(kindOf(news.group), news.name, news.position, news.total, role));
         return { changes: true };
     },
     async update(_id: string, olds: RollGateOutputs, news: RollGateInputs): Promise<pulumi.dynamic.UpdateResult> {
         if (olds.revision === news.revision) return { outs: { ...news, runId: olds.runId, action: olds.action } };
+        if (movesAccess(olds, news))
+            return { outs: { ...news, runId: "", action: `${news.name} got a new password or address: replaced without a handover` } };
         return { outs: await roll(news) };
     },
 };

@@ -29,7 +29,8 @@ const cli = (container: string, ...args: string[]) =>
     docker("exec", container, "sh", "-c", `redis-cli --no-auth-warning --askpass ${args.join(" ")} < ${AUTH_FILE}`);
 const idsOf = (stack: string) => Object.fromEntries(labelledObjects(stack).containers.map((n) => [n, docker("inspect", "-f", "{{.Id}}", n)]));
 const imageOf = (container: string) => docker("inspect", "-f", "{{.Image}}", container);
-const rollLines = (display: string) => display.split("\n").flatMap((l) => /roll \d+\/\d+: .*/.exec(l) ?? []);
+/** The roll's steps as the plan states them (the display repeats a provider's messages under "Diagnostics"). */
+const rollLines = (display: string) => [...new Set(display.split("\n").flatMap((l) => /roll \d+\/\d+: .*/.exec(l) ?? []))];
 
 async function untilPong(container: string, timeoutMs = 60000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -28,7 +28,7 @@ describe("replication topology resource graph", () => {
     it("runs containers from the image id, publishes walkthrough ports on 127.0.0.1 and mounts /data", async () => {
         const containers = byType(run, ":Container").sort((a, b) => a.inputs.name.localeCompare(b.inputs.name));
         containers.forEach((c, i) => {
-            expect(c.inputs.image).toBe("sha256:redis-ha-test-image");
+            expect(c.inputs.image).toBe("sha256:redis-ha-local/redis:7.0");
             expect(c.inputs.ports).toEqual([{ internal: 6379, external: 6379 + i, ip: "127.0.0.1", protocol: "tcp" }]);
             expect(c.inputs.networksAdvanced).toEqual([{ name: "redis-ha-test-net", aliases: [c.inputs.name] }]);
             expect(c.inputs.volumes).toEqual([{ volumeName: `${c.inputs.name}-data`, containerPath: "/data" }]);

@@ -12,6 +12,8 @@ export interface DeclaredResource {
     inputs: Record<string, any>;
     /** The `ignoreChanges` option the resource was registered with. */
     ignoreChanges: string[];
+    /** Names of the resources it depends on (`dependsOn` and the resources behind its input Outputs), as the engine orders them. */
+    dependsOn: string[];
 }
 
 export interface MockRun {
@@ -39,7 +41,8 @@ export function unwrapSecret<T = unknown>(v: unknown): T {
 }
 
 function fakeState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-    if (type === "docker:index/remoteImage:RemoteImage") return { ...inputs, imageId: `sha256:${name}`, repoDigest: "" };
+    // Like the real provider: the id follows the image it names.
+    if (type === "docker:index/remoteImage:RemoteImage") return { ...inputs, imageId: `sha256:${inputs.name}`, repoDigest: "" };
     if (type.endsWith(":GeneratedPassword")) return { ...inputs, result: "generated-in-mock" };
     // A formed cluster where every node holds its initial role.
     if (type.endsWith(":ClusterFormation")) {
@@ -72,9 +75,18 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
         const engineUrn = new Map<string, string>();
         // The mocks' newResource does not see resource options; the registration request carries ignoreChanges.
         const ignored = new Map<string, string[]>();
+        const dependencies = new Map<string, string[]>();
         const mockRegister = MockMonitor.prototype.registerResource;
-        MockMonitor.prototype.registerResource = function (this: unknown, req: { getName(): string; getIgnorechangesList(): string[] }, cb: unknown) {
+        MockMonitor.prototype.registerResource = function (
+            this: unknown,
+            req: { getName(): string; getIgnorechangesList(): string[]; getDependenciesList(): string[] },
+            cb: unknown,
+        ) {
             ignored.set(req.getName(), req.getIgnorechangesList());
+            dependencies.set(
+                req.getName(),
+                req.getDependenciesList().map((u) => u.split("::").pop()!),
+            );
             return mockRegister.call(this, req, cb);
         };
         MockMonitor.prototype.newUrn = function (this: unknown, parent: string, type: string, name: string): string {
@@ -88,7 +100,13 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
         pulumi.runtime.setMocks(
             {
                 newResource(args) {
-                    resources.push({ type: args.type, name: args.name, inputs: args.inputs, ignoreChanges: ignored.get(args.name) ?? [] });
+                    resources.push({
+                        type: args.type,
+                        name: args.name,
+                        inputs: args.inputs,
+                        ignoreChanges: ignored.get(args.name) ?? [],
+                        dependsOn: dependencies.get(args.name) ?? [],
+                    });
                     return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
                 },
                 call(args) {
