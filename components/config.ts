@@ -4,10 +4,11 @@
  * collisions and the cluster subnet's room. Every problem is reported together, before any resource exists.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_ROUND_PORT_STEP, clusterLayout, parseSubnet, subnetCapacity } from "./cluster/layout";
+import { CLUSTER_ROUND_PORT_STEP, clusterLayout } from "./cluster/layout";
+import { parseSubnet, subnetCapacity } from "./docker/subnet";
 import { replicationLayout, standaloneLayout } from "./docker/layout";
 import { validateSentinelSettings } from "./sentinel/conf";
-import { SENTINEL_PORT_OFFSET, firstSentinelPort, sentinelLayout } from "./sentinel/layout";
+import { SENTINEL_ADDRESS_OFFSET, SENTINEL_PORT_OFFSET, firstSentinelPort, sentinelLayout } from "./sentinel/layout";
 import { type ConfigProblem, ConfigError, type RawConfig, type Settings, readSettings } from "./settings";
 
 /** Parses and validates raw config; throws ConfigError listing every problem. Pure (no Pulumi calls). */
@@ -74,13 +75,21 @@ function portProblems(settings: Settings): ConfigProblem[] {
     return problems;
 }
 
-/** A chosen subnet must parse and, for a cluster, hold every node's fixed address. */
+/** A chosen subnet must parse and, for a cluster or a sentinel group, hold every node's fixed address. */
 function subnetProblems(settings: Settings): ConfigProblem[] {
     if (settings.network.subnet === undefined) return [];
     const parsed = parseSubnet(settings.network.subnet);
     if (typeof parsed === "string") return [{ key: "network.subnet", message: parsed }];
     // The highest address index is the last shard's last replica (cluster/layout.ts, addressIndex).
     const last = clusterLayout(settings).reduce((max, n) => Math.max(max, n.addressIndex), 0);
+    if (settings.topology === "sentinel" && SENTINEL_ADDRESS_OFFSET + settings.sentinel.count > subnetCapacity(parsed)) {
+        return [
+            {
+                key: "network.subnet",
+                message: `${settings.network.subnet} has room for ${subnetCapacity(parsed)} node addresses, the sentinel group's address plan needs ${SENTINEL_ADDRESS_OFFSET + settings.sentinel.count} (data node i takes address i, sentinel j takes ${SENTINEL_ADDRESS_OFFSET} + j)`,
+            },
+        ];
+    }
     if (settings.topology === "cluster" && last >= subnetCapacity(parsed)) {
         return [
             {

@@ -12,18 +12,15 @@ import { declareRollingNodes } from "../rolling/declare";
 import {
     type ClusterClientOptions,
     type ClusterNodeLayout,
-    type ClusterSubnet,
     type ClusterWiringInput,
     clusterClientOptions,
     clusterLayout,
     clusterNodeConfLines,
-    clusterNodeIp,
     clusterNodeSpec,
     clusterSeedNodes,
-    clusterSubnet,
-    parseSubnet,
 } from "./layout";
 import { ClusterFormation } from "./formation";
+import { chosenSubnet, nodeIp, stackSubnet } from "../docker/subnet";
 import type { Settings } from "../settings";
 import { type StackBase, declareStackBase } from "../docker/stack-base";
 
@@ -60,9 +57,9 @@ export class Cluster extends pulumi.ComponentResource {
         super("redis-ha:index:Cluster", name, {}, opts);
         const s = args.settings;
         const layout = clusterLayout(s);
-        // Bridge mode: fixed subnet and IPs (layout.ts, clusterSubnet, explains why); host mode: bindAddress.
-        const subnet = s.network.mode === "bridge" ? (chosenSubnet(s.network.subnet) ?? clusterSubnet(s.namePrefix)) : undefined;
-        const ips = layout.map((n) => (subnet ? clusterNodeIp(subnet, n.addressIndex) : undefined));
+        // Bridge mode: fixed subnet and IPs (layout.ts, stackSubnet, explains why); host mode: bindAddress.
+        const subnet = s.network.mode === "bridge" ? (chosenSubnet(s.network.subnet) ?? stackSubnet(s.namePrefix)) : undefined;
+        const ips = layout.map((n) => (subnet ? nodeIp(subnet, n.addressIndex) : undefined));
         const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);
         const nodes = declareClusterNodes(name, s, layout, base, ips, args.password, this);
 
@@ -110,12 +107,6 @@ export class Cluster extends pulumi.ComponentResource {
             lastRebalance: this.lastRebalance,
         });
     }
-}
-
-/** The validated `network.subnet` (parseSettings rejected a malformed one), if any. */
-function chosenSubnet(cidr: string | undefined): ClusterSubnet | undefined {
-    const parsed = cidr === undefined ? undefined : parseSubnet(cidr);
-    return typeof parsed === "object" ? parsed : undefined;
 }
 
 export function declareClusterNodes(

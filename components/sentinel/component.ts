@@ -5,10 +5,19 @@ import { declareRollingNodes } from "../rolling/declare";
 import { replicationLayout } from "../docker/layout";
 import { SentinelClientOptions, sentinelClientOptions } from "./client";
 import { sentinelConfView, sentinelLiveLines } from "./conf";
-import { SENTINEL_SEED_PATH, SentinelLayout, dataNodeStartCommand, firstSentinelPort, sentinelContainerCommand, sentinelLayout } from "./layout";
+import {
+    SENTINEL_ADDRESS_OFFSET,
+    SENTINEL_SEED_PATH,
+    SentinelLayout,
+    dataNodeStartCommand,
+    firstSentinelPort,
+    sentinelContainerCommand,
+    sentinelLayout,
+} from "./layout";
 import { SentinelReadiness } from "./readiness";
 import type { Settings } from "../settings";
 import { declareStackBase } from "../docker/stack-base";
+import { chosenSubnet, nodeIp, stackSubnet } from "../docker/subnet";
 import { renderTemplate } from "../docker/templates";
 
 export interface SentinelArgs {
@@ -41,9 +50,12 @@ export class Sentinel extends pulumi.ComponentResource {
         const group = s.sentinel;
         const layout = replicationLayout(s);
         const sentinelPlan = sentinelLayout({ ...s, count: group.count, firstHostPort: firstSentinelPort(s) });
-        const base = declareStackBase(name, s, this);
+        // Bridge mode: fixed IPs on a subnet of the stack's own (sentinels keep the IP a node's name had).
+        const subnet = s.network.mode === "bridge" ? (chosenSubnet(s.network.subnet) ?? stackSubnet(s.namePrefix)) : undefined;
+        const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);
+        const ipOf = (index: number) => (subnet ? nodeIp(subnet, index) : undefined);
 
-        const dataNodes = planNodes(s, layout, args.password, (node) =>
+        const planned = planNodes(s, layout, args.password, (node) =>
             dataNodeStartCommand({
                 sentinels: sentinelPlan.map((p) => ({ host: p.peerHost, port: p.listenPort })),
                 masterName: group.masterName,
@@ -53,8 +65,12 @@ export class Sentinel extends pulumi.ComponentResource {
                 authFilePath: AUTH_FILE_PATH,
             }),
         );
+        const dataNodes = planned.map((d, i) => ({ ...d, spec: { ...d.spec, ipv4Address: ipOf(i) } }));
         const [master, ...replicas] = layout;
-        const sentinelSpecs = sentinelPlan.map((p) => sentinelSpec(s, p, { host: master.peerHost, port: master.listenPort }, args.password));
+        const sentinelSpecs = sentinelPlan.map((p, j) => ({
+            ...sentinelSpec(s, p, { host: master.peerHost, port: master.listenPort }, args.password),
+            ipv4Address: ipOf(SENTINEL_ADDRESS_OFFSET + j),
+        }));
         const peer = (n: { logicalName: string; hostPort: number }) => ({ name: n.logicalName, access: { host: s.bindAddress, port: n.hostPort } });
         // Replicas, then the master (after SENTINEL FAILOVER hands its role over), then the sentinels one at a time.
         const declared = declareRollingNodes(

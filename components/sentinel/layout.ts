@@ -10,6 +10,12 @@ import { SENTINEL_LIVE_MARKER } from "./conf";
 
 /** Host port of the first sentinel relative to basePort: 6379 -> 26379, Redis's sentinel port. */
 export const SENTINEL_PORT_OFFSET = 20000;
+/**
+ * Bridge mode: data node i has address index i on the stack subnet (docker/subnet.ts), sentinel j has
+ * SENTINEL_ADDRESS_OFFSET + j: past the most data nodes settings allow (33), so a change of `replicas` moves no
+ * sentinel. Fixed because a sentinel resolves a node's announced name once and keeps the IP.
+ */
+export const SENTINEL_ADDRESS_OFFSET = 64;
 
 /** Host port of sentinel-0. */
 export function firstSentinelPort(settings: { basePort: number }): number {

@@ -1,3 +1,4 @@
+import { nodeIp, stackSubnet } from "../../components/docker/subnet";
 import { DeclaredResource, MockRun, byType, isWireSecret, runStack, unwrapSecret } from "./support/mock-stack";
 
 const base = { topology: "sentinel", replicas: 2, image: "redis-ha-local/redis:7.0", sentinel: { downAfterMs: 1000 } };
@@ -35,7 +36,10 @@ describe("sentinel topology resource graph (bridge network)", () => {
         [0, 1, 2].forEach((i) => {
             const c = containerNamed(run, `redis-ha-test-sentinel-${i}`);
             expect(c.inputs.ports).toEqual([{ internal: 26379, external: 26379 + i, ip: "127.0.0.1", protocol: "tcp" }]);
-            expect(c.inputs.networksAdvanced).toEqual([{ name: "redis-ha-test-net", aliases: [c.inputs.name] }]);
+            // A fixed address (sentinel j at index 64 + j of the stack subnet), the same on every run.
+            expect(c.inputs.networksAdvanced).toEqual([
+                { name: "redis-ha-test-net", aliases: [c.inputs.name], ipv4Address: nodeIp(stackSubnet("redis-ha-test"), 64 + i) },
+            ]);
             expect(c.inputs.volumes).toEqual([{ volumeName: `${c.inputs.name}-data`, containerPath: "/data" }]);
             expect(c.inputs.labels).toEqual(
                 expect.arrayContaining([
