@@ -49,34 +49,35 @@ const kindOf = (g: RollGroup): RollKind => g.kind;
 
 async function roll(inputs: RollGateInputs): Promise<RollGateOutputs> {
     const node: NodeAccess = { ...inputs.access, password: inputs.password };
-    const stuck = `roll stopped before ${inputs.name} (${inputs.position}/${inputs.total})`;
     const after = inputs.after;
-    if (after && after.runId !== "") {
+    try {
+        if (after && after.runId !== "") {
+            await pollUntil(
+                async () => {
+                    const runId = await runIdOf({ ...after.access, password: inputs.password });
+                    return runId !== after.runId ? { done: true, value: undefined } : { done: false, observed: `${after.name} still runs ${runId}` };
+                },
+                { timeoutMs: inputs.timeoutMs, intervalMs: 100, description: `${after.name} to come back in its new container` },
+            );
+        }
+        // A node that is down now cannot make the group less available by restarting: replacing it is the fix.
+        const reachable = await liveRole(node).then(
+            () => true,
+            () => false,
+        );
+        if (!reachable) return { ...inputs, runId: "", action: `${inputs.name} was not reachable: replaced without a handover` };
         await pollUntil(
             async () => {
-                const runId = await runIdOf({ ...after.access, password: inputs.password });
-                return runId !== after.runId ? { done: true, value: undefined } : { done: false, observed: `${after.name} still runs ${runId}` };
+                const problems = await groupProblems(inputs.group, inputs.password);
+                return problems.length === 0 ? { done: true, value: undefined } : { done: false, observed: problems.join("; ") };
             },
-            { timeoutMs: inputs.timeoutMs, intervalMs: 100, description: `${stuck}: ${after.name} to come back in its new container` },
+            { timeoutMs: inputs.timeoutMs, intervalMs: 100, description: "the group to be healthy" },
         );
+        const action = await handOver(inputs.group, inputs.name, node, inputs.timeoutMs);
+        return { ...inputs, runId: await runIdOf(node), action };
+    } catch (err) {
+        throw new Error(`roll stopped before ${inputs.name} (${inputs.position}/${inputs.total}): ${(err as Error).message}`);
     }
-    // A node that is down now cannot make the group less available by restarting: replacing it is the fix.
-    const reachable = await liveRole(node).then(
-        () => true,
-        () => false,
-    );
-    if (!reachable) return { ...inputs, runId: "", action: `${inputs.name} was not reachable: replaced without a handover` };
-    await pollUntil(
-        async () => {
-            const problems = await groupProblems(inputs.group, inputs.password);
-            return problems.length === 0 ? { done: true, value: undefined } : { done: false, observed: problems.join("; ") };
-        },
-        { timeoutMs: inputs.timeoutMs, intervalMs: 100, description: `${stuck}: the group to be healthy` },
-    );
-    const action = await handOver(inputs.group, inputs.name, node, inputs.timeoutMs).catch((err: Error) => {
-        throw new Error(`${stuck}: ${err.message}`);
-    });
-    return { ...inputs, runId: await runIdOf(node), action };
 }
 
 /** How the group is known to its members: the sentinels' master name, a cluster node's meet address. */

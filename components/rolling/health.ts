@@ -9,7 +9,7 @@ import type { Redis as RedisClient } from "ioredis";
 import type { ClusterNodeSpec } from "../cluster/spec";
 import { observeCluster } from "../cluster/formation";
 import { readinessProblems } from "../cluster/readiness";
-import { checkSentinelGroup } from "../sentinel/readiness";
+import { checkSentinelGroup, sentinelMasterAddress } from "../sentinel/readiness";
 import { pollUntil } from "../shared/poll";
 import { type NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
 
@@ -111,25 +111,33 @@ export async function handOver(group: RollGroup, name: string, node: NodeAccess,
     if ((await liveRole(node)) !== "master") return `${name} is not a master: nothing to hand over`;
     if (group.kind === "replication") return `${name} is the master and nothing can take over without Sentinel: writes pause until it is back`;
     if (group.kind === "sentinel") {
-        const sentinel = group.sentinels[0];
-        await pollUntil(
-            async () => {
-                // Any sentinel can run the failover; one that refuses (e.g. INPROG) is retried next round.
-                await withRedis({ ...sentinel.access, password }, (c) => c.call("SENTINEL", "FAILOVER", group.masterName)).catch(() => undefined);
-                const [master, ...replicas] = group.dataNodes;
-                const { status, problems } = await checkSentinelGroup({
-                    masterName: group.masterName,
-                    sentinels: group.sentinels,
-                    master,
-                    replicas,
-                    password,
-                    timeoutMs: 0,
-                });
-                if (status && status.masterNode !== name) return { done: true, value: undefined };
-                return { done: false, observed: status ? `${status.masterNode} is still the master` : problems.join("; ") };
-            },
-            { timeoutMs, intervalMs: 200, description: `SENTINEL FAILOVER to move the master role off ${name}` },
-        );
+        const sentinels = group.sentinels.map((p) => ({ ...p.access, password }));
+        const before = JSON.stringify(await sentinelMasterAddress(sentinels[0], group.masterName));
+        // SENTINEL FAILOVER does not stop the old master from taking writes, and what it takes after its replica
+        // was promoted is lost when it is demoted. So, as CLUSTER FAILOVER does by itself: pause its clients'
+        // writes, let the replicas catch up, fail over, demote it ourselves (a paused write then gets READONLY,
+        // which a client retries on the new master, instead of an acknowledgement that is later lost), unpause.
+        await withRedis(node, (c) => c.call("CLIENT", "PAUSE", String(timeoutMs), "WRITE"));
+        try {
+            await pollUntil(
+                async () => {
+                    const info = parseInfo(await withRedis(node, (c) => c.info("replication")));
+                    const offset = Number(info.master_repl_offset);
+                    const behind = Object.entries(info).filter(
+                        ([k, v]) => /^slave\d+$/.test(k) && Number(/offset=(\d+)/.exec(v)?.[1] ?? -1) < offset,
+                    );
+                    return behind.length === 0
+                        ? { done: true, value: undefined }
+                        : { done: false, observed: `replicas behind offset ${offset}: ${behind.map(([, v]) => v).join("; ")}` };
+                },
+                { timeoutMs, intervalMs: 20, description: `the replicas of ${name} to have its whole replication stream` },
+            );
+            await sentinelFailover(group, name, sentinels, before, password, timeoutMs);
+            const promoted = await sentinelMasterAddress(sentinels[0], group.masterName);
+            if (promoted) await withRedis(node, (c) => c.call("REPLICAOF", promoted.host, String(promoted.port)));
+        } finally {
+            await withRedis(node, (c) => c.call("CLIENT", "UNPAUSE")).catch(() => undefined);
+        }
         return `${name} handed over with SENTINEL FAILOVER`;
     }
     const myId = await withRedis(node, (c) => c.call("CLUSTER", "MYID") as Promise<string>);
@@ -149,4 +157,40 @@ export async function handOver(group: RollGroup, name: string, node: NodeAccess,
         { timeoutMs, intervalMs: 50, description: `CLUSTER FAILOVER from ${name} to ${replica.name}` },
     );
     return `${name} handed over to ${replica.name} with CLUSTER FAILOVER`;
+}
+
+/** SENTINEL FAILOVER, asked once, and the wait until every sentinel names one new master that says role:master. */
+async function sentinelFailover(
+    group: Extract<RollGroup, { kind: "sentinel" }>,
+    name: string,
+    sentinels: NodeAccess[],
+    before: string,
+    password: string,
+    timeoutMs: number,
+): Promise<void> {
+    let asked = false;
+    await pollUntil(
+        async () => {
+            // Asked once: a second SENTINEL FAILOVER after the first completed would start another one.
+            if (!asked) {
+                const reply = await withRedis(sentinels[0], (c) => c.call("SENTINEL", "FAILOVER", group.masterName)).then(
+                    () => "OK",
+                    (err: Error) => err.message,
+                );
+                if (reply !== "OK" && !/INPROG/.test(reply)) return { done: false, observed: `SENTINEL FAILOVER answered ${reply}` };
+                asked = true;
+            }
+            const named = await Promise.all(sentinels.map((a) => sentinelMasterAddress(a, group.masterName).then((m) => JSON.stringify(m))));
+            const others = group.dataNodes.filter((n) => n.name !== name);
+            const roles = await Promise.all(others.map((n) => liveRole({ ...n.access, password }).catch(() => "unreachable")));
+            const agreed = named.every((m) => m === named[0]) && named[0] !== before;
+            return agreed && roles.includes("master")
+                ? { done: true, value: undefined }
+                : {
+                      done: false,
+                      observed: `sentinels name ${[...new Set(named)].join(", ")} (before: ${before}); ${others.map((n, i) => `${n.name} ${roles[i]}`).join(", ")}`,
+                  };
+        },
+        { timeoutMs, intervalMs: 100, description: `SENTINEL FAILOVER to move the master role off ${name}` },
+    );
 }
