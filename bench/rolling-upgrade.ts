@@ -12,7 +12,7 @@
 import { execFile, execFileSync } from "child_process";
 import { Cluster } from "ioredis";
 import { LOCAL_IMAGE, stackLocalAsync, stackLocalRun } from "./support";
-import { percentile, sampleHealthyContainers, traffic } from "../tests/support/traffic";
+import { percentile, sampleContainers, traffic } from "../tests/support/traffic";
 
 const STACK = "bench-rolling";
 const BASE_PORT = Number(process.env.BENCH_BASE_PORT ?? 7760);
@@ -30,18 +30,18 @@ interface ClusterOptions {
 /** Runs `during` while a client writes and reads; returns what the client saw and how long `during` took. */
 async function underLoad(opts: ClusterOptions, prefix: string, during: () => Promise<unknown>) {
     const t = traffic(new Cluster(opts.startupNodes, opts.options), prefix);
-    const sampler = sampleHealthyContainers(STACK);
+    const sampler = sampleContainers(STACK);
     const started = Date.now();
     await during();
     const ms = Date.now() - started;
-    const { fewest } = await sampler.stop();
+    const { fewestRunning, fewestHealthy } = await sampler.stop();
     const r = await t.finish();
-    return { ms, fewest, ...r, p99: percentile(r.latencies, 99), max: Math.max(0, ...r.latencies) };
+    return { ms, fewestRunning, fewestHealthy, ...r, p99: percentile(r.latencies, 99), max: Math.max(0, ...r.latencies) };
 }
 
 const report = (label: string, r: Awaited<ReturnType<typeof underLoad>>) =>
     console.log(
-        `${label}: ${s(r.ms)} s; fewest healthy containers ${r.fewest}/6; ${r.acked} writes acknowledged, ${r.failures.length} failed commands, ` +
+        `${label}: ${s(r.ms)} s; fewest running containers ${r.fewestRunning}/6 (fewest Docker reported healthy ${r.fewestHealthy}); ${r.acked} writes acknowledged, ${r.failures.length} failed commands, ` +
             `${r.lost.length} acknowledged writes lost; latency p99 ${r.p99} ms, max ${r.max} ms; longest gap between writes ${r.longestGapMs} ms`,
     );
 

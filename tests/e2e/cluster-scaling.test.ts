@@ -10,6 +10,10 @@
  */
 import Redis, { Cluster } from "ioredis";
 import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects, stepsByOp } from "./support/stack-driver";
+import { traffic } from "../support/traffic";
+
+/** The shared writer/reader (tests/support/traffic.ts) through a Cluster client built from the stack's options. */
+const trafficThrough = (opts: ClusterOptions) => traffic(new Cluster(opts.startupNodes, opts.options));
 
 jest.setTimeout(300000);
 
@@ -47,37 +51,6 @@ function withShard3(opts: ClusterOptions, basePort: number): ClusterOptions {
     const natMap = { ...opts.options.natMap };
     for (const m of [0, 1]) natMap[`${prefix}shard-3-${m}:6379`] = { host: "127.0.0.1", port: basePort + 100 * m + 3 };
     return { ...opts, options: { ...opts.options, natMap } };
-}
-
-/** A client writing `live:<i>` and reading it back until stopped: failed commands and acknowledged writes. */
-function traffic(opts: ClusterOptions) {
-    const client = new Cluster(opts.startupNodes, opts.options);
-    const acked: number[] = [];
-    const failures: string[] = [];
-    let stop = false;
-    const done = (async () => {
-        for (let i = 0; !stop; i++) {
-            try {
-                await client.set(`live:${i}`, String(i));
-                acked.push(i);
-                if ((await client.get(`live:${i}`)) !== String(i)) failures.push(`live:${i} read back wrong`);
-            } catch (err) {
-                failures.push((err as Error).message);
-            }
-        }
-    })();
-    return {
-        async finish() {
-            stop = true;
-            await done;
-            try {
-                const values = await Promise.all(acked.map((i) => client.get(`live:${i}`)));
-                return { failures, acked: acked.length, lost: acked.filter((i, k) => values[k] !== String(i)) };
-            } finally {
-                client.disconnect();
-            }
-        },
-    };
 }
 
 async function allKeysReadable(opts: ClusterOptions): Promise<string[]> {
@@ -149,7 +122,7 @@ describe.each([
     });
 
     it("cluster.shards=4: eight nodes, the new master on basePort+3 and its replica on basePort+103, 4096 slots each, no key lost", async () => {
-        const t = traffic(withShard3(opts, basePort));
+        const t = trafficThrough(withShard3(opts, basePort));
         const up = await driver.up(stack, config(4));
         const result = await t.finish();
         outputs = up.outputs;
@@ -182,7 +155,7 @@ describe.each([
             "delete redis-ha:index:RedisNode",
         ]);
         expect(plan.display).toMatch(/leaving \(forgotten, then deleted\): shard-3-0, shard-3-1; shard-0 takes 1366 slots from shard-3/);
-        const t = traffic(withShard3(opts, basePort));
+        const t = trafficThrough(withShard3(opts, basePort));
         const up = await driver.up(stack, config(3));
         const result = await t.finish();
         outputs = up.outputs;

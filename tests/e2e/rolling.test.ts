@@ -12,7 +12,7 @@
 import { execFileSync } from "child_process";
 import Redis, { Cluster, type RedisOptions } from "ioredis";
 import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects, stepsByOp } from "./support/stack-driver";
-import { percentile, sampleHealthyContainers, traffic } from "../support/traffic";
+import { percentile, sampleContainers, traffic } from "../support/traffic";
 
 jest.setTimeout(600000);
 
@@ -50,7 +50,7 @@ async function untilPong(container: string, timeoutMs = 60000): Promise<void> {
 /** The roll itself: `up` with the rolled image while the client runs and the sampler counts. */
 async function rollUnderTraffic(stack: string, config: Record<string, unknown>, client: Redis | Cluster, prefix: string) {
     const t = traffic(client, prefix);
-    const sampler = sampleHealthyContainers(stack);
+    const sampler = sampleContainers(stack);
     const started = Date.now();
     try {
         const up = await driver.up(stack, { ...config, image: ROLLED_IMAGE });
@@ -115,7 +115,7 @@ describe("cluster: live change, then a rolling image upgrade", () => {
         ]);
     });
 
-    it("rolls it: never more than one node down, every container new on the new image, no acknowledged write lost, no failed command", async () => {
+    it("rolls it: never more than one container not running, every container new on the new image, no acknowledged write lost, no failed command", async () => {
         const opts = outputs.ioredisClusterOptions;
         const roll = await rollUnderTraffic(stack, { ...config, maxmemory: "256mb" }, new Cluster(opts.startupNodes, opts.options), "roll");
         const after = idsOf(stack);
@@ -125,7 +125,7 @@ describe("cluster: live change, then a rolling image upgrade", () => {
             expect(imageOf(name)).toBe(docker("image", "inspect", "-f", "{{.Id}}", ROLLED_IMAGE));
         }
         expect(roll.samples).toBeGreaterThan(10);
-        expect(roll.fewest).toBeGreaterThanOrEqual(5);
+        expect(roll.fewestRunning).toBeGreaterThanOrEqual(5);
         // Every master handed over: the layout replicas are the masters now, each with its 1/3 of the slots.
         expect(roll.up.outputs.nodes.filter((n: { role: string }) => n.role === "master").map((n: { name: string }) => n.name)).toEqual([
             "shard-0-1",
@@ -134,7 +134,8 @@ describe("cluster: live change, then a rolling image upgrade", () => {
         ]);
         figures.clusterRoll = {
             upMs: roll.upMs,
-            fewestHealthy: roll.fewest,
+            fewestRunning: roll.fewestRunning,
+            fewestHealthy: roll.fewestHealthy,
             acked: roll.result.acked,
             failed: roll.result.failures.length,
             firstFailures: roll.result.failures.slice(0, 3),
@@ -178,7 +179,7 @@ describe("sentinel: a rolling image upgrade hands the master over with SENTINEL 
         const roll = await rollUnderTraffic(stack, config, client, "roll");
         const after = idsOf(stack);
         for (const name of Object.keys(before)) expect(after[name]).not.toBe(before[name]);
-        expect(roll.fewest).toBeGreaterThanOrEqual(4);
+        expect(roll.fewestRunning).toBeGreaterThanOrEqual(4);
         // node-0 handed over to node-1, which then was already rolled: it stays master.
         const sentinel = outputs.sentinels[0].containerName;
         const master = docker(
@@ -191,7 +192,8 @@ describe("sentinel: a rolling image upgrade hands the master over with SENTINEL 
         expect(master.split("\n")[0]).toBe(outputs.nodes[1].containerName);
         figures.sentinelRoll = {
             upMs: roll.upMs,
-            fewestHealthy: roll.fewest,
+            fewestRunning: roll.fewestRunning,
+            fewestHealthy: roll.fewestHealthy,
             acked: roll.result.acked,
             failed: roll.result.failures.length,
             firstFailures: roll.result.failures.slice(0, 3),
@@ -228,7 +230,7 @@ describe("replication: replicas first, the master last", () => {
             "redis-ha-e2e-rolling-replication-node-2-container",
             "redis-ha-e2e-rolling-replication-node-0-container",
         ]);
-        expect(roll.fewest).toBeGreaterThanOrEqual(2);
+        expect(roll.fewestRunning).toBeGreaterThanOrEqual(2);
         figures.replicationRoll = {
             upMs: roll.upMs,
             acked: roll.result.acked,

@@ -72,12 +72,16 @@ export function percentile(values: number[], p: number): number {
 }
 
 /**
- * Samples, every `intervalMs`, how many of the stack's containers are running and healthy (asynchronously, so
- * clients in the same process keep running). `stop()` returns the fewest seen at once and the samples taken.
+ * Samples, every `intervalMs`, how many of the stack's containers are running, and how many of those Docker
+ * already reports healthy (its healthcheck runs once a second, so a node that answers may still show
+ * "starting" for up to a second). Asynchronous, so clients in the same process keep running. `stop()` returns
+ * the fewest of each seen at once and the number of samples.
  */
-export function sampleHealthyContainers(stack: string, intervalMs = 200) {
-    const counts: number[] = [];
+export function sampleContainers(stack: string, intervalMs = 200) {
+    const running: number[] = [];
+    const healthy: number[] = [];
     let stop = false;
+    // `docker ps` without -a lists running containers only.
     const ps = () =>
         new Promise<string>((resolve, reject) =>
             execFile("docker", ["ps", "--filter", `label=redis-ha.stack=${stack}`, "--format", "{{.Names}} {{.Status}}"], (err, out) =>
@@ -87,15 +91,16 @@ export function sampleHealthyContainers(stack: string, intervalMs = 200) {
     const done = (async () => {
         while (!stop) {
             const lines = (await ps()).split("\n").filter(Boolean);
-            counts.push(lines.filter((l) => /\(healthy\)/.test(l)).length);
+            running.push(lines.length);
+            healthy.push(lines.filter((l) => /\(healthy\)/.test(l)).length);
             await new Promise((r) => setTimeout(r, intervalMs));
         }
     })();
     return {
-        async stop(): Promise<{ fewest: number; samples: number }> {
+        async stop(): Promise<{ fewestRunning: number; fewestHealthy: number; samples: number }> {
             stop = true;
             await done;
-            return { fewest: Math.min(...counts), samples: counts.length };
+            return { fewestRunning: Math.min(...running), fewestHealthy: Math.min(...healthy), samples: running.length };
         },
     };
 }
