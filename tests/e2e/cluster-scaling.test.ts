@@ -113,6 +113,8 @@ describe.each([
             "create docker:index/volume:Volume",
             "create pulumi-nodejs:dynamic/redis-ha:LiveConfig",
             "create pulumi-nodejs:dynamic/redis-ha:LiveConfig",
+            "create pulumi-nodejs:dynamic/redis-ha:RollGate",
+            "create pulumi-nodejs:dynamic/redis-ha:RollGate",
             "create redis-ha:index:RedisNode",
             "create redis-ha:index:RedisNode",
         ]);
@@ -151,6 +153,8 @@ describe.each([
             "delete docker:index/volume:Volume",
             "delete pulumi-nodejs:dynamic/redis-ha:LiveConfig",
             "delete pulumi-nodejs:dynamic/redis-ha:LiveConfig",
+            "delete pulumi-nodejs:dynamic/redis-ha:RollGate",
+            "delete pulumi-nodejs:dynamic/redis-ha:RollGate",
             "delete redis-ha:index:RedisNode",
             "delete redis-ha:index:RedisNode",
         ]);

@@ -147,11 +147,12 @@ describe(`foundation topologies through ${driver.name}`, () => {
                 "create docker:index/container:Container",
                 "create docker:index/volume:Volume",
                 "create pulumi-nodejs:dynamic/redis-ha:LiveConfig",
+                "create pulumi-nodejs:dynamic/redis-ha:RollGate",
                 "create redis-ha:index:RedisNode",
             ]);
             expect(stepsByOp(plan, "update")).toEqual(["update pulumi-nodejs:dynamic/redis-ha:ReplicationReadiness"]);
             expect(stepsByOp(plan, "replace", "create-replacement", "delete-replaced", "delete")).toEqual([]);
-            expect(plan.summary).toMatchObject({ create: 4, update: 1 });
+            expect(plan.summary).toMatchObject({ create: 5, update: 1 });
             expect(Object.keys(plan.summary).sort()).toEqual(["create", "same", "update"]);
             const applied = await driver.up(stack, grown);
             expect(changes(applied.report)).toEqual(changes(plan));
