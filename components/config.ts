@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clusterLayout, parseSubnet, subnetCapacity } from "./cluster/layout";
 import { replicationLayout, standaloneLayout } from "./docker/layout";
+import { RESERVED_USER_NAMES, aclRulesProblem } from "./security/acl";
 import { validateSentinelSettings } from "./sentinel/conf";
 import { SENTINEL_PORT_OFFSET, firstSentinelPort, sentinelLayout } from "./sentinel/layout";
 import { type ConfigProblem, ConfigError, type RawConfig, type Settings, readSettings } from "./settings";
@@ -23,6 +24,7 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
         problems.push(...checked.errors.filter((e) => !problems.some((q) => q.key === e.key)));
         settings.warnings.push(...checked.warnings);
     }
+    problems.push(...aclProblems(settings));
     if (problems.length === 0) {
         problems.push(...portProblems(settings), ...subnetProblems(settings));
     }
@@ -54,6 +56,19 @@ export function loadSettings(): Settings {
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
         throw err;
     }
+}
+
+/** Each ACL user's name is free and its rules parse as Redis parses them; names the user and the rule. */
+function aclProblems(settings: Settings): ConfigProblem[] {
+    return settings.acl.users.flatMap((user, i) => {
+        const problems: ConfigProblem[] = [];
+        if (RESERVED_USER_NAMES.includes(user.name)) {
+            problems.push({ key: `acl.users[${i}].name`, message: `"${user.name}" is reserved (${RESERVED_USER_NAMES.join(", ")})` });
+        }
+        const bad = aclRulesProblem(user.rules);
+        if (bad) problems.push({ key: `acl.users[${i}].rules`, message: `user "${user.name}", rule "${bad.rule}": ${bad.message}` });
+        return problems;
+    });
 }
 
 /** Every host port the layout publishes (or listens on in host mode) must be valid and distinct. */
