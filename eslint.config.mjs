@@ -7,6 +7,7 @@ const PURE_FILES = [
     "components/settings.ts",
     "components/security/acl.ts",
     "components/security/redis-commands.ts",
+    "components/security/certificates.ts",
     "components/shared/endpoint.ts",
     "components/shared/poll.ts",
     "components/docker/layout.ts",

@@ -11,12 +11,14 @@ import { clusterFormationProvider } from "../../components/cluster/formation";
 import { replicationReadinessProvider } from "../../components/replication/readiness";
 import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
 import { generatedPasswordProvider } from "../../components/shared/generated-password";
+import { tlsCertificatesProvider } from "../../components/security/tls-certificates";
 
 const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["GeneratedPassword", generatedPasswordProvider],
     ["ReplicationReadiness", replicationReadinessProvider],
     ["SentinelReadiness", sentinelReadinessProvider],
     ["ClusterFormation", clusterFormationProvider],
+    ["TlsCertificates", tlsCertificatesProvider],
 ];
 
 it.each(providers)("the serialized %s provider reads no `exports.X` of its own modules", async (_name, provider) => {
