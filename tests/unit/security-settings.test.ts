@@ -1,5 +1,5 @@
 /** tls.* and acl.* settings: defaults, shapes, and ACL rules checked with Redis's grammar (security/acl.ts). */
-import { parseSettings } from "../../components/config";
+import { parseSettings, undeployedSecurity } from "../../components/config";
 import { aclRulesProblem, aclUserLine, INTERNAL_USERS } from "../../components/security/acl";
 import { ConfigError } from "../../components/settings";
 
@@ -143,5 +143,15 @@ describe("user lines", () => {
     it("carry the password's SHA-256, never the password, and quote a selector", () => {
         const line = aclUserLine({ name: "app", passwordSha256: "ab".repeat(32), rules: "~app:*  +get (~tmp:* +set)" });
         expect(line).toBe(`user app reset on #${"ab".repeat(32)} ~app:* +get "(~tmp:* +set)"`);
+    });
+});
+
+describe("until the containers get them", () => {
+    it("a stack asking for TLS or ACL users stops instead of running in plain text", () => {
+        expect(undeployedSecurity(parseSettings({}, "p", "s"))).toEqual([]);
+        const pending = undeployedSecurity(
+            parseSettings({ tls: { enabled: true }, acl: { defaultUser: "off", users: [{ name: "app", password: "x", rules: "+get" }] } }, "p", "s"),
+        );
+        expect(pending.map((p) => p.key)).toEqual(["tls.enabled", "acl.users", "acl.defaultUser"]);
     });
 });
