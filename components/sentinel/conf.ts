@@ -6,7 +6,7 @@
  */
 import { type Endpoint, endpointProblem } from "../shared/endpoint";
 import type { ConfigProblem, NetworkMode, SentinelSettings } from "../settings";
-import { quoteConfigValue } from "../docker/redis-conf";
+import { type NodeTlsConf, quoteConfigValue } from "../docker/redis-conf";
 
 export interface SentinelConfInput {
     /** Logical name (e.g. `sentinel-0`), for the file's header comment. */
@@ -28,6 +28,10 @@ export interface SentinelConfInput {
     password?: string;
     /** The sentinels' own requirepass (and `sentinel sentinel-pass`); defaults to `password`. */
     sentinelPassword?: string;
+    /** TLS (issue 11): to clients, peers and data nodes; `port 0` then. Absent: the file is as before. */
+    tls?: Pick<NodeTlsConf, "certFile" | "keyFile" | "caCertFile" | "authClients">;
+    /** ACL user the sentinel logs in to the data nodes as (`sentinel auth-user`), with `password`. */
+    authUser?: string;
 }
 
 export interface SentinelConfView {
@@ -51,6 +55,10 @@ export interface SentinelConfView {
     authPassQuoted?: string;
     /** requirepass/sentinel-pass value, already quoted; absent when the sentinels have no password. */
     sentinelPasswordQuoted?: string;
+    /** The plain-text port: `port`, or 0 with TLS. */
+    plainPort: number;
+    tls?: { certFile: string; keyFile: string; caCertFile: string; authClients: string };
+    authUser?: string;
 }
 
 const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
@@ -106,6 +114,14 @@ export function sentinelConfView(input: SentinelConfInput): SentinelConfView {
         parallelSyncs: s.parallelSyncs,
         authPassQuoted: password === "" ? undefined : quoteConfigValue(password),
         sentinelPasswordQuoted: sentinelPassword === "" ? undefined : quoteConfigValue(sentinelPassword),
+        plainPort: input.tls ? 0 : input.port,
+        tls: input.tls && {
+            certFile: quoteConfigValue(input.tls.certFile),
+            keyFile: quoteConfigValue(input.tls.keyFile),
+            caCertFile: quoteConfigValue(input.tls.caCertFile),
+            authClients: input.tls.authClients,
+        },
+        authUser: input.authUser,
     };
 }
 

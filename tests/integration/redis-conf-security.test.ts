@@ -10,7 +10,8 @@ import * as path from "path";
 import Redis from "ioredis";
 import { parseSettings } from "../../components/config";
 import type { RedisConfInput } from "../../components/docker/redis-conf";
-import { renderRedisConf } from "../../components/docker/templates";
+import { renderRedisConf, renderTemplate } from "../../components/docker/templates";
+import { sentinelConfView } from "../../components/sentinel/conf";
 import { INTERNAL_USERS, type InternalUser } from "../../components/security/acl";
 import { type SecurityPasswords, TLS_FILES, nodeSecurityConf } from "../../components/security/node-security";
 import { issueCertificates } from "../../components/security/tls-certificates";
@@ -122,5 +123,91 @@ it("a replica links to its master over TLS as redis-ha-replication; default user
         replica.disconnect();
         app.disconnect();
         anonymous.disconnect();
+    }
+});
+
+it("a sentinel monitors a TLS master and finds its replica, logging in as redis-ha-sentinel", async () => {
+    const SENTINEL = { plain: 7568, tls: 7569 };
+    const settings = parseSettings({ topology: "sentinel", tls: { enabled: true }, acl: { users: [APP] } }, "redis-ha", "it2");
+    const subjects = [{ name: "node", dnsNames: ["node"], ipAddresses: ["127.0.0.1"] }];
+    const certs = await issueCertificates(
+        { commonName: "redis-ha-it2", subjects, validityDays: 365, renewWithinDays: TLS_RENEW_WITHIN_DAYS },
+        undefined,
+        new Date(),
+    );
+    const tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-tls-sentinel-"));
+    fs.writeFileSync(path.join(tlsDir, "ca.crt"), certs.caCert);
+    fs.writeFileSync(path.join(tlsDir, "node.crt"), certs.certs.node.cert);
+    fs.writeFileSync(path.join(tlsDir, "node.key"), certs.keys.node, { mode: 0o600 });
+    const security = nodeSecurityConf(settings, passwords, { cluster: false });
+    const local = (conf: string) => conf.split(path.dirname(TLS_FILES.certFile)).join(tlsDir);
+    const masterPorts = { plain: 7570, tls: 7571 };
+    const replicaPorts = { plain: 7572, tls: 7573 };
+    await startRedis({
+        port: masterPorts.plain,
+        config: local(renderRedisConf({ ...base, nodeName: "node-0", role: "master", port: masterPorts.tls, security })),
+        password: "default-pw",
+    });
+    await startRedis({
+        port: replicaPorts.plain,
+        config: local(
+            renderRedisConf({
+                ...base,
+                nodeName: "node-1",
+                role: "replica",
+                port: replicaPorts.tls,
+                replicaOf: { host: "127.0.0.1", port: masterPorts.tls },
+                announce: { host: "127.0.0.1", port: replicaPorts.tls },
+                security,
+            }),
+        ),
+        password: "default-pw",
+    });
+    const sentinelConf = renderTemplate(
+        "sentinel.conf.mustache",
+        sentinelConfView({
+            sentinelName: "sentinel-0",
+            networkMode: "host",
+            bind: "127.0.0.1",
+            port: SENTINEL.tls,
+            announce: { host: "127.0.0.1", port: SENTINEL.tls },
+            master: { host: "127.0.0.1", port: masterPorts.tls },
+            settings: { masterName: "mymaster", quorum: 1, downAfterMs: 5000, failoverTimeoutMs: 60000, parallelSyncs: 1 },
+            password: passwords.internal.sentinel.password,
+            sentinelPassword: "sentinel-own-pw",
+            tls: { ...TLS_FILES, authClients: "no" },
+            authUser: INTERNAL_USERS.sentinel.name,
+        }),
+    );
+    expect(sentinelConf).toContain(`sentinel auth-user mymaster ${INTERNAL_USERS.sentinel.name}`);
+    await startRedis({ port: SENTINEL.plain, config: local(sentinelConf), sentinel: true, password: "sentinel-own-pw" });
+
+    const sentinel = new Redis({
+        host: "127.0.0.1",
+        port: SENTINEL.tls,
+        tls: { ca: certs.caCert },
+        password: "sentinel-own-pw",
+        lazyConnect: true,
+        retryStrategy: () => null,
+    });
+    try {
+        await sentinel.connect();
+        const deadline = Date.now() + 15000;
+        let master: Record<string, string> = {};
+        for (;;) {
+            const flat = (await sentinel.call("SENTINEL", "MASTER", "mymaster")) as string[];
+            master = Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : [])));
+            if ((master.flags === "master" && master["num-slaves"] === "1") || Date.now() > deadline) break;
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        expect({ flags: master.flags, slaves: master["num-slaves"], port: master.port }).toEqual({
+            flags: "master",
+            slaves: "1",
+            port: String(masterPorts.tls),
+        });
+        const replicas = (await sentinel.call("SENTINEL", "REPLICAS", "mymaster")) as string[][];
+        expect(replicas[0].join(" ")).toContain(`127.0.0.1:${replicaPorts.tls}`);
+    } finally {
+        sentinel.disconnect();
     }
 });

@@ -2,7 +2,8 @@
 import { createHash } from "crypto";
 import { parseSettings } from "../../components/config";
 import type { RedisConfInput } from "../../components/docker/redis-conf";
-import { renderRedisConf } from "../../components/docker/templates";
+import { renderRedisConf, renderTemplate } from "../../components/docker/templates";
+import { sentinelConfView } from "../../components/sentinel/conf";
 import { INTERNAL_USERS, type InternalUser } from "../../components/security/acl";
 import { type SecurityPasswords, nodeSecurityConf } from "../../components/security/node-security";
 
@@ -85,5 +86,37 @@ describe("redis.conf security combinations", () => {
         expect(conf).not.toContain("requirepass");
         expect(conf).not.toContain("default-pw");
         expect(lines(conf)).toEqual(expect.arrayContaining(["user default reset off", "masteruser redis-ha-replication", "tls-port 6379"]));
+    });
+});
+
+describe("sentinel.conf with TLS and a sentinel user", () => {
+    const input = {
+        sentinelName: "sentinel-0",
+        networkMode: "bridge" as const,
+        bind: "0.0.0.0",
+        port: 26379,
+        announce: { host: "redis-ha-t-sentinel-0", port: 26379 },
+        master: { host: "redis-ha-t-node-0", port: 6379 },
+        settings: { masterName: "mymaster", quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 60000, parallelSyncs: 1 },
+        password: "sentinel-user-pw",
+        sentinelPassword: "sentinels-pw",
+    };
+    const render = (extra: object) => renderTemplate("sentinel.conf.mustache", sentinelConfView({ ...input, ...extra }));
+
+    it("without them: the plain port, no tls- lines, no auth-user", () => {
+        const conf = render({});
+        expect(lines(conf)).toContain("port 26379");
+        expect(conf).not.toMatch(/^(tls-|sentinel auth-user)/m);
+    });
+
+    it("with them: tls-port on the sentinel port, port 0, TLS toward data nodes and peers, auth-user before auth-pass", () => {
+        const conf = render({
+            tls: { certFile: "/data/tls/node.crt", keyFile: "/data/tls/node.key", caCertFile: "/data/tls/ca.crt", authClients: "no" },
+            authUser: "redis-ha-sentinel",
+        });
+        expect(lines(conf)).toEqual(
+            expect.arrayContaining(["port 0", "tls-port 26379", 'tls-key-file "/data/tls/node.key"', "tls-replication yes", "tls-auth-clients no"]),
+        );
+        expect(conf).toMatch(/^sentinel auth-user mymaster redis-ha-sentinel\nsentinel auth-pass mymaster "sentinel-user-pw"$/m);
     });
 });
