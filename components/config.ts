@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_ROUND_PORT_STEP, clusterLayout, parseSubnet, subnetCapacity } from "./cluster/layout";
 import { replicationLayout, standaloneLayout } from "./docker/layout";
+import { RESERVED_USER_NAMES, aclRulesProblem } from "./security/acl";
 import { validateSentinelSettings } from "./sentinel/conf";
 import { SENTINEL_PORT_OFFSET, firstSentinelPort, sentinelLayout } from "./sentinel/layout";
 import { type ConfigProblem, ConfigError, type RawConfig, type Settings, readSettings } from "./settings";
@@ -23,6 +24,7 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
         problems.push(...checked.errors.filter((e) => !problems.some((q) => q.key === e.key)));
         settings.warnings.push(...checked.warnings);
     }
+    problems.push(...aclProblems(settings));
     if (problems.length === 0) {
         problems.push(...portProblems(settings), ...subnetProblems(settings));
     }
@@ -44,16 +46,46 @@ export function readRawConfig(project: string): RawConfig {
     return raw;
 }
 
+/**
+ * TLS and ACL settings this version checks but does not deploy yet (issue 11: the containers do not get the
+ * certificates and users so far). Refused rather than ignored: a stack asked to encrypt must not run in
+ * plain text.
+ */
+export function undeployedSecurity(settings: Settings): ConfigProblem[] {
+    const pending = "is checked but not deployed by this version yet (certificates, users and redis.conf are ready; the containers do not get them)";
+    const problems: ConfigProblem[] = [];
+    if (settings.tls.enabled) problems.push({ key: "tls.enabled", message: `true ${pending}` });
+    if (settings.acl.users.length > 0) problems.push({ key: "acl.users", message: pending });
+    if (settings.acl.defaultUser === "off") problems.push({ key: "acl.defaultUser", message: `off ${pending}` });
+    return problems;
+}
+
 /** Settings for the current stack; invalid config stops the program before any resource is declared. */
 export function loadSettings(): Settings {
     const project = pulumi.getProject();
     try {
-        return parseSettings(readRawConfig(project), project, pulumi.getStack());
+        const settings = parseSettings(readRawConfig(project), project, pulumi.getStack());
+        const pending = undeployedSecurity(settings);
+        if (pending.length > 0) throw new ConfigError(pending);
+        return settings;
     } catch (err) {
         // RunError prints the message without a stack trace: the message already names every key.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
         throw err;
     }
+}
+
+/** Each ACL user's name is free and its rules parse as Redis parses them; names the user and the rule. */
+function aclProblems(settings: Settings): ConfigProblem[] {
+    return settings.acl.users.flatMap((user, i) => {
+        const problems: ConfigProblem[] = [];
+        if (RESERVED_USER_NAMES.includes(user.name)) {
+            problems.push({ key: `acl.users[${i}].name`, message: `"${user.name}" is reserved (${RESERVED_USER_NAMES.join(", ")})` });
+        }
+        const bad = aclRulesProblem(user.rules);
+        if (bad) problems.push({ key: `acl.users[${i}].rules`, message: `user "${user.name}", rule "${bad.rule}": ${bad.message}` });
+        return problems;
+    });
 }
 
 /** Every host port the layout publishes (or listens on in host mode) must be valid and distinct. */

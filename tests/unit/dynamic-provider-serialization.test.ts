@@ -12,6 +12,7 @@ import { liveConfigProvider } from "../../components/docker/live-config-resource
 import { replicationReadinessProvider } from "../../components/replication/readiness";
 import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
 import { generatedPasswordProvider } from "../../components/shared/generated-password";
+import { tlsCertificatesProvider } from "../../components/security/tls-certificates";
 
 const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["GeneratedPassword", generatedPasswordProvider],
@@ -19,6 +20,7 @@ const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["SentinelReadiness", sentinelReadinessProvider],
     ["ClusterFormation", clusterFormationProvider],
     ["LiveConfig", liveConfigProvider],
+    ["TlsCertificates", tlsCertificatesProvider],
 ];
 
 it.each(providers)("the serialized %s provider reads no `exports.X` of its own modules", async (_name, provider) => {
