@@ -46,17 +46,38 @@ export function readRawConfig(project: string): RawConfig {
     return raw;
 }
 
+/** Topologies whose containers get TLS (certificates, TLS directives, TLS healthcheck and deploy-time links). */
+export const TLS_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replication", "sentinel"];
+
 /**
- * TLS and ACL settings this version checks but does not deploy yet (issue 11: the containers do not get the
- * certificates and users so far). Refused rather than ignored: a stack asked to encrypt must not run in
- * plain text.
+ * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,
+ * since a stack asked to encrypt or to restrict users must not run in plain text or open. Wired so far:
+ * generated certificates on the topologies in TLS_WIRED_TOPOLOGIES, plain port off, any tls.authClients but
+ * `yes` (the deploy-time links present no client certificate yet).
  */
 export function undeployedSecurity(settings: Settings): ConfigProblem[] {
-    const pending = "is checked but not deployed by this version yet (certificates, users and redis.conf are ready; the containers do not get them)";
+    const pending = "is checked but not deployed by this version yet";
     const problems: ConfigProblem[] = [];
-    if (settings.tls.enabled) problems.push({ key: "tls.enabled", message: `true ${pending}` });
-    if (settings.acl.users.length > 0) problems.push({ key: "acl.users", message: pending });
-    if (settings.acl.defaultUser === "off") problems.push({ key: "acl.defaultUser", message: `off ${pending}` });
+    const tls = settings.tls;
+    if (tls.enabled && !TLS_WIRED_TOPOLOGIES.includes(settings.topology)) {
+        problems.push({
+            key: "tls.enabled",
+            message: `true with topology ${settings.topology} ${pending} (TLS is wired for ${TLS_WIRED_TOPOLOGIES.join(", ")} only)`,
+        });
+    }
+    if (tls.enabled && tls.own)
+        problems.push({ key: "tls.caCert", message: `(bring your own CA, certificate and key) ${pending}; leave them unset to use generated ones` });
+    if (tls.enabled && tls.allowPlaintext)
+        problems.push({ key: "tls.allowPlaintext", message: `true ${pending} (the plain port is always off with TLS)` });
+    if (tls.enabled && tls.authClients === "yes") {
+        problems.push({
+            key: "tls.authClients",
+            message: `yes ${pending} (the deploy-time links present no client certificate); use no or optional`,
+        });
+    }
+    if (settings.acl.users.length > 0) problems.push({ key: "acl.users", message: `${pending} (the containers do not get the users)` });
+    if (settings.acl.defaultUser === "off")
+        problems.push({ key: "acl.defaultUser", message: `off ${pending} (the containers do not get the users)` });
     return problems;
 }
 

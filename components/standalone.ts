@@ -3,12 +3,15 @@ import { NodeInfo, NodeSettings, declareNodes, nodeInfo } from "./docker/redis-n
 import { standaloneLayout } from "./docker/layout";
 import type { Settings } from "./settings";
 import { declareStackBase } from "./docker/stack-base";
+import type { StackTls } from "./security/node-tls";
 
 export interface StandaloneArgs {
     /** Validated stack settings (defaults already applied by parseSettings). */
     settings: NodeSettings & Pick<Settings, "namePrefix" | "image" | "basePort">;
     /** Password for requirepass/masterauth; secret. */
     password: pulumi.Input<string>;
+    /** TLS stacks: the certificates (security/tls-certificates.ts). */
+    tls?: StackTls;
 }
 
 /** One persistent Redis node: docs/walkthrough.md, "Persistence" (RDB + AOF) in a container. */
@@ -21,7 +24,7 @@ export class Standalone extends pulumi.ComponentResource {
         const s = args.settings;
         const layout = standaloneLayout({ ...s, replicas: 0 });
         const base = declareStackBase(name, s, this);
-        const [node] = declareNodes(name, s, layout, base, args.password, this);
+        const [node] = declareNodes(name, s, layout, base, args.password, this, undefined, args.tls);
 
         const info = nodeInfo(layout, s.bindAddress);
         // Outputs resolve only once the container is healthy.

@@ -212,11 +212,18 @@ export function liveSectionShell(configPath: string, newPath: string): string[] 
  * and renamed (a crash mid-write never leaves a truncated config). The volume copy is what Redis runs from
  * and CONFIG REWRITE rewrites; `umask 077` because it holds the password.
  */
-export function dataNodeComposeScript(opts: { uploadedConfigPath: string; configPath: string; exec: string }): string {
+export function dataNodeComposeScript(opts: {
+    uploadedConfigPath: string;
+    configPath: string;
+    exec: string;
+    /** Lines run first, as root (e.g. handing the TLS files to the redis user: security/node-security.ts). */
+    setup?: string[];
+}): string {
     if (!SAFE_PATH.test(opts.uploadedConfigPath)) throw new Error(`start script: path ${JSON.stringify(opts.uploadedConfigPath)} must be shell-safe`);
     if (!/^[A-Za-z0-9._/ -]+$/.test(opts.exec)) throw new Error(`start script: ${JSON.stringify(opts.exec)} must be plain words and paths`);
     const conf = opts.configPath;
     return [
+        ...(opts.setup ?? []),
         "umask 077",
         `cp ${opts.uploadedConfigPath} ${conf}.new`,
         ...liveSectionShell(conf, `${conf}.new`),

@@ -4,12 +4,15 @@ import { replicationLayout } from "../docker/layout";
 import { ReplicationReadiness } from "./readiness";
 import type { Settings } from "../settings";
 import { declareStackBase } from "../docker/stack-base";
+import type { StackTls } from "../security/node-tls";
 
 export interface ReplicationArgs {
     /** Validated stack settings (defaults already applied by parseSettings). */
     settings: NodeSettings & Pick<Settings, "namePrefix" | "image" | "basePort" | "replicas" | "readinessTimeoutMs">;
     /** Password for requirepass/masterauth; secret. */
     password: pulumi.Input<string>;
+    /** TLS stacks: the certificates (security/tls-certificates.ts); replication runs over TLS too. */
+    tls?: StackTls;
 }
 
 /**
@@ -26,7 +29,7 @@ export class Replication extends pulumi.ComponentResource {
         const s = args.settings;
         const layout = replicationLayout(s);
         const base = declareStackBase(name, s, this);
-        const nodes = declareNodes(name, s, layout, base, args.password, this);
+        const nodes = declareNodes(name, s, layout, base, args.password, this, undefined, args.tls);
         const [master, ...replicas] = layout;
 
         this.readiness = new ReplicationReadiness(
@@ -44,6 +47,7 @@ export class Replication extends pulumi.ComponentResource {
                         replicas.map((r, i) => ({ name: r.logicalName, access: { host: s.bindAddress, port: r.hostPort }, containerId: ids[i] })),
                     ),
                 password: pulumi.secret(args.password),
+                ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
                 timeoutMs: s.readinessTimeoutMs,
             },
             { parent: this },

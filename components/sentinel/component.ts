@@ -18,12 +18,16 @@ import { SentinelReadiness } from "./readiness";
 import type { Settings } from "../settings";
 import { declareStackBase } from "../docker/stack-base";
 import { renderTemplate } from "../docker/templates";
+import { TLS_FILES, tlsFilesSetup } from "../security/node-security";
+import { type StackTls, nodeTlsFiles } from "../security/node-tls";
 
 export interface SentinelArgs {
     /** Validated stack settings (defaults applied and sentinel rules checked by parseSettings). */
     settings: Settings;
     /** Password of the data nodes and of the sentinels themselves; secret. */
     password: pulumi.Input<string>;
+    /** TLS stacks: the certificates (security/tls-certificates.ts); sentinels, nodes and replication speak TLS. */
+    tls?: StackTls;
 }
 
 /** A sentinel's endpoint for clients outside Docker. */
@@ -51,19 +55,28 @@ export class Sentinel extends pulumi.ComponentResource {
         const sentinelPlan = sentinelLayout({ ...s, count: group.count, firstHostPort: firstSentinelPort(s) });
         const base = declareStackBase(name, s, this);
 
-        const nodes = declareNodes(name, s, layout, base, args.password, this, (node) =>
-            dataNodeStartCommand({
-                sentinels: sentinelPlan.map((p) => ({ host: p.peerHost, port: p.listenPort })),
-                masterName: group.masterName,
-                self: { host: node.peerHost, port: node.listenPort },
-                uploadedConfigPath: REDIS_CONF_PATH,
-                configPath: DATA_NODE_CONFIG_PATH,
-                authFilePath: AUTH_FILE_PATH,
-            }),
+        const nodes = declareNodes(
+            name,
+            s,
+            layout,
+            base,
+            args.password,
+            this,
+            (node) =>
+                dataNodeStartCommand({
+                    sentinels: sentinelPlan.map((p) => ({ host: p.peerHost, port: p.listenPort })),
+                    masterName: group.masterName,
+                    self: { host: node.peerHost, port: node.listenPort },
+                    uploadedConfigPath: REDIS_CONF_PATH,
+                    configPath: DATA_NODE_CONFIG_PATH,
+                    authFilePath: AUTH_FILE_PATH,
+                    ...(args.tls ? { tlsCaFile: TLS_FILES.caCertFile, setup: tlsFilesSetup() } : {}),
+                }),
+            args.tls,
         );
         const [master, ...replicas] = layout;
         const sentinelNodes = sentinelPlan.map((p) =>
-            this.declareSentinel(name, s, p, { host: master.peerHost, port: master.listenPort }, base, args.password),
+            this.declareSentinel(name, s, p, { host: master.peerHost, port: master.listenPort }, base, args.password, args.tls),
         );
 
         const access = (port: number) => ({ host: s.bindAddress, port });
@@ -86,6 +99,7 @@ export class Sentinel extends pulumi.ComponentResource {
                     failoverTimeoutMs: group.failoverTimeoutMs,
                     parallelSyncs: group.parallelSyncs,
                 },
+                ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
                 timeoutMs: s.readinessTimeoutMs,
             },
             { parent: this },
@@ -107,8 +121,10 @@ export class Sentinel extends pulumi.ComponentResource {
         const natMap = s.network.mode === "bridge" ? natMapForLayout([...layout, ...sentinelPlan], s.bindAddress) : undefined;
         this.ioredisSentinelOptions = pulumi.secret(
             pulumi
-                .all([this.readiness.id, pulumi.output(args.password)])
-                .apply(([, pw]) => sentinelClientOptions({ sentinels: sentinelEndpoints, masterName: group.masterName, password: pw, natMap })),
+                .all([this.readiness.id, pulumi.output(args.password), args.tls?.caCert])
+                .apply(([, pw, caCert]) =>
+                    sentinelClientOptions({ sentinels: sentinelEndpoints, masterName: group.masterName, password: pw, natMap, caCert }),
+                ),
         );
         this.registerOutputs({
             nodes: this.nodes,
@@ -125,6 +141,7 @@ export class Sentinel extends pulumi.ComponentResource {
         master: Endpoint,
         base: ReturnType<typeof declareStackBase>,
         password: pulumi.Input<string>,
+        tls: StackTls | undefined,
     ): RedisNode {
         const hostMode = s.network.mode === "host";
         const viewOf = (pw: string) =>
@@ -140,6 +157,7 @@ export class Sentinel extends pulumi.ComponentResource {
                 password: pw,
                 // Quorum and the tunables are live (SentinelReadiness SENTINEL SETs them): not in the upload.
                 omitLive: true,
+                ...(tls ? { tls: { ...TLS_FILES, authClients: s.tls.authClients } } : {}),
             });
         const config = pulumi.secret(pulumi.output(password).apply((pw) => renderTemplate("sentinel.conf.mustache", viewOf(pw))));
         // The live lines hold no password: rendered from a view with an empty one.
@@ -155,8 +173,9 @@ export class Sentinel extends pulumi.ComponentResource {
                 role: "sentinel",
                 // Seeded once into the data volume: Sentinel rewrites it and must keep what it learned.
                 configPath: SENTINEL_SEED_PATH,
-                command: sentinelContainerCommand(),
+                command: sentinelContainerCommand(tls ? { setup: tlsFilesSetup() } : {}),
                 liveSeed,
+                tls: tls && { ...nodeTlsFiles(tls, p.logicalName), ca: tls.caCert },
             },
             this,
         );

@@ -47,9 +47,9 @@ describe("redis.conf security combinations", () => {
             expect.arrayContaining([
                 "port 0",
                 "tls-port 6379",
-                'tls-cert-file "/data/tls/node.crt"',
-                'tls-key-file "/data/tls/node.key"',
-                'tls-ca-cert-file "/data/tls/ca.crt"',
+                'tls-cert-file "/usr/local/etc/redis/tls/node.crt"',
+                'tls-key-file "/usr/local/etc/redis/tls/node.key"',
+                'tls-ca-cert-file "/usr/local/etc/redis/tls/ca.crt"',
                 "tls-auth-clients no",
                 "tls-replication yes",
                 'requirepass "default-pw"',
@@ -111,11 +111,22 @@ describe("sentinel.conf with TLS and a sentinel user", () => {
 
     it("with them: tls-port on the sentinel port, port 0, TLS toward data nodes and peers, auth-user before auth-pass", () => {
         const conf = render({
-            tls: { certFile: "/data/tls/node.crt", keyFile: "/data/tls/node.key", caCertFile: "/data/tls/ca.crt", authClients: "no" },
+            tls: {
+                certFile: "/usr/local/etc/redis/tls/node.crt",
+                keyFile: "/usr/local/etc/redis/tls/node.key",
+                caCertFile: "/usr/local/etc/redis/tls/ca.crt",
+                authClients: "no",
+            },
             authUser: "redis-ha-sentinel",
         });
         expect(lines(conf)).toEqual(
-            expect.arrayContaining(["port 0", "tls-port 26379", 'tls-key-file "/data/tls/node.key"', "tls-replication yes", "tls-auth-clients no"]),
+            expect.arrayContaining([
+                "port 0",
+                "tls-port 26379",
+                'tls-key-file "/usr/local/etc/redis/tls/node.key"',
+                "tls-replication yes",
+                "tls-auth-clients no",
+            ]),
         );
         expect(conf).toMatch(/^sentinel auth-user mymaster redis-ha-sentinel\nsentinel auth-pass mymaster "sentinel-user-pw"$/m);
     });

@@ -147,11 +147,28 @@ describe("user lines", () => {
 });
 
 describe("until the containers get them", () => {
-    it("a stack asking for TLS or ACL users stops instead of running in plain text", () => {
+    it("a stack asking for TLS where it is not wired, or for ACL users, stops instead of running in plain text or open", () => {
         expect(undeployedSecurity(parseSettings({}, "p", "s"))).toEqual([]);
         const pending = undeployedSecurity(
-            parseSettings({ tls: { enabled: true }, acl: { defaultUser: "off", users: [{ name: "app", password: "x", rules: "+get" }] } }, "p", "s"),
+            parseSettings(
+                {
+                    topology: "cluster",
+                    tls: { enabled: true },
+                    acl: { defaultUser: "off", users: [{ name: "app", password: "x", rules: "+get" }] },
+                },
+                "p",
+                "s",
+            ),
         );
         expect(pending.map((p) => p.key)).toEqual(["tls.enabled", "acl.users", "acl.defaultUser"]);
+        expect(pending[0].message).toContain("topology cluster");
+    });
+
+    it("standalone, replication and sentinel TLS with generated certificates are deployed; the parts not wired yet are named", () => {
+        expect(undeployedSecurity(parseSettings({ tls: { enabled: true, authClients: "optional" } }, "p", "s"))).toEqual([]);
+        expect(undeployedSecurity(parseSettings({ topology: "replication", tls: { enabled: true } }, "p", "s"))).toEqual([]);
+        expect(undeployedSecurity(parseSettings({ topology: "sentinel", tls: { enabled: true } }, "p", "s"))).toEqual([]);
+        const pending = undeployedSecurity(parseSettings({ tls: { enabled: true, allowPlaintext: true, authClients: "yes" } }, "p", "s"));
+        expect(pending.map((p) => p.key)).toEqual(["tls.allowPlaintext", "tls.authClients"]);
     });
 });

@@ -34,12 +34,23 @@ export function setArgs(config: Record<string, unknown>, prefix = ""): string[] 
     return args;
 }
 
-function stackLocal(command: string, stack: string, args: string[] = []): { stdout: string; stderr: string; report: RunReport } {
+function stackLocal(command: string, stack: string, args: string[] = [], showSecrets = true): { stdout: string; stderr: string; report: RunReport } {
     const reportFile = path.join(STATE_DIR, `${stack}.${command}.report.json`);
     fs.rmSync(reportFile, { force: true });
     const result = spawnSync(
         process.execPath,
-        ["tools/stack-local/bin.js", command, "--stack", stack, "--state-dir", STATE_DIR, "--report", reportFile, "--show-secrets", ...args],
+        [
+            "tools/stack-local/bin.js",
+            command,
+            "--stack",
+            stack,
+            "--state-dir",
+            STATE_DIR,
+            "--report",
+            reportFile,
+            ...(showSecrets ? ["--show-secrets"] : []),
+            ...args,
+        ],
         { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE } },
     );
     if (result.status !== 0)
@@ -62,6 +73,10 @@ export const engineDriver = {
     /** Refresh (running the program, so stack outputs follow the refreshed resources); returns the outputs. */
     async refresh(stack: string): Promise<Record<string, any>> {
         return JSON.parse(stackLocal("refresh", stack).stdout);
+    },
+    /** The stack outputs as a user sees them without --show-secrets (secret ones as "[secret]"). */
+    async outputsWithoutSecrets(stack: string): Promise<Record<string, any>> {
+        return JSON.parse(stackLocal("outputs", stack, [], false).stdout);
     },
     async destroy(stack: string): Promise<void> {
         stackLocal("destroy", stack);
