@@ -5,6 +5,10 @@ import tseslint from "typescript-eslint";
 /** Pure planning files: no I/O, no Pulumi, so they run anywhere (tests, validation, the planner) unchanged. */
 const PURE_FILES = [
     "components/settings.ts",
+    "components/security/acl.ts",
+    "components/security/redis-commands.ts",
+    "components/security/certificates.ts",
+    "components/security/node-security.ts",
     "components/shared/endpoint.ts",
     "components/shared/poll.ts",
     "components/docker/layout.ts",

@@ -10,6 +10,9 @@ import { GeneratedPassword } from "./components/shared/generated-password";
 import { Replication } from "./components/replication/component";
 import { Sentinel } from "./components/sentinel/component";
 import { Standalone } from "./components/standalone";
+import { TlsCertificates } from "./components/security/tls-certificates";
+import { certificateSubjects } from "./components/security/certificates";
+import { TLS_RENEW_WITHIN_DAYS } from "./components/settings";
 
 const settings = loadSettings();
 for (const w of settings.warnings) pulumi.log.warn(`redis-ha:${w.key}: ${w.message}`);
@@ -18,8 +21,18 @@ const config = new pulumi.Config();
 const nodePassword: pulumi.Output<string> =
     config.getSecret("password") ?? new GeneratedPassword(`${settings.namePrefix}-password`, { length: 32 }).result;
 
+// TLS: a CA and one certificate per node and sentinel, generated at deploy time and renewed by `up`.
+const certificates = settings.tls.enabled
+    ? new TlsCertificates(`${settings.namePrefix}-tls`, {
+          commonName: settings.namePrefix,
+          subjects: certificateSubjects(settings),
+          validityDays: settings.tls.validityDays,
+          renewWithinDays: TLS_RENEW_WITHIN_DAYS,
+      })
+    : undefined;
+
 function deploy(): TopologyOutputs {
-    const args = { settings, password: nodePassword };
+    const args = { settings, password: nodePassword, tls: certificates };
     switch (settings.topology) {
         case "standalone":
             return new Standalone(settings.namePrefix, args);
@@ -32,7 +45,12 @@ function deploy(): TopologyOutputs {
     }
 }
 
-const outputs = stackOutputs(settings.topology, deploy(), nodePassword);
+const outputs = stackOutputs(
+    settings.topology,
+    deploy(),
+    nodePassword,
+    certificates && { caCert: certificates.caCert, caFile: `${settings.namePrefix}-ca.crt` },
+);
 
 // Only the outputs of the deployed topology are exported: the engine warns about every undefined
 // top-level export ("Undefined value (…) will not show as a stack output") on each `up`.
@@ -41,6 +59,8 @@ const exported = {
     nodes: outputs.nodes,
     password: outputs.password,
     redisCli: outputs.redisCli,
+    /** TLS stacks: save it where redisCli expects it (`pulumi stack output caCert > <namePrefix>-ca.crt`). */
+    caCert: outputs.caCert,
     /** Master-based topologies (standalone, replication, sentinel). */
     master: outputs.master,
     ioredisOptions: outputs.ioredisOptions,

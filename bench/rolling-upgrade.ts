@@ -19,7 +19,17 @@ const BASE_PORT = Number(process.env.BENCH_BASE_PORT ?? 7760);
 const ROLLED_IMAGE = `${LOCAL_IMAGE}-rolled`;
 const BEFORE_MS = 10000;
 
-const set = (image: string, maxmemory: string) => ["--set", `image=${image}`, "--set", `basePort=${BASE_PORT}`, "--set", `maxmemory=${maxmemory}`];
+const set = (image: string, maxmemory: string) => [
+    "--show-secrets",
+    "--set",
+    "topology=cluster",
+    "--set",
+    `image=${image}`,
+    "--set",
+    `basePort=${BASE_PORT}`,
+    "--set",
+    `maxmemory=${maxmemory}`,
+];
 const s = (ms: number) => (ms / 1000).toFixed(1);
 
 interface ClusterOptions {

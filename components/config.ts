@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_ROUND_PORT_STEP, clusterLayout } from "./cluster/layout";
 import { parseSubnet, subnetCapacity } from "./docker/subnet";
 import { replicationLayout, standaloneLayout } from "./docker/layout";
+import { RESERVED_USER_NAMES, aclRulesProblem } from "./security/acl";
 import { validateSentinelSettings } from "./sentinel/conf";
 import { SENTINEL_ADDRESS_OFFSET, SENTINEL_PORT_OFFSET, firstSentinelPort, sentinelLayout } from "./sentinel/layout";
 import { type ConfigProblem, ConfigError, type RawConfig, type Settings, readSettings } from "./settings";
@@ -24,6 +25,7 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
         problems.push(...checked.errors.filter((e) => !problems.some((q) => q.key === e.key)));
         settings.warnings.push(...checked.warnings);
     }
+    problems.push(...aclProblems(settings));
     if (problems.length === 0) {
         problems.push(...portProblems(settings), ...subnetProblems(settings));
     }
@@ -45,16 +47,67 @@ export function readRawConfig(project: string): RawConfig {
     return raw;
 }
 
+/** Topologies whose containers get TLS (certificates, TLS directives, TLS healthcheck and deploy-time links). */
+export const TLS_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replication", "sentinel"];
+
+/**
+ * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,
+ * since a stack asked to encrypt or to restrict users must not run in plain text or open. Wired so far:
+ * generated certificates on the topologies in TLS_WIRED_TOPOLOGIES, plain port off, any tls.authClients but
+ * `yes` (the deploy-time links present no client certificate yet).
+ */
+export function undeployedSecurity(settings: Settings): ConfigProblem[] {
+    const pending = "is checked but not deployed by this version yet";
+    const problems: ConfigProblem[] = [];
+    const tls = settings.tls;
+    if (tls.enabled && !TLS_WIRED_TOPOLOGIES.includes(settings.topology)) {
+        problems.push({
+            key: "tls.enabled",
+            message: `true with topology ${settings.topology} ${pending} (TLS is wired for ${TLS_WIRED_TOPOLOGIES.join(", ")} only)`,
+        });
+    }
+    if (tls.enabled && tls.own)
+        problems.push({ key: "tls.caCert", message: `(bring your own CA, certificate and key) ${pending}; leave them unset to use generated ones` });
+    if (tls.enabled && tls.allowPlaintext)
+        problems.push({ key: "tls.allowPlaintext", message: `true ${pending} (the plain port is always off with TLS)` });
+    if (tls.enabled && tls.authClients === "yes") {
+        problems.push({
+            key: "tls.authClients",
+            message: `yes ${pending} (the deploy-time links present no client certificate); use no or optional`,
+        });
+    }
+    if (settings.acl.users.length > 0) problems.push({ key: "acl.users", message: `${pending} (the containers do not get the users)` });
+    if (settings.acl.defaultUser === "off")
+        problems.push({ key: "acl.defaultUser", message: `off ${pending} (the containers do not get the users)` });
+    return problems;
+}
+
 /** Settings for the current stack; invalid config stops the program before any resource is declared. */
 export function loadSettings(): Settings {
     const project = pulumi.getProject();
     try {
-        return parseSettings(readRawConfig(project), project, pulumi.getStack());
+        const settings = parseSettings(readRawConfig(project), project, pulumi.getStack());
+        const pending = undeployedSecurity(settings);
+        if (pending.length > 0) throw new ConfigError(pending);
+        return settings;
     } catch (err) {
         // RunError prints the message without a stack trace: the message already names every key.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
         throw err;
     }
+}
+
+/** Each ACL user's name is free and its rules parse as Redis parses them; names the user and the rule. */
+function aclProblems(settings: Settings): ConfigProblem[] {
+    return settings.acl.users.flatMap((user, i) => {
+        const problems: ConfigProblem[] = [];
+        if (RESERVED_USER_NAMES.includes(user.name)) {
+            problems.push({ key: `acl.users[${i}].name`, message: `"${user.name}" is reserved (${RESERVED_USER_NAMES.join(", ")})` });
+        }
+        const bad = aclRulesProblem(user.rules);
+        if (bad) problems.push({ key: `acl.users[${i}].rules`, message: `user "${user.name}", rule "${bad.rule}": ${bad.message}` });
+        return problems;
+    });
 }
 
 /** Every host port the layout publishes (or listens on in host mode) must be valid and distinct. */

@@ -30,14 +30,23 @@ export interface TopologyOutputs {
 export interface StackOutputs extends TopologyOutputs {
     topology: string;
     /** ioredis `new Redis(options)` for the deploy-time master; secret because it carries the password. */
-    ioredisOptions?: pulumi.Output<{ host: string; port: number; password: string }>;
+    ioredisOptions?: pulumi.Output<{ host: string; port: number; password: string; tls?: { ca: string } }>;
+    /** TLS stacks: the CA every node's certificate is signed by (PEM; clients verify the nodes with it). */
+    caCert?: pulumi.Output<string>;
     password: pulumi.Output<string>;
     /** A redis-cli invocation that prompts for the password instead of showing it. */
     redisCli: pulumi.Output<string>;
 }
 
-export function stackOutputs(topology: string, deployment: TopologyOutputs, password: pulumi.Input<string>): StackOutputs {
+/** TLS stacks: the CA certificate, and the file name redisCli expects it in (`pulumi stack output caCert > <file>`). */
+export interface OutputTls {
+    caCert: pulumi.Output<string>;
+    caFile: string;
+}
+
+export function stackOutputs(topology: string, deployment: TopologyOutputs, password: pulumi.Input<string>, tls?: OutputTls): StackOutputs {
     const secretPassword = pulumi.secret(password);
+    const tlsFlags = tls ? ` --tls --cacert ${tls.caFile}` : "";
     const cliTarget: pulumi.Output<Endpoint> | undefined = deployment.master ?? deployment.seedNodes?.apply((seeds) => seeds[0]);
     if (!cliTarget) throw new Error(`topology ${topology} reports neither a master nor seed nodes`);
     const clusterFlag = deployment.seedNodes ? " -c" : "";
@@ -46,8 +55,13 @@ export function stackOutputs(topology: string, deployment: TopologyOutputs, pass
         topology,
         ioredisOptions:
             deployment.master &&
-            pulumi.secret(pulumi.all([deployment.master, secretPassword]).apply(([m, pw]) => ({ host: m.host, port: m.port, password: pw }))),
+            pulumi.secret(
+                pulumi
+                    .all([deployment.master, secretPassword, tls?.caCert])
+                    .apply(([m, pw, ca]) => ({ host: m.host, port: m.port, password: pw, ...(ca === undefined ? {} : { tls: { ca } }) })),
+            ),
+        caCert: tls?.caCert,
         password: secretPassword,
-        redisCli: deployment.redisCli ?? cliTarget.apply((m) => `redis-cli${clusterFlag} -h ${m.host} -p ${m.port} --askpass`),
+        redisCli: deployment.redisCli ?? cliTarget.apply((m) => `redis-cli${clusterFlag}${tlsFlags} -h ${m.host} -p ${m.port} --askpass`),
     };
 }

@@ -13,6 +13,12 @@ export const SUPPORTED_TOPOLOGIES: readonly Topology[] = ["standalone", "replica
 export const NETWORK_MODES = ["bridge", "host"] as const;
 export type NetworkMode = (typeof NETWORK_MODES)[number];
 
+export const TLS_AUTH_CLIENTS = ["no", "optional", "yes"] as const;
+export type TlsAuthClients = (typeof TLS_AUTH_CLIENTS)[number];
+
+export const ACL_DEFAULT_USER = ["on", "off"] as const;
+export type AclDefaultUser = (typeof ACL_DEFAULT_USER)[number];
+
 export const APPENDFSYNC_POLICIES = ["always", "everysec", "no"] as const;
 export type AppendFsync = (typeof APPENDFSYNC_POLICIES)[number];
 
@@ -59,7 +65,40 @@ export interface Settings {
     cluster: ClusterSettings;
     /** Config that works but fails in foreseeable situations: shown at deploy time, not rejected. */
     warnings: ConfigProblem[];
+    /** Transport encryption of every link (clients, replication, cluster bus, Sentinel). */
+    tls: TlsSettings;
+    /** Named users, and whether the default user (`password`) may log in. */
+    acl: AclSettings;
 }
+
+export interface TlsSettings {
+    enabled: boolean;
+    /** Bring your own: CA certificate, and one certificate and key used by every node (PEM; secrets). */
+    own?: { caCert: string; cert: string; key: string };
+    /** Lifetime of generated certificates; `up` renews them when they expire within TLS_RENEW_WITHIN_DAYS. */
+    validityDays: number;
+    /** Keep the plain-text port open next to the TLS port. */
+    allowPlaintext: boolean;
+    /** Redis `tls-auth-clients`: whether clients must present a certificate signed by the CA. */
+    authClients: TlsAuthClients;
+}
+
+export interface AclUser {
+    name: string;
+    /** Secret. Redis gets only its SHA-256 (`#<hash>` in the `user` line). */
+    password: string;
+    /** Redis ACL rules, e.g. `~app:* +@read +@write -@dangerous`. */
+    rules: string;
+}
+
+export interface AclSettings {
+    users: AclUser[];
+    /** `on`: the default user logs in with `password` (as without ACL users); `off`: only named users can. */
+    defaultUser: AclDefaultUser;
+}
+
+/** Generated certificates expiring within this many days are renewed by `up`. */
+export const TLS_RENEW_WITHIN_DAYS = 30;
 
 export interface ClusterSettings {
     /** Masters, each owning an even share of the 16384 slots. Redis Cluster needs at least 3. */
@@ -122,6 +161,8 @@ export const DEFAULTS = {
     readinessTimeoutMs: 60000,
     sentinel: SENTINEL_DEFAULTS,
     cluster: { shards: 3, replicasPerShard: 1, nodeTimeoutMs: 5000 } as ClusterSettings,
+    tls: { enabled: false, validityDays: 365, allowPlaintext: false, authClients: "no" as TlsAuthClients },
+    acl: { defaultUser: "on" as AclDefaultUser },
 };
 
 /** Top-level keys this project reads; anything else in the namespace is a typo worth reporting. */
@@ -139,6 +180,8 @@ export const KNOWN_KEYS = [
     "readinessTimeoutMs",
     "sentinel",
     "cluster",
+    "tls",
+    "acl",
 ] as const;
 
 export interface ConfigProblem {
@@ -245,6 +288,9 @@ export function readSettings(raw: RawConfig, project: string, stack: string): { 
         nodeTimeoutMs: p.integerValue("cluster.nodeTimeoutMs", clusterRaw.nodeTimeoutMs, DEFAULTS.cluster.nodeTimeoutMs, 100, 3600000),
     };
 
+    const tls = readTls(p, problems);
+    const acl = readAcl(p, problems);
+
     const settings: Settings = {
         project,
         stack,
@@ -262,9 +308,84 @@ export function readSettings(raw: RawConfig, project: string, stack: string): { 
         sentinel,
         cluster,
         warnings,
+        tls,
+        acl,
     };
 
     return { settings, problems };
+}
+
+const PEM_CERT = /^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/;
+const PEM_KEY = /^\s*-----BEGIN (EC |RSA )?PRIVATE KEY-----[\s\S]+-----END (EC |RSA )?PRIVATE KEY-----\s*$/;
+
+function readTls(p: Reader, problems: ConfigProblem[]): TlsSettings {
+    const raw = p.object("tls");
+    const ownKeys = ["caCert", "cert", "key"];
+    p.knownFields("tls", raw, ["enabled", "validityDays", "allowPlaintext", "authClients", ...ownKeys]);
+    const tls: TlsSettings = {
+        enabled: p.boolean("tls.enabled", raw.enabled, DEFAULTS.tls.enabled),
+        validityDays: p.integerValue("tls.validityDays", raw.validityDays, DEFAULTS.tls.validityDays, TLS_RENEW_WITHIN_DAYS + 1, 3650),
+        allowPlaintext: p.boolean("tls.allowPlaintext", raw.allowPlaintext, DEFAULTS.tls.allowPlaintext),
+        authClients: p.oneOfValue("tls.authClients", raw.authClients, TLS_AUTH_CLIENTS, DEFAULTS.tls.authClients) ?? DEFAULTS.tls.authClients,
+    };
+    const given = ownKeys.filter((k) => raw[k] !== undefined);
+    if (given.length > 0 && given.length < ownKeys.length) {
+        problems.push({
+            key: `tls.${ownKeys.find((k) => raw[k] === undefined)}`,
+            message: "tls.caCert, tls.cert and tls.key are given together (or none, to generate them)",
+        });
+    } else if (given.length === ownKeys.length) {
+        const [caCert, cert, key] = ownKeys.map((k) => p.stringValue(`tls.${k}`, raw[k], ""));
+        const pem = [
+            { key: "caCert", ok: PEM_CERT.test(caCert), what: "a PEM certificate" },
+            { key: "cert", ok: PEM_CERT.test(cert), what: "a PEM certificate" },
+            { key: "key", ok: PEM_KEY.test(key), what: "a PEM private key" },
+        ];
+        // The value is a secret: the message never repeats it.
+        for (const bad of pem.filter((x) => !x.ok)) problems.push({ key: `tls.${bad.key}`, message: `must be ${bad.what} (-----BEGIN ...)` });
+        tls.own = { caCert, cert, key };
+        if (!tls.enabled) problems.push({ key: "tls.enabled", message: "tls.caCert, tls.cert and tls.key are given but tls.enabled is not true" });
+    }
+    return tls;
+}
+
+/** Shape of `acl.users`; the rules' grammar is checked in config.ts (security/acl.ts), names in one place here. */
+function readAcl(p: Reader, problems: ConfigProblem[]): AclSettings {
+    const raw = p.object("acl");
+    p.knownFields("acl", raw, ["users", "defaultUser"]);
+    const defaultUser = p.oneOfValue("acl.defaultUser", raw.defaultUser, ACL_DEFAULT_USER, DEFAULTS.acl.defaultUser) ?? DEFAULTS.acl.defaultUser;
+    const users: AclUser[] = [];
+    if (raw.users !== undefined && !Array.isArray(raw.users)) {
+        problems.push({ key: "acl.users", message: "must be a list of { name, password, rules }" });
+    }
+    const list: unknown[] = Array.isArray(raw.users) ? raw.users : [];
+    list.forEach((entry, i) => {
+        const key = `acl.users[${i}]`;
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            problems.push({ key, message: "must be an object { name, password, rules }" });
+            return;
+        }
+        const e = entry as Record<string, unknown>;
+        p.knownFields(key, e, ["name", "password", "rules"]);
+        const name = p.stringValue(`${key}.name`, e.name, "");
+        if (!/^[A-Za-z0-9_.:@-]+$/.test(name)) {
+            problems.push({
+                key: `${key}.name`,
+                message: `must be a user name of letters, digits and _ . : @ -, got ${JSON.stringify(e.name ?? "")}`,
+            });
+        } else if (users.some((u) => u.name === name)) {
+            problems.push({ key: `${key}.name`, message: `user "${name}" is listed twice` });
+        }
+        if (typeof e.password !== "string" || e.password === "") {
+            problems.push({ key: `${key}.password`, message: `user "${name}": must be a non-empty string (set it with --secret)` });
+        }
+        const rules = p.stringValue(`${key}.rules`, e.rules, "");
+        users.push({ name, password: typeof e.password === "string" ? e.password : "", rules });
+    });
+    if (defaultUser === "off" && users.length === 0) {
+        problems.push({ key: "acl.defaultUser", message: "off leaves no user a client can log in as; add acl.users or keep it on" });
+    }
+    return { users, defaultUser };
 }
 
 /** Accepts Redis syntax ("3600 1 300 100"), a list of "seconds changes" strings, or "" to disable RDB. */

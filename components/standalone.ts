@@ -3,12 +3,15 @@ import { NodeInfo, NodeSettings, declareNode, nodeInfo, planNodes } from "./dock
 import { standaloneLayout } from "./docker/layout";
 import type { Settings } from "./settings";
 import { declareStackBase } from "./docker/stack-base";
+import type { StackTls } from "./security/node-tls";
 
 export interface StandaloneArgs {
     /** Validated stack settings (defaults already applied by parseSettings). */
     settings: NodeSettings & Pick<Settings, "namePrefix" | "image" | "basePort">;
     /** Password for requirepass/masterauth; secret. */
     password: pulumi.Input<string>;
+    /** TLS stacks: the certificates (security/tls-certificates.ts). */
+    tls?: StackTls;
 }
 
 /** One persistent Redis node: docs/walkthrough.md, "Persistence" (RDB + AOF) in a container. */
@@ -22,7 +25,7 @@ export class Standalone extends pulumi.ComponentResource {
         const layout = standaloneLayout({ ...s, replicas: 0 });
         const base = declareStackBase(name, s, this);
         // One node: a restart-only change replaces its container (a short outage); there is nothing to roll.
-        const [planned] = planNodes(s, layout, args.password);
+        const [planned] = planNodes(s, layout, args.password, undefined, args.tls);
         const node = declareNode(name, s, base, planned.node, planned.spec, this);
 
         const info = nodeInfo(layout, s.bindAddress);

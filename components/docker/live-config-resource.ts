@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../shared/dynamic";
 import { pollUntil } from "../shared/poll";
-import { type NodeAccess, withRedis } from "../shared/redis-connection";
+import { type NodeAccess, type NodeTls, withRedis } from "../shared/redis-connection";
 import type { LiveDirective } from "./live-config";
 
 export interface LiveConfigInputs {
@@ -16,6 +16,8 @@ export interface LiveConfigInputs {
     /** The published endpoint, from the machine running pulumi. */
     access: { host: string; port: number };
     password: string;
+    /** TLS stacks: how the node's certificate is verified. Not in the diff key: a renewed CA changes no setting. */
+    tls?: NodeTls;
     directives: LiveDirective[];
     /** A replaced container re-applies (it may have started from older values in its volume). */
     containerId: string;
@@ -30,7 +32,7 @@ export function liveConfigKey(inputs: LiveConfigInputs): string {
 
 /** CONFIG SET of every directive in one call (Redis applies it all or nothing), then CONFIG REWRITE. */
 export async function applyLiveConfig(inputs: LiveConfigInputs): Promise<void> {
-    const node: NodeAccess = { ...inputs.access, password: inputs.password };
+    const node: NodeAccess = { ...inputs.access, password: inputs.password, tls: inputs.tls };
     const args = inputs.directives.flatMap(([name, value]) => [name, value]);
     await pollUntil(
         async () => {

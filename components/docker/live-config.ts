@@ -60,6 +60,21 @@ export const REDIS_DIRECTIVES: Readonly<Record<string, ChangeKind>> = {
     "cluster-announce-ip": "restart",
     "cluster-announce-port": "restart",
     "cluster-announce-bus-port": "restart",
+    // TLS (issue 11). Redis takes these with CONFIG SET, but their values never change with settings: the
+    // file paths are fixed inside the container, and a renewal rewrites the files' content and reloads it
+    // by CONFIG SET of the same paths (no directive changes). tls-auth-clients follows `tls.authClients`,
+    // which still replaces the containers.
+    "tls-port": "restart",
+    "tls-cert-file": "restart",
+    "tls-key-file": "restart",
+    "tls-ca-cert-file": "restart",
+    "tls-auth-clients": "restart",
+    "tls-replication": "restart",
+    "tls-cluster": "restart",
+    // ACL (issue 11): the replication user and the `user` lines; a change of `acl.users` replaces the
+    // containers until ACL SETUSER/ACL LOAD applies it to running nodes.
+    masteruser: "restart",
+    user: "restart",
 };
 
 /**
@@ -82,6 +97,14 @@ export const SENTINEL_DIRECTIVES: Readonly<Record<string, ChangeKind>> = {
     // Quorum is the monitor line's last word; SENTINEL SET <name> quorum changes it live.
     "sentinel monitor": "live",
     "sentinel auth-pass": "restart",
+    "sentinel auth-user": "restart",
+    // TLS (issue 11): fixed file paths inside the container, as for the data nodes.
+    "tls-port": "restart",
+    "tls-cert-file": "restart",
+    "tls-key-file": "restart",
+    "tls-ca-cert-file": "restart",
+    "tls-auth-clients": "restart",
+    "tls-replication": "restart",
     "sentinel down-after-milliseconds": "live",
     "sentinel failover-timeout": "live",
     "sentinel parallel-syncs": "live",
@@ -189,11 +212,18 @@ export function liveSectionShell(configPath: string, newPath: string): string[] 
  * and renamed (a crash mid-write never leaves a truncated config). The volume copy is what Redis runs from
  * and CONFIG REWRITE rewrites; `umask 077` because it holds the password.
  */
-export function dataNodeComposeScript(opts: { uploadedConfigPath: string; configPath: string; exec: string }): string {
+export function dataNodeComposeScript(opts: {
+    uploadedConfigPath: string;
+    configPath: string;
+    exec: string;
+    /** Lines run first, as root (e.g. handing the TLS files to the redis user: security/node-security.ts). */
+    setup?: string[];
+}): string {
     if (!SAFE_PATH.test(opts.uploadedConfigPath)) throw new Error(`start script: path ${JSON.stringify(opts.uploadedConfigPath)} must be shell-safe`);
     if (!/^[A-Za-z0-9._/ -]+$/.test(opts.exec)) throw new Error(`start script: ${JSON.stringify(opts.exec)} must be plain words and paths`);
     const conf = opts.configPath;
     return [
+        ...(opts.setup ?? []),
         "umask 077",
         `cp ${opts.uploadedConfigPath} ${conf}.new`,
         ...liveSectionShell(conf, `${conf}.new`),

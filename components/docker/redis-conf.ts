@@ -25,6 +25,31 @@ export interface RedisConfInput {
      * not change when only they do. Default: a complete file (a process started from it directly).
      */
     omitLive?: boolean;
+    /** TLS and ACL (issue 11); absent, the file is what it was without them. */
+    security?: NodeSecurityConf;
+}
+
+/** Where a node's TLS files are inside the container, and how it uses them. */
+export interface NodeTlsConf {
+    certFile: string;
+    keyFile: string;
+    caCertFile: string;
+    /** Redis `tls-auth-clients`. */
+    authClients: string;
+    /** Keep a plain-text port (`port`) next to `tls-port`; without it `port 0`. */
+    plaintextPort?: number;
+    /** `tls-cluster yes`: the cluster bus over TLS too. */
+    cluster: boolean;
+}
+
+export interface NodeSecurityConf {
+    tls?: NodeTlsConf;
+    /** `user` lines (security/acl.ts aclUserLine): application and the stack's own users. */
+    userLines: string[];
+    /** The default user: `on` keeps requirepass; `off` disables it (only named users log in). */
+    defaultUser: "on" | "off";
+    /** Replication authenticates as this user (`masteruser`) with its own password instead of the default user's. */
+    masterUser?: { name: string; password: string };
 }
 
 export interface RedisConfView {
@@ -38,6 +63,13 @@ export interface RedisConfView {
     replicaOf?: { host: string; port: number };
     announce?: { host: string; port: number };
     cluster?: { lines: string[] };
+    /** Plain-text client port: `port` itself, or the TLS settings' choice. */
+    plainPort: number;
+    masterauthQuoted: string;
+    defaultUserOn: boolean;
+    tls?: { port: number; certFile: string; keyFile: string; caCertFile: string; authClients: string; cluster: boolean };
+    masterUser?: string;
+    acl?: { lines: string[] };
 }
 
 /** Quotes a value for redis.conf: double quotes, with backslash and quote escaped (sdssplitargs rules). */
@@ -56,6 +88,27 @@ export function redisConfView(input: RedisConfInput): RedisConfView {
         replicaOf: input.replicaOf,
         announce: input.announce,
         cluster: input.clusterLines && { lines: restartOnlyLines(input.clusterLines) },
+        ...securityView(input),
+    };
+}
+
+function securityView(input: RedisConfInput): Pick<RedisConfView, "plainPort" | "masterauthQuoted" | "defaultUserOn" | "tls" | "masterUser" | "acl"> {
+    const sec = input.security;
+    const tls = sec?.tls;
+    return {
+        plainPort: tls ? (tls.plaintextPort ?? 0) : input.port,
+        masterauthQuoted: quoteConfigValue(sec?.masterUser?.password ?? input.password),
+        defaultUserOn: sec?.defaultUser !== "off",
+        tls: tls && {
+            port: input.port,
+            certFile: quoteConfigValue(tls.certFile),
+            keyFile: quoteConfigValue(tls.keyFile),
+            caCertFile: quoteConfigValue(tls.caCertFile),
+            authClients: tls.authClients,
+            cluster: tls.cluster,
+        },
+        masterUser: sec?.masterUser?.name,
+        acl: sec && sec.userLines.length > 0 ? { lines: sec.userLines } : undefined,
     };
 }
 

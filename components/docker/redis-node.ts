@@ -13,6 +13,8 @@ import type { Settings } from "../settings";
 import { renderRedisConf } from "./templates";
 import { LIVE_CONF_ENV, type LiveDirective, dataNodeComposeScript, liveRedisDirectives } from "./live-config";
 import { LiveConfig } from "./live-config-resource";
+import { nodeSecurityConf } from "../security/node-security";
+import { type NodeFile, type NodeTlsFiles, type StackTls, nodeTlsFiles } from "../security/node-tls";
 
 /** Where the node's config and the healthcheck's password file live inside the container. */
 export const CONFIG_DIR = "/usr/local/etc/redis";
@@ -56,6 +58,10 @@ export interface RedisNodeArgs {
      * running nodes get new values from the live resources (LiveConfig, or SENTINEL SET for sentinels).
      */
     liveConf?: pulumi.Input<string[]>;
+    /** More files uploaded (secret content, mode 0600): a TLS node's certificate, key and CA. */
+    files?: NodeFile[];
+    /** TLS nodes: the healthcheck speaks TLS, verifying the node with this CA file. */
+    healthTlsCaFile?: string;
     /** The node's RollGate (rolling/gate.ts): the container is replaced only once its gate lets it go. */
     rollGate?: pulumi.Resource;
 }
@@ -76,17 +82,21 @@ export function containerRevision(args: RedisNodeArgs): pulumi.Output<string> {
         configPath: args.configPath ?? null,
         labels: stackLabels(args.stack, args.topology, args.labels),
         stopTimeoutSeconds: args.stopTimeoutSeconds ?? null,
+        files: (args.files ?? []).map((f) => f.path),
+        healthTlsCaFile: args.healthTlsCaFile ?? null,
     };
     // A digest of the secrets is no secret: it says only that they changed.
     return pulumi.unsecret(
-        pulumi.all([args.imageId, args.config, args.password]).apply(([imageId, config, password]) => {
-            const crypto = require("crypto");
-            return crypto
-                .createHash("sha256")
-                .update(JSON.stringify({ ...fixed, imageId, config, password }))
-                .digest("hex")
-                .slice(0, 16) as string;
-        }),
+        pulumi
+            .all([args.imageId, args.config, args.password, pulumi.all((args.files ?? []).map((f) => f.content))])
+            .apply(([imageId, config, password, files]) => {
+                const crypto = require("crypto");
+                return crypto
+                    .createHash("sha256")
+                    .update(JSON.stringify({ ...fixed, imageId, config, password, files }))
+                    .digest("hex")
+                    .slice(0, 16) as string;
+            }),
     );
 }
 
@@ -148,11 +158,12 @@ export class RedisNode extends pulumi.ComponentResource {
                 uploads: [
                     { file: configPath, content: pulumi.secret(args.config) },
                     { file: AUTH_FILE_PATH, content: pulumi.secret(args.password) },
+                    ...(args.files ?? []).map((f) => ({ file: f.path, content: pulumi.secret(f.content), permissions: "0600" })),
                 ],
                 healthcheck: {
                     tests: [
                         "CMD-SHELL",
-                        `redis-cli -h ${healthHost} -p ${args.listenPort} --no-auth-warning --askpass ping < ${AUTH_FILE_PATH} | grep -q PONG`,
+                        `redis-cli -h ${healthHost} -p ${args.listenPort}${args.healthTlsCaFile ? ` --tls --cacert ${args.healthTlsCaFile}` : ""} --no-auth-warning --askpass ping < ${AUTH_FILE_PATH} | grep -q PONG`,
                     ],
                     interval: "1s",
                     timeout: "3s",
@@ -183,7 +194,7 @@ export class RedisNode extends pulumi.ComponentResource {
 
 export type NodeSettings = Pick<
     Settings,
-    "stack" | "topology" | "bindAddress" | "persistence" | "maxmemory" | "maxmemoryPolicy" | "network" | "readinessTimeoutMs"
+    "stack" | "topology" | "bindAddress" | "persistence" | "maxmemory" | "maxmemoryPolicy" | "network" | "readinessTimeoutMs" | "tls" | "acl"
 >;
 
 /** What a topology reports about each node, for stack outputs. */
@@ -197,7 +208,7 @@ export interface NodeInfo {
 }
 
 /** What differs from node to node in a redis.conf; the rest comes from the stack's settings. */
-export type NodeConfParts = Pick<RedisConfInput, "nodeName" | "role" | "port" | "replicaOf" | "announce" | "clusterLines">;
+export type NodeConfParts = Pick<RedisConfInput, "nodeName" | "role" | "port" | "replicaOf" | "announce" | "clusterLines" | "security">;
 
 /**
  * A node's uploaded redis.conf: the stack-wide settings plus the node's own parts, without the live
@@ -259,6 +270,8 @@ export interface NodeSpec {
     live?: NodeLive;
     /** Sentinels: live lines seeded at creation (their running values come from SENTINEL SET). */
     liveSeed?: string[];
+    /** TLS stacks: the node's certificate files (security/node-security.ts nodeTlsFiles) and the CA to reach it with. */
+    tls?: NodeTlsFiles & { ca: pulumi.Input<string> };
     /** The node's RollGate, when its topology rolls (rolling/declare.ts). */
     rollGate?: pulumi.Resource;
 }
@@ -276,6 +289,7 @@ function nodeArgs(settings: Pick<Settings, "stack" | "topology" | "bindAddress">
                   dataNodeComposeScript({
                       uploadedConfigPath: REDIS_CONF_PATH,
                       configPath: DATA_NODE_CONFIG_PATH,
+                      setup: spec.tls?.setup,
                       // The image's entrypoint chowns /data (the composed file too) and drops to the redis user.
                       exec: `docker-entrypoint.sh redis-server ${DATA_NODE_CONFIG_PATH}`,
                   }),
@@ -292,6 +306,8 @@ function nodeArgs(settings: Pick<Settings, "stack" | "topology" | "bindAddress">
         command,
         configPath: spec.configPath,
         liveConf: spec.live ? liveConfLines(spec.live.directives) : spec.liveSeed,
+        files: spec.tls?.files,
+        healthTlsCaFile: spec.tls?.caCertFile,
         // Only the client port: a cluster's bus port stays inside the network.
         publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
         stack: settings.stack,
@@ -329,6 +345,7 @@ export function declareNode(
                 name: node.logicalName,
                 access: { host: settings.bindAddress, port: node.hostPort },
                 password: pulumi.secret(spec.password),
+                ...(spec.tls ? { tls: pulumi.output(spec.tls.ca).apply((ca) => ({ ca })) } : {}),
                 directives: live.directives,
                 containerId: redisNode.containerId,
                 timeoutMs: live.timeoutMs,
@@ -352,6 +369,8 @@ export function planNodes(
     password: pulumi.Input<string>,
     /** Per-node container command (e.g. sentinel's start script); defaults to RedisNode's `redis-server <conf>`. */
     commandFor?: (node: NodeLayout) => string[],
+    /** TLS stacks: the certificates (every node gets its own, and TLS directives in its redis.conf). */
+    tls?: StackTls,
 ): PlannedNode[] {
     return layout.map((node) => {
         const master = node.replicaOf === undefined ? undefined : layout[node.replicaOf];
@@ -362,8 +381,10 @@ export function planNodes(
             replicaOf: master && { host: master.peerHost, port: master.listenPort },
             // Announce the stable name (not the container IP, which changes on restart).
             announce: { host: node.peerHost, port: node.listenPort },
+            security: tls && nodeSecurityConf(settings, undefined, { cluster: false }),
         });
-        return { node, spec: { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings) } };
+        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), ca: tls.caCert };
+        return { node, spec: { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings), tls: nodeTls } };
     });
 }
 

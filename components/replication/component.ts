@@ -5,12 +5,15 @@ import { replicationLayout } from "../docker/layout";
 import { ReplicationReadiness } from "./readiness";
 import type { Settings } from "../settings";
 import { declareStackBase } from "../docker/stack-base";
+import type { StackTls } from "../security/node-tls";
 
 export interface ReplicationArgs {
     /** Validated stack settings (defaults already applied by parseSettings). */
     settings: NodeSettings & Pick<Settings, "namePrefix" | "image" | "basePort" | "replicas" | "readinessTimeoutMs">;
     /** Password for requirepass/masterauth; secret. */
     password: pulumi.Input<string>;
+    /** TLS stacks: the certificates (security/tls-certificates.ts); replication runs over TLS too. */
+    tls?: StackTls;
 }
 
 /**
@@ -32,10 +35,11 @@ export class Replication extends pulumi.ComponentResource {
             name,
             s,
             base,
-            planNodes(s, layout, args.password).map((p) => ({ ...p, role: p.node.role })),
+            planNodes(s, layout, args.password, undefined, args.tls).map((p) => ({ ...p, role: p.node.role })),
             { kind: "replication", dataNodes: layout.map((n) => ({ name: n.logicalName, access: { host: s.bindAddress, port: n.hostPort } })) },
             args.password,
             this,
+            args.tls,
         );
         const [master, ...replicas] = layout;
 
@@ -54,6 +58,7 @@ export class Replication extends pulumi.ComponentResource {
                         replicas.map((r, i) => ({ name: r.logicalName, access: { host: s.bindAddress, port: r.hostPort }, containerId: ids[i] })),
                     ),
                 password: pulumi.secret(args.password),
+                ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
                 timeoutMs: s.readinessTimeoutMs,
             },
             { parent: this },

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type ResourceArgs, readinessGate } from "../shared/dynamic";
-import { NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
+import { NodeAccess, type NodeTls, parseInfo, withRedis } from "../shared/redis-connection";
 import { PollResult, pollUntil } from "../shared/poll";
 
 export interface ReplicaExpectation {
@@ -23,6 +23,8 @@ export interface ReplicationReadinessInputs {
     masterPeer: { host: string; port: number };
     replicas: ReplicaExpectation[];
     password: string;
+    /** TLS stacks: the CA the nodes' certificates are verified with (not topology: a renewal re-runs nothing). */
+    tls?: NodeTls;
     timeoutMs: number;
 }
 
@@ -38,7 +40,7 @@ export interface ReplicationReadinessOutputs extends ReplicationReadinessInputs 
 }
 
 async function replicaLinked(replica: ReplicaExpectation, inputs: ReplicationReadinessInputs): Promise<PollResult<ReplicaStatus>> {
-    const access: NodeAccess = { ...replica.access, password: inputs.password };
+    const access: NodeAccess = { ...replica.access, password: inputs.password, tls: inputs.tls };
     const info = parseInfo(await withRedis(access, (c) => c.info("replication")));
     const status: ReplicaStatus = {
         name: replica.name,

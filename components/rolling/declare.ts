@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackBase } from "../docker/stack-base";
 import { type NodeSpec, type PlacedNode, type RedisNode, declareNode, nodeRevision } from "../docker/redis-node";
 import type { Settings } from "../settings";
+import type { StackTls } from "../security/node-tls";
 import { RollGate } from "./gate";
 import type { RollGroup } from "./health";
 import { type RollRole, rollOrder } from "./order";
@@ -26,6 +27,8 @@ export function declareRollingNodes(
     group: RollGroup,
     password: pulumi.Input<string>,
     parent: pulumi.Resource,
+    /** TLS stacks: the gates reach the nodes over TLS, verifying them with the stack's CA. */
+    tls?: StackTls,
 ): RedisNode[] {
     const order = rollOrder(entries.map((e) => ({ name: e.node.logicalName, role: e.role })));
     const gates = new Map<string, RollGate>();
@@ -43,6 +46,7 @@ export function declareRollingNodes(
                 revision: nodeRevision(settings, base, entry.node, entry.spec),
                 access,
                 password: pulumi.secret(password),
+                ...(tls ? { tls: tls.caCert.apply((ca) => ({ ca })) } : {}),
                 group,
                 after: before && before.gate.runId.apply((runId) => ({ name: before.name, access: before.access, runId })),
                 timeoutMs: settings.readinessTimeoutMs,

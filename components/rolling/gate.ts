@@ -17,8 +17,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../shared/dynamic";
 import { pollUntil } from "../shared/poll";
-import type { NodeAccess } from "../shared/redis-connection";
-import { type RollGroup, type RollPeer, groupProblems, handOver, liveRole, runIdOf } from "./health";
+import type { NodeAccess, NodeTls } from "../shared/redis-connection";
+import { type Credentials, type RollGroup, type RollPeer, groupProblems, handOver, liveRole, runIdOf } from "./health";
 import { type RollKind, describeRollStep } from "./order";
 
 export interface RollGateInputs {
@@ -32,6 +32,8 @@ export interface RollGateInputs {
     /** The node, from the machine running pulumi. */
     access: { host: string; port: number };
     password: string;
+    /** TLS stacks: the CA the nodes' certificates are verified with. */
+    tls?: NodeTls;
     group: RollGroup;
     /** The node before this one in the roll order, and its run_id when its gate let it go ("" if none). */
     after?: RollPeer & { runId: string };
@@ -48,13 +50,14 @@ export interface RollGateOutputs extends RollGateInputs {
 const kindOf = (g: RollGroup): RollKind => g.kind;
 
 async function roll(inputs: RollGateInputs): Promise<RollGateOutputs> {
-    const node: NodeAccess = { ...inputs.access, password: inputs.password };
+    const creds: Credentials = { password: inputs.password, tls: inputs.tls };
+    const node: NodeAccess = { ...inputs.access, ...creds };
     const after = inputs.after;
     try {
         if (after && after.runId !== "") {
             await pollUntil(
                 async () => {
-                    const runId = await runIdOf({ ...after.access, password: inputs.password });
+                    const runId = await runIdOf({ ...after.access, ...creds });
                     return runId !== after.runId ? { done: true, value: undefined } : { done: false, observed: `${after.name} still runs ${runId}` };
                 },
                 { timeoutMs: inputs.timeoutMs, intervalMs: 100, description: `${after.name} to come back in its new container` },
@@ -68,7 +71,7 @@ async function roll(inputs: RollGateInputs): Promise<RollGateOutputs> {
         if (!reachable) return { ...inputs, runId: "", action: `${inputs.name} was not reachable: replaced without a handover` };
         await pollUntil(
             async () => {
-                const problems = await groupProblems(inputs.group, inputs.password);
+                const problems = await groupProblems(inputs.group, creds);
                 return problems.length === 0 ? { done: true, value: undefined } : { done: false, observed: problems.join("; ") };
             },
             { timeoutMs: inputs.timeoutMs, intervalMs: 100, description: "the group to be healthy" },
@@ -109,7 +112,7 @@ export const rollGateProvider: pulumi.dynamic.ResourceProvider = {
             console.log(`roll ${news.position}/${news.total}: ${news.name} gets a new password or address: replaced without a handover or wait`);
             return { changes: true };
         }
-        const role = await liveRole({ ...news.access, password: news.password }).catch(() => undefined);
+        const role = await liveRole({ ...news.access, password: news.password, tls: news.tls }).catch(() => undefined);
         console.log(describeRollStep(kindOf(news.group), news.name, news.position, news.total, role));
         return { changes: true };
     },

@@ -13,6 +13,9 @@ import { checkSentinelGroup, sentinelMasterAddress } from "../sentinel/readiness
 import { pollUntil } from "../shared/poll";
 import { type NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
 
+/** How a gate logs in to every member: the stack's password, and the CA on TLS stacks. */
+export type Credentials = Pick<NodeAccess, "password" | "tls">;
+
 /** A member as a gate reaches it: the published endpoint, from the machine running pulumi. */
 export interface RollPeer {
     name: string;
@@ -28,10 +31,10 @@ export type RollGroup =
 
 const where = (p: RollPeer) => `${p.name} (${p.access.host}:${p.access.port})`;
 
-async function replicationProblems(dataNodes: RollPeer[], password: string): Promise<string[]> {
+async function replicationProblems(dataNodes: RollPeer[], creds: Credentials): Promise<string[]> {
     const views = await Promise.all(
         dataNodes.map((n) =>
-            withRedis({ ...n.access, password }, (c) => c.info("replication"))
+            withRedis({ ...n.access, ...creds }, (c) => c.info("replication"))
                 .then((text) => ({ ok: true as const, info: parseInfo(text) }))
                 .catch((err: Error) => ({ ok: false as const, error: err.message })),
         ),
@@ -56,8 +59,9 @@ async function replicationProblems(dataNodes: RollPeer[], password: string): Pro
 }
 
 /** What keeps the group from being healthy; empty when it is. */
-export async function groupProblems(group: RollGroup, password: string): Promise<string[]> {
-    if (group.kind === "replication") return replicationProblems(group.dataNodes, password);
+export async function groupProblems(group: RollGroup, creds: Credentials): Promise<string[]> {
+    const password = creds.password ?? "";
+    if (group.kind === "replication") return replicationProblems(group.dataNodes, creds);
     if (group.kind === "sentinel") {
         const [master, ...replicas] = group.dataNodes;
         const { problems } = await checkSentinelGroup({
@@ -66,6 +70,7 @@ export async function groupProblems(group: RollGroup, password: string): Promise
             master,
             replicas,
             password,
+            tls: creds.tls,
             timeoutMs: 0,
         });
         return problems;
@@ -89,9 +94,9 @@ export async function runIdOf(node: NodeAccess): Promise<string> {
 }
 
 /** A cluster member that replicates `masterId` over a live link, or undefined. */
-async function linkedClusterReplica(nodes: ClusterNodeSpec[], masterId: string, password: string): Promise<ClusterNodeSpec | undefined> {
+async function linkedClusterReplica(nodes: ClusterNodeSpec[], masterId: string, creds: Credentials): Promise<ClusterNodeSpec | undefined> {
     for (const n of nodes) {
-        const linked = await withRedis({ ...n.access, password }, async (c: RedisClient) => {
+        const linked = await withRedis({ ...n.access, ...creds }, async (c: RedisClient) => {
             const [myself] = ((await c.call("CLUSTER", "NODES")) as string).split("\n").filter((l) => l.split(" ")[2]?.split(",").includes("myself"));
             const info = parseInfo((await c.call("INFO", "replication")) as string);
             return myself?.split(" ")[3] === masterId && info.master_link_status === "up" && info.master_sync_in_progress !== "1";
@@ -107,11 +112,11 @@ async function linkedClusterReplica(nodes: ClusterNodeSpec[], masterId: string, 
  * Returns what it did, for the log; a master nothing can take over from is left as it is.
  */
 export async function handOver(group: RollGroup, name: string, node: NodeAccess, timeoutMs: number): Promise<string> {
-    const password = node.password ?? "";
+    const creds: Credentials = { password: node.password, tls: node.tls };
     if ((await liveRole(node)) !== "master") return `${name} is not a master: nothing to hand over`;
     if (group.kind === "replication") return `${name} is the master and nothing can take over without Sentinel: writes pause until it is back`;
     if (group.kind === "sentinel") {
-        const sentinels = group.sentinels.map((p) => ({ ...p.access, password }));
+        const sentinels = group.sentinels.map((p) => ({ ...p.access, ...creds }));
         const before = JSON.stringify(await sentinelMasterAddress(sentinels[0], group.masterName));
         // SENTINEL FAILOVER does not stop the old master from taking writes, and what it takes after its replica
         // was promoted is lost when it is demoted. So, as CLUSTER FAILOVER does by itself: pause its clients'
@@ -132,7 +137,7 @@ export async function handOver(group: RollGroup, name: string, node: NodeAccess,
                 },
                 { timeoutMs, intervalMs: 20, description: `the replicas of ${name} to have its whole replication stream` },
             );
-            await sentinelFailover(group, name, sentinels, before, password, timeoutMs);
+            await sentinelFailover(group, name, sentinels, before, creds, timeoutMs);
             const promoted = await sentinelMasterAddress(sentinels[0], group.masterName);
             if (promoted) await withRedis(node, (c) => c.call("REPLICAOF", promoted.host, String(promoted.port)));
         } finally {
@@ -142,14 +147,14 @@ export async function handOver(group: RollGroup, name: string, node: NodeAccess,
     }
     const myId = await withRedis(node, (c) => c.call("CLUSTER", "MYID") as Promise<string>);
     const others = group.nodes.filter((n) => n.name !== name);
-    const replica = await linkedClusterReplica(others, myId, password);
+    const replica = await linkedClusterReplica(others, myId, creds);
     if (!replica) return `${name} is a master with no linked replica: its slots are unavailable until it is back`;
     // The default (coordinated) CLUSTER FAILOVER: the master pauses its clients until the replica has its
     // whole replication stream, so no acknowledged write is lost; clients then follow MOVED to the new master.
-    await withRedis({ ...replica.access, password }, (c) => c.call("CLUSTER", "FAILOVER"));
+    await withRedis({ ...replica.access, ...creds }, (c) => c.call("CLUSTER", "FAILOVER"));
     await pollUntil(
         async () => {
-            const [newRole, oldRole] = await Promise.all([liveRole({ ...replica.access, password }), liveRole(node)]);
+            const [newRole, oldRole] = await Promise.all([liveRole({ ...replica.access, ...creds }), liveRole(node)]);
             return newRole === "master" && oldRole === "replica"
                 ? { done: true, value: undefined }
                 : { done: false, observed: `${replica.name} is ${newRole}, ${name} is ${oldRole}` };
@@ -165,7 +170,7 @@ async function sentinelFailover(
     name: string,
     sentinels: NodeAccess[],
     before: string,
-    password: string,
+    creds: Credentials,
     timeoutMs: number,
 ): Promise<void> {
     let asked = false;
@@ -182,7 +187,7 @@ async function sentinelFailover(
             }
             const named = await Promise.all(sentinels.map((a) => sentinelMasterAddress(a, group.masterName).then((m) => JSON.stringify(m))));
             const others = group.dataNodes.filter((n) => n.name !== name);
-            const roles = await Promise.all(others.map((n) => liveRole({ ...n.access, password }).catch(() => "unreachable")));
+            const roles = await Promise.all(others.map((n) => liveRole({ ...n.access, ...creds }).catch(() => "unreachable")));
             const agreed = named.every((m) => m === named[0]) && named[0] !== before;
             return agreed && roles.includes("master")
                 ? { done: true, value: undefined }

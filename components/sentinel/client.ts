@@ -13,6 +13,10 @@ export interface SentinelClientOptions {
     password?: string;
     sentinelPassword?: string;
     natMap?: NatMap;
+    /** TLS stacks: sentinels and data nodes are verified with the stack's CA. */
+    sentinelTLS?: { ca: string };
+    tls?: { ca: string };
+    enableTLSForSentinelMode?: boolean;
 }
 
 export function sentinelClientOptions(args: {
@@ -23,6 +27,8 @@ export function sentinelClientOptions(args: {
     /** Defaults to `password` (the stack uses one password for data nodes and sentinels). */
     sentinelPassword?: string;
     natMap?: NatMap;
+    /** TLS stacks: the CA certificate. */
+    caCert?: string;
 }): SentinelClientOptions {
     if (args.sentinels.length === 0) throw new Error("sentinel client options: at least one sentinel endpoint is required");
     const options: SentinelClientOptions = {
@@ -33,5 +39,10 @@ export function sentinelClientOptions(args: {
     if (args.password) options.password = args.password;
     if (sentinelPassword) options.sentinelPassword = sentinelPassword;
     if (args.natMap && Object.keys(args.natMap).length > 0) options.natMap = args.natMap;
+    if (args.caCert !== undefined) {
+        options.sentinelTLS = { ca: args.caCert };
+        options.tls = { ca: args.caCert };
+        options.enableTLSForSentinelMode = true;
+    }
     return options;
 }

@@ -19,12 +19,16 @@ import type { Settings } from "../settings";
 import { declareStackBase } from "../docker/stack-base";
 import { chosenSubnet, nodeIp, stackSubnet } from "../docker/subnet";
 import { renderTemplate } from "../docker/templates";
+import { TLS_FILES, tlsFilesSetup } from "../security/node-security";
+import { type StackTls, nodeTlsFiles } from "../security/node-tls";
 
 export interface SentinelArgs {
     /** Validated stack settings (defaults applied and sentinel rules checked by parseSettings). */
     settings: Settings;
     /** Password of the data nodes and of the sentinels themselves; secret. */
     password: pulumi.Input<string>;
+    /** TLS stacks: the certificates (security/tls-certificates.ts); sentinels, nodes and replication speak TLS. */
+    tls?: StackTls;
 }
 
 /** A sentinel's endpoint for clients outside Docker. */
@@ -55,20 +59,26 @@ export class Sentinel extends pulumi.ComponentResource {
         const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);
         const ipOf = (index: number) => (subnet ? nodeIp(subnet, index) : undefined);
 
-        const planned = planNodes(s, layout, args.password, (node) =>
-            dataNodeStartCommand({
-                sentinels: sentinelPlan.map((p) => ({ host: p.peerHost, port: p.listenPort })),
-                masterName: group.masterName,
-                self: { host: node.peerHost, port: node.listenPort },
-                uploadedConfigPath: REDIS_CONF_PATH,
-                configPath: DATA_NODE_CONFIG_PATH,
-                authFilePath: AUTH_FILE_PATH,
-            }),
+        const planned = planNodes(
+            s,
+            layout,
+            args.password,
+            (node) =>
+                dataNodeStartCommand({
+                    sentinels: sentinelPlan.map((p) => ({ host: p.peerHost, port: p.listenPort })),
+                    masterName: group.masterName,
+                    self: { host: node.peerHost, port: node.listenPort },
+                    uploadedConfigPath: REDIS_CONF_PATH,
+                    configPath: DATA_NODE_CONFIG_PATH,
+                    authFilePath: AUTH_FILE_PATH,
+                    ...(args.tls ? { tlsCaFile: TLS_FILES.caCertFile, setup: tlsFilesSetup() } : {}),
+                }),
+            args.tls,
         );
         const dataNodes = planned.map((d, i) => ({ ...d, spec: { ...d.spec, ipv4Address: ipOf(i) } }));
         const [master, ...replicas] = layout;
         const sentinelSpecs = sentinelPlan.map((p, j) => ({
-            ...sentinelSpec(s, p, { host: master.peerHost, port: master.listenPort }, args.password),
+            ...sentinelSpec(s, p, { host: master.peerHost, port: master.listenPort }, args.password, args.tls),
             ipv4Address: ipOf(SENTINEL_ADDRESS_OFFSET + j),
         }));
         const peer = (n: { logicalName: string; hostPort: number }) => ({ name: n.logicalName, access: { host: s.bindAddress, port: n.hostPort } });
@@ -84,6 +94,7 @@ export class Sentinel extends pulumi.ComponentResource {
             { kind: "sentinel", masterName: group.masterName, dataNodes: layout.map(peer), sentinels: sentinelPlan.map(peer) },
             args.password,
             this,
+            args.tls,
         );
         const nodes = declared.slice(0, layout.length);
         const sentinelNodes = declared.slice(layout.length);
@@ -108,6 +119,7 @@ export class Sentinel extends pulumi.ComponentResource {
                     failoverTimeoutMs: group.failoverTimeoutMs,
                     parallelSyncs: group.parallelSyncs,
                 },
+                ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
                 timeoutMs: s.readinessTimeoutMs,
             },
             { parent: this },
@@ -129,8 +141,10 @@ export class Sentinel extends pulumi.ComponentResource {
         const natMap = s.network.mode === "bridge" ? natMapForLayout([...layout, ...sentinelPlan], s.bindAddress) : undefined;
         this.ioredisSentinelOptions = pulumi.secret(
             pulumi
-                .all([this.readiness.id, pulumi.output(args.password)])
-                .apply(([, pw]) => sentinelClientOptions({ sentinels: sentinelEndpoints, masterName: group.masterName, password: pw, natMap })),
+                .all([this.readiness.id, pulumi.output(args.password), args.tls?.caCert])
+                .apply(([, pw, caCert]) =>
+                    sentinelClientOptions({ sentinels: sentinelEndpoints, masterName: group.masterName, password: pw, natMap, caCert }),
+                ),
         );
         this.registerOutputs({
             nodes: this.nodes,
@@ -142,7 +156,7 @@ export class Sentinel extends pulumi.ComponentResource {
 }
 
 /** A sentinel's node spec: its seed sentinel.conf, start command and live seed lines. */
-function sentinelSpec(s: Settings, p: SentinelLayout, master: Endpoint, password: pulumi.Input<string>): NodeSpec {
+function sentinelSpec(s: Settings, p: SentinelLayout, master: Endpoint, password: pulumi.Input<string>, tls: StackTls | undefined): NodeSpec {
     const hostMode = s.network.mode === "host";
     const viewOf = (pw: string) =>
         sentinelConfView({
@@ -157,6 +171,7 @@ function sentinelSpec(s: Settings, p: SentinelLayout, master: Endpoint, password
             password: pw,
             // Quorum and the tunables are live (SentinelReadiness SENTINEL SETs them): not in the upload.
             omitLive: true,
+            ...(tls ? { tls: { ...TLS_FILES, authClients: s.tls.authClients } } : {}),
         });
     const config = pulumi.secret(pulumi.output(password).apply((pw) => renderTemplate("sentinel.conf.mustache", viewOf(pw))));
     return {
@@ -165,8 +180,9 @@ function sentinelSpec(s: Settings, p: SentinelLayout, master: Endpoint, password
         role: "sentinel",
         // Seeded once into the data volume: Sentinel rewrites it and must keep what it learned.
         configPath: SENTINEL_SEED_PATH,
-        command: sentinelContainerCommand(),
+        command: sentinelContainerCommand(tls ? { setup: tlsFilesSetup() } : {}),
         // The live lines hold no password: rendered from a view with an empty one.
         liveSeed: sentinelLiveLines(viewOf("")),
+        tls: tls && { ...nodeTlsFiles(tls, p.logicalName), ca: tls.caCert },
     };
 }

@@ -6,7 +6,7 @@
  */
 import { type Endpoint, endpointProblem } from "../shared/endpoint";
 import type { ConfigProblem, NetworkMode, SentinelSettings } from "../settings";
-import { quoteConfigValue } from "../docker/redis-conf";
+import { type NodeTlsConf, quoteConfigValue } from "../docker/redis-conf";
 
 export interface SentinelConfInput {
     /** Logical name (e.g. `sentinel-0`), for the file's header comment. */
@@ -30,6 +30,10 @@ export interface SentinelConfInput {
     sentinelPassword?: string;
     /** Leave the live lines (sentinelLiveLines) out: the seed uploaded into the container. */
     omitLive?: boolean;
+    /** TLS (issue 11): to clients, peers and data nodes; `port 0` then. Absent: the file is as before. */
+    tls?: Pick<NodeTlsConf, "certFile" | "keyFile" | "caCertFile" | "authClients">;
+    /** ACL user the sentinel logs in to the data nodes as (`sentinel auth-user`), with `password`. */
+    authUser?: string;
 }
 
 export interface SentinelConfView {
@@ -55,6 +59,10 @@ export interface SentinelConfView {
     sentinelPasswordQuoted?: string;
     /** sentinelLiveLines, or none when the file leaves them out. */
     liveLines: string[];
+    /** The plain-text port: `port`, or 0 with TLS. */
+    plainPort: number;
+    tls?: { certFile: string; keyFile: string; caCertFile: string; authClients: string };
+    authUser?: string;
 }
 
 /**
@@ -128,6 +136,14 @@ export function sentinelConfView(input: SentinelConfInput): SentinelConfView {
         parallelSyncs: s.parallelSyncs,
         authPassQuoted: password === "" ? undefined : quoteConfigValue(password),
         sentinelPasswordQuoted: sentinelPassword === "" ? undefined : quoteConfigValue(sentinelPassword),
+        plainPort: input.tls ? 0 : input.port,
+        tls: input.tls && {
+            certFile: quoteConfigValue(input.tls.certFile),
+            keyFile: quoteConfigValue(input.tls.keyFile),
+            caCertFile: quoteConfigValue(input.tls.caCertFile),
+            authClients: input.tls.authClients,
+        },
+        authUser: input.authUser,
     };
     return { ...view, liveLines: input.omitLive ? [] : sentinelLiveLines(view) };
 }

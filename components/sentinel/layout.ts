@@ -85,6 +85,8 @@ export interface SentinelCommandOptions {
      * and drops root for the redis user; `redis-sentinel` as first word would keep root upstream.
      */
     exec?: string;
+    /** Lines run first, as root (handing TLS files to the redis user: security/node-security.ts). */
+    setup?: string[];
 }
 
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
@@ -96,20 +98,32 @@ const SAFE_EXEC = /^[A-Za-z0-9._/ -]+$/;
  * execs `exec`. Also fits data nodes in the sentinel topology: Sentinel persists their role changes with
  * CONFIG REWRITE, which only works on a writable config in the data volume.
  */
-export function seedOnceCommand(opts: { seedPath: string; configPath: string; exec: string; liveMarker?: string }): string[] {
+export function seedOnceCommand(opts: {
+    seedPath: string;
+    configPath: string;
+    exec: string;
+    liveMarker?: string;
+    /** Lines run first, as root (handing TLS files to the redis user: security/node-security.ts). */
+    setup?: string[];
+}): string[] {
     for (const p of [opts.seedPath, opts.configPath]) {
         if (!SAFE_PATH.test(p)) throw new Error(`seed-once command: path ${JSON.stringify(p)} must be absolute and shell-safe`);
     }
     if (!SAFE_EXEC.test(opts.exec)) throw new Error(`seed-once command: ${JSON.stringify(opts.exec)} must be plain words and paths`);
     const { seedPath: seed, configPath: config } = opts;
+    const setup = (opts.setup ?? []).map((line) => `${line}; `).join("");
     if (opts.liveMarker === undefined) {
-        return ["sh", "-c", `if [ ! -s ${config} ]; then cp ${seed} ${config}.seed && mv ${config}.seed ${config}; fi; exec ${opts.exec}`];
+        return ["sh", "-c", `${setup}if [ ! -s ${config} ]; then cp ${seed} ${config}.seed && mv ${config}.seed ${config}; fi; exec ${opts.exec}`];
     }
     if (!/^[A-Za-z0-9 #(),.-]+$/.test(opts.liveMarker))
         throw new Error(`seed-once command: marker ${JSON.stringify(opts.liveMarker)} must be plain text`);
     // The live lines the container was created with (LIVE_CONF_ENV) go in after the marker line.
     const insert = `awk 'index($0, "${opts.liveMarker}") == 1 { print; print ENVIRON["${LIVE_CONF_ENV}"]; next } { print }'`;
-    return ["sh", "-c", `if [ ! -s ${config} ]; then ${insert} ${seed} > ${config}.seed && mv ${config}.seed ${config}; fi; exec ${opts.exec}`];
+    return [
+        "sh",
+        "-c",
+        `${setup}if [ ! -s ${config} ]; then ${insert} ${seed} > ${config}.seed && mv ${config}.seed ${config}; fi; exec ${opts.exec}`,
+    ];
 }
 
 /** The sentinel container's command: seed /data/sentinel.conf once, then run the sentinel on it. */
@@ -120,6 +134,7 @@ export function sentinelContainerCommand(opts: SentinelCommandOptions = {}): str
         configPath,
         exec: opts.exec ?? `docker-entrypoint.sh redis-server ${configPath} --sentinel`,
         liveMarker: SENTINEL_LIVE_MARKER,
+        setup: opts.setup,
     });
 }
 
@@ -146,6 +161,10 @@ export interface DataNodeCommandInput {
     authFilePath: string;
     /** Seconds each sentinel gets to answer. */
     askTimeoutSeconds?: number;
+    /** TLS stacks: the sentinels are asked over TLS, verified with this CA file. */
+    tlsCaFile?: string;
+    /** Lines run first, as root (handing TLS files to the redis user: security/node-security.ts). */
+    setup?: string[];
 }
 
 const TOKEN = /^[A-Za-z0-9._:-]+$/;
@@ -162,20 +181,22 @@ export function dataNodeStartScript(input: DataNodeCommandInput): string {
     input.sentinels.forEach((s, i) => checkEndpoint(`sentinel ${i}`, s));
     checkEndpoint("self", input.self);
     if (!TOKEN.test(input.masterName)) throw new Error(`data node command: master name ${JSON.stringify(input.masterName)} is not shell-safe`);
-    for (const p of [input.uploadedConfigPath, input.configPath, input.authFilePath]) {
+    for (const p of [input.uploadedConfigPath, input.configPath, input.authFilePath, ...(input.tlsCaFile ? [input.tlsCaFile] : [])]) {
         if (!PATH.test(p)) throw new Error(`data node command: path ${JSON.stringify(p)} must be absolute and shell-safe`);
     }
     const timeout = input.askTimeoutSeconds ?? 2;
     const conf = input.configPath;
     const sentinels = input.sentinels.map((s) => `"${s.host} ${s.port}"`).join(" ");
+    const tls = input.tlsCaFile ? ` --tls --cacert ${input.tlsCaFile}` : "";
     return [
+        ...(input.setup ?? []),
         // The composed file holds the password.
         "umask 077",
         // The first sentinel that names a master wins; unreachable ones (not created yet, down) are skipped.
         `master=""`,
         `for s in ${sentinels}; do`,
         `  set -- $s`,
-        `  reply=$(timeout ${timeout} redis-cli -h "$1" -p "$2" --no-auth-warning --askpass --raw SENTINEL get-master-addr-by-name ${input.masterName} < ${input.authFilePath} 2>/dev/null) || continue`,
+        `  reply=$(timeout ${timeout} redis-cli -h "$1" -p "$2"${tls} --no-auth-warning --askpass --raw SENTINEL get-master-addr-by-name ${input.masterName} < ${input.authFilePath} 2>/dev/null) || continue`,
         `  host=$(echo "$reply" | sed -n 1p); port=$(echo "$reply" | sed -n 2p)`,
         `  case "$port" in ''|*[!0-9]*) continue;; esac`,
         `  master="$host $port"; break`,

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type ResourceArgs, readinessGate } from "../shared/dynamic";
 import { pollUntil } from "../shared/poll";
-import { NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
+import { NodeAccess, type NodeTls, parseInfo, withRedis } from "../shared/redis-connection";
 import type { Redis as RedisClient } from "ioredis";
 import type { Endpoint } from "../shared/endpoint";
 import { type SentinelObservation, type SentinelTunables, fieldsOf, sentinelProblems, tunableDrift } from "./observe";
@@ -36,6 +36,8 @@ export interface SentinelReadinessInputs {
     sentinelPassword?: string;
     /** When given, sentinels whose live values differ get SENTINEL SET before they count as ready. */
     tunables?: SentinelTunables;
+    /** TLS stacks: the CA the sentinels' and nodes' certificates are verified with (not topology). */
+    tls?: NodeTls;
     timeoutMs: number;
 }
 
@@ -71,7 +73,7 @@ export async function checkSentinelGroup(inputs: SentinelReadinessInputs): Promi
         Promise.all(
             inputs.sentinels.map((s) =>
                 tryRead(() =>
-                    withRedis({ ...s.access, password: sentinelPassword }, async (c) => {
+                    withRedis({ ...s.access, password: sentinelPassword, tls: inputs.tls }, async (c) => {
                         const observed = await observeSentinel(c, inputs.masterName);
                         if (inputs.tunables) await applyTunables(c, inputs.masterName, tunableDrift(observed.master, inputs.tunables));
                         return observed;
@@ -84,7 +86,7 @@ export async function checkSentinelGroup(inputs: SentinelReadinessInputs): Promi
                 tryRead(async () =>
                     parseInfo(
                         await withRedis(
-                            { ...n.access, password: inputs.password },
+                            { ...n.access, password: inputs.password, tls: inputs.tls },
                             (c) => c.call("INFO", "server", "replication") as Promise<string>,
                         ),
                     ),

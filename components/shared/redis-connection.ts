@@ -4,6 +4,13 @@ import type { Endpoint } from "./endpoint";
 /** How a dynamic provider reaches one node: from the machine running `pulumi`, so the published endpoint. */
 export interface NodeAccess extends Endpoint {
     password?: string;
+    /** TLS stacks: the CA that signed the node's certificate (and the name to verify, when `host` is not on it). */
+    tls?: NodeTls;
+}
+
+export interface NodeTls {
+    ca: string;
+    servername?: string;
 }
 
 /**
@@ -17,6 +24,7 @@ export async function withRedis<T>(node: NodeAccess, fn: (client: RedisClient) =
         host: node.host,
         port: node.port,
         password: node.password || undefined,
+        ...(node.tls ? { tls: { ca: node.tls.ca, ...(node.tls.servername ? { servername: node.tls.servername } : {}) } } : {}),
         lazyConnect: true,
         connectTimeout: 2000,
         commandTimeout: 5000,

@@ -151,7 +151,7 @@ describe("cluster: live change, then a rolling image upgrade", () => {
 
 describe("sentinel: a rolling image upgrade hands the master over with SENTINEL FAILOVER", () => {
     const stack = "e2e-rolling-sentinel";
-    const basePort = 7600;
+    const basePort = 7640;
     const config = { topology: "sentinel", image: LOCAL_IMAGE, basePort, replicas: 1 };
     let outputs: Record<string, any>;
     afterAll(() => driver.destroy(stack).catch(() => undefined));
@@ -207,7 +207,7 @@ describe("sentinel: a rolling image upgrade hands the master over with SENTINEL 
 
 describe("replication: replicas first, the master last", () => {
     const stack = "e2e-rolling-replication";
-    const basePort = 7620;
+    const basePort = 7660;
     const config = { topology: "replication", image: LOCAL_IMAGE, basePort, replicas: 2 };
     afterAll(() => driver.destroy(stack).catch(() => undefined));
 

@@ -23,6 +23,8 @@ export interface StartOptions {
     /** Full config text; `port`, `bind`, `dir` and `logfile` are set by the helper (dir/logfile lines are replaced). */
     config?: string;
     password?: string;
+    /** ACL user the readiness PING authenticates as (with `password`); the default user when absent. */
+    user?: string;
     sentinel?: boolean;
     dir?: string;
 }
@@ -53,12 +55,12 @@ export async function startRedis(opts: StartOptions): Promise<RedisProcess> {
         async restart() {
             await rp.kill();
             rp.process = launch(configPath, !!opts.sentinel);
-            await waitForPing(opts.port, opts.password, 10000, rp);
+            await waitForPing(opts.port, opts.password, 10000, rp, opts.user);
         },
     };
     rp.process = launch(configPath, !!opts.sentinel);
     started.add(rp);
-    await waitForPing(opts.port, opts.password, 10000, rp);
+    await waitForPing(opts.port, opts.password, 10000, rp, opts.user);
     return rp;
 }
 
@@ -81,7 +83,7 @@ function launch(configPath: string, sentinel: boolean): ChildProcess {
 }
 
 /** Polls PING until the server answers (PONG, or NOAUTH when a password is set but not given). */
-export async function waitForPing(port: number, password?: string, timeoutMs = 10000, owner?: RedisProcess): Promise<void> {
+export async function waitForPing(port: number, password?: string, timeoutMs = 10000, owner?: RedisProcess, user?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         if (owner && (owner.process.exitCode !== null || owner.process.signalCode !== null)) {
@@ -90,6 +92,7 @@ export async function waitForPing(port: number, password?: string, timeoutMs = 1
         }
         try {
             const args = ["-h", "127.0.0.1", "-p", String(port)];
+            if (user) args.push("--user", user);
             if (password) args.push("--no-auth-warning", "-a", password);
             const out = execFileSync("redis-cli", [...args, "ping"], { encoding: "utf8", timeout: 2000, stdio: ["ignore", "pipe", "ignore"] }).trim();
             if (out === "PONG") return;

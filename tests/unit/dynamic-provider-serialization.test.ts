@@ -13,6 +13,7 @@ import { rollGateProvider } from "../../components/rolling/gate";
 import { replicationReadinessProvider } from "../../components/replication/readiness";
 import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
 import { generatedPasswordProvider } from "../../components/shared/generated-password";
+import { tlsCertificatesProvider } from "../../components/security/tls-certificates";
 
 const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["GeneratedPassword", generatedPasswordProvider],
@@ -21,6 +22,7 @@ const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["ClusterFormation", clusterFormationProvider],
     ["LiveConfig", liveConfigProvider],
     ["RollGate", rollGateProvider],
+    ["TlsCertificates", tlsCertificatesProvider],
 ];
 
 it.each(providers)("the serialized %s provider reads no `exports.X` of its own modules", async (_name, provider) => {

@@ -17,7 +17,7 @@ const directivesOf = (text: string, sentinel: boolean): string[] =>
         .map(([name, value]) => (sentinel && name === "sentinel" ? `sentinel ${value.split(/\s+/)[0]}` : name));
 
 describe("classification of every rendered directive", () => {
-    it("covers every redis.conf directive, cluster and announce lines included", () => {
+    it("covers every redis.conf directive, cluster, announce, TLS and ACL lines included", () => {
         const text = renderRedisConf({
             nodeName: "n",
             role: "replica",
@@ -36,6 +36,12 @@ describe("classification of every rendered directive", () => {
                 preferredEndpointType: "hostname",
                 announce: { ip: "10.0.0.1", port: 6379, busPort: 16379 },
             }),
+            security: {
+                tls: { certFile: "/t/n.crt", keyFile: "/t/n.key", caCertFile: "/t/ca.crt", authClients: "no", cluster: true },
+                userLines: ["user app reset on #00 ~app:* +@read"],
+                defaultUser: "on",
+                masterUser: { name: "repl", password: "rpw" },
+            },
         });
         const rendered = directivesOf(text, false);
         expect(rendered.filter((d) => !(d in REDIS_DIRECTIVES))).toEqual([]);
@@ -43,7 +49,7 @@ describe("classification of every rendered directive", () => {
         expect(Object.keys(REDIS_DIRECTIVES).filter((d) => !rendered.includes(d))).toEqual([]);
     });
 
-    it("covers every sentinel.conf directive", () => {
+    it("covers every sentinel.conf directive, TLS and auth-user included", () => {
         const text = renderTemplate(
             "sentinel.conf.mustache",
             sentinelConfView({
@@ -55,6 +61,8 @@ describe("classification of every rendered directive", () => {
                 master: { host: "n0", port: 6379 },
                 settings: { masterName: "mymaster", quorum: 2, downAfterMs: 5000, failoverTimeoutMs: 60000, parallelSyncs: 1 },
                 password: "pw",
+                tls: { certFile: "/t/s.crt", keyFile: "/t/s.key", caCertFile: "/t/ca.crt", authClients: "no" },
+                authUser: "sentinel-user",
             }),
         );
         const rendered = directivesOf(text, true);

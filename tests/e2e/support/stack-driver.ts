@@ -38,12 +38,28 @@ export function setArgs(config: Record<string, unknown>, prefix = ""): string[] 
  * One stack:local run in a child process. Asynchronous on purpose: a test's clients (traffic during a roll or
  * a reshard) and samplers keep running in this process while the engine works.
  */
-async function stackLocal(command: string, stack: string, args: string[] = []): Promise<{ stdout: string; stderr: string; report: RunReport }> {
+async function stackLocal(
+    command: string,
+    stack: string,
+    args: string[] = [],
+    showSecrets = true,
+): Promise<{ stdout: string; stderr: string; report: RunReport }> {
     const reportFile = path.join(STATE_DIR, `${stack}.${command}.report.json`);
     fs.rmSync(reportFile, { force: true });
     const child = spawn(
         process.execPath,
-        ["tools/stack-local/bin.js", command, "--stack", stack, "--state-dir", STATE_DIR, "--report", reportFile, "--show-secrets", ...args],
+        [
+            "tools/stack-local/bin.js",
+            command,
+            "--stack",
+            stack,
+            "--state-dir",
+            STATE_DIR,
+            "--report",
+            reportFile,
+            ...(showSecrets ? ["--show-secrets"] : []),
+            ...args,
+        ],
         { cwd: PROJECT_DIR, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, stdio: ["ignore", "pipe", "pipe"] },
     );
     const out: Buffer[] = [];
@@ -75,6 +91,10 @@ export const engineDriver = {
     /** Refresh (running the program, so stack outputs follow the refreshed resources); returns the outputs. */
     async refresh(stack: string): Promise<Record<string, any>> {
         return JSON.parse((await stackLocal("refresh", stack)).stdout);
+    },
+    /** The stack outputs as a user sees them without --show-secrets (secret ones as "[secret]"). */
+    async outputsWithoutSecrets(stack: string): Promise<Record<string, any>> {
+        return JSON.parse((await stackLocal("outputs", stack, [], false)).stdout);
     },
     async destroy(stack: string): Promise<void> {
         await stackLocal("destroy", stack);

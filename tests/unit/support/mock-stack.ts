@@ -44,6 +44,16 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
     // Like the real provider: the id follows the image it names.
     if (type === "docker:index/remoteImage:RemoteImage") return { ...inputs, imageId: `sha256:${inputs.name}`, repoDigest: "" };
     if (type.endsWith(":GeneratedPassword")) return { ...inputs, result: "generated-in-mock" };
+    // One certificate and key per subject, named so a test can tell whose file a container got.
+    if (type.endsWith(":TlsCertificates")) {
+        const subjects = (inputs.subjects ?? []) as Array<{ name: string }>;
+        return {
+            ...inputs,
+            caCert: "mock-ca-cert",
+            certs: Object.fromEntries(subjects.map((s) => [s.name, { cert: `mock-cert-${s.name}`, notAfter: "", serialNumber: "" }])),
+            keys: Object.fromEntries(subjects.map((s) => [s.name, `mock-key-${s.name}`])),
+        };
+    }
     // A formed cluster where every node holds its initial role.
     if (type.endsWith(":ClusterFormation")) {
         const nodes = unwrapSecret<Array<{ name: string; shard: number; role: string }>>(inputs.nodes) ?? [];

@@ -1,0 +1,50 @@
+/**
+ * A TLS node's certificate files in its container: what the stack's TlsCertificates resource hands to the
+ * topologies, and the uploads (key secret) plus start-time setup that make them the redis user's alone.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { TLS_FILES, tlsFilesSetup } from "./node-security";
+import type { IssuedCertificate } from "./tls-certificates";
+
+/** What the stack's TlsCertificates resource hands to the topologies. */
+export interface StackTls {
+    caCert: pulumi.Output<string>;
+    certs: pulumi.Output<Record<string, IssuedCertificate>>;
+    /** Secret: PKCS#8 PEM per subject (node) name. */
+    keys: pulumi.Output<Record<string, string>>;
+}
+
+/** A file uploaded into a node's container. */
+export interface NodeFile {
+    path: string;
+    /** Secret when it is a key. */
+    content: pulumi.Input<string>;
+}
+
+/** A node's TLS part of its container: the uploaded files, and the start-time lines that make them the redis user's. */
+export interface NodeTlsFiles {
+    files: NodeFile[];
+    /** The CA the healthcheck verifies the node with. */
+    caCertFile: string;
+    /** Shell lines the start command runs as root before Redis drops to the redis user. */
+    setup: string[];
+}
+
+/** Node `name`'s certificate, key and the CA as container files, readable by the redis user alone (0600). */
+export function nodeTlsFiles(tls: StackTls, name: string): NodeTlsFiles {
+    return {
+        files: [
+            { path: TLS_FILES.caCertFile, content: tls.caCert },
+            { path: TLS_FILES.certFile, content: tls.certs.apply((c) => certOf(c, name).cert) },
+            { path: TLS_FILES.keyFile, content: pulumi.secret(tls.keys.apply((k) => certOf(k, name))) },
+        ],
+        caCertFile: TLS_FILES.caCertFile,
+        setup: tlsFilesSetup(),
+    };
+}
+
+function certOf<T>(byName: Record<string, T>, name: string): T {
+    const found = byName[name];
+    if (found === undefined) throw new Error(`TLS: no certificate was issued for node ${name}`);
+    return found;
+}

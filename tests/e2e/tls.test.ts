@@ -1,0 +1,233 @@
+/**
+ * TLS on the real engine (issue 11), one stack per wired topology reused across its assertions: the plain
+ * port is off (plain text to the node's port gets no answer), clients reach the node through the stack
+ * outputs (ioredis with `ioredisOptions.tls`, `redis-cli --tls --cacert` as `redisCli` says), and the
+ * secrets audit: no password or private key in the state file, the outputs without --show-secrets,
+ * `docker inspect`, the container's environment, its processes' arguments or its logs; the key is a file
+ * of the redis user alone (0600).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import Redis, { type RedisOptions } from "ioredis";
+import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects } from "./support/stack-driver";
+import { TLS_FILES } from "../../components/security/node-security";
+
+async function withClient<T>(options: RedisOptions, fn: (c: Redis) => Promise<T>): Promise<T> {
+    // No reconnects, and disconnect even when connect fails: a retrying client keeps jest alive forever.
+    const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    try {
+        await client.connect();
+        return await fn(client);
+    } finally {
+        client.disconnect();
+    }
+}
+
+/** The error a client gets connecting with `options` (the event carries the cause; connect() only says "closed"). */
+async function connectError(options: RedisOptions): Promise<string> {
+    const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    let cause = "";
+    client.on("error", (err: Error) => (cause ||= err.message));
+    try {
+        await client.connect();
+        await client.ping();
+        return "connected";
+    } catch (err) {
+        return cause || (err as Error).message;
+    } finally {
+        client.disconnect();
+    }
+}
+
+/** What a node sends back to a plain-text PING until it closes the connection (bounded). */
+function plainTextReply(port: number, timeoutMs = 5000): Promise<{ reply: string; closed: boolean }> {
+    return new Promise((resolve) => {
+        let reply = "";
+        const socket = net.connect({ host: "127.0.0.1", port }, () => socket.write("PING\r\n"));
+        const timer = setTimeout(() => {
+            socket.destroy();
+            resolve({ reply, closed: false });
+        }, timeoutMs);
+        socket.on("data", (d) => (reply += d.toString("latin1")));
+        socket.on("error", () => undefined);
+        socket.on("close", () => {
+            clearTimeout(timer);
+            resolve({ reply, closed: true });
+        });
+    });
+}
+
+/** The base64 lines of a PEM block: any of them in a text betrays the key, however the text escapes line breaks. */
+const pemLines = (pem: string) => pem.split("\n").filter((l) => l.length >= 16 && !l.startsWith("-----"));
+
+describe(`TLS through ${driver.name}`, () => {
+    describe("standalone (bridge network)", () => {
+        const stack = "e2e-tls-standalone";
+        const config = { topology: "standalone", image: LOCAL_IMAGE, basePort: 7600, tls: { enabled: true } };
+        let outputs: Record<string, any>;
+        let container: string;
+        afterAll(() => driver.destroy(stack).catch(() => undefined));
+
+        it("up: the outputs carry the CA, ioredis options with it and a redis-cli --tls line", async () => {
+            ({ outputs } = await driver.up(stack, config));
+            expect(outputs.caCert).toMatch(/^-----BEGIN CERTIFICATE-----/);
+            expect(outputs.ioredisOptions).toEqual({ host: "127.0.0.1", port: 7600, password: outputs.password, tls: { ca: outputs.caCert } });
+            expect(outputs.redisCli).toBe(`redis-cli --tls --cacert redis-ha-${stack}-ca.crt -h 127.0.0.1 -p 7600 --askpass`);
+            container = outputs.nodes[0].containerName;
+        });
+
+        it("plain text gets no answer: the plain port is off and the node's port speaks TLS only", async () => {
+            const { reply, closed } = await plainTextReply(7600);
+            expect(closed).toBe(true);
+            expect(reply).not.toMatch(/^[+-]/);
+            await withClient(outputs.ioredisOptions, async (c) => {
+                expect(await c.config("GET", "port")).toEqual(["port", "0"]);
+                expect(await c.config("GET", "tls-port")).toEqual(["tls-port", "6379"]);
+            });
+        });
+
+        it("ioredis with ioredisOptions and redis-cli as redisCli says both work; a client without the CA is refused", async () => {
+            await withClient(outputs.ioredisOptions, async (c) => {
+                expect(await c.set("tls:key", "over-tls")).toBe("OK");
+                expect(await c.get("tls:key")).toBe("over-tls");
+            });
+            // Verification is on: Node's own CA list does not know the stack's CA.
+            expect(await connectError({ ...outputs.ioredisOptions, tls: {} })).toMatch(/certificate/i);
+
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-tls-cli-"));
+            try {
+                fs.writeFileSync(path.join(dir, `redis-ha-${stack}-ca.crt`), outputs.caCert);
+                const [cli, ...args] = (outputs.redisCli as string).split(" ");
+                const run = spawnSync(cli, [...args, "--no-auth-warning", "GET", "tls:key"], {
+                    cwd: dir,
+                    input: `${outputs.password}\n`,
+                    encoding: "utf8",
+                    timeout: 10000,
+                });
+                expect(run.stderr).toBe("");
+                expect(run.stdout.trim()).toBe("over-tls");
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        it("secrets audit: password and key appear nowhere in plain text; the key is the redis user's alone", async () => {
+            const key = docker("exec", container, "cat", TLS_FILES.keyFile);
+            expect(key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+            const secrets = [outputs.password as string, ...pemLines(key)];
+            const places: Record<string, string> = {
+                "state file": fs.readFileSync(driver.stateFile(stack), "utf8"),
+                "outputs without --show-secrets": JSON.stringify(await driver.outputsWithoutSecrets(stack)),
+                "docker inspect": docker("inspect", container),
+                "container environment": docker("exec", container, "env"),
+                "process arguments": docker("exec", container, "ps"),
+                logs: spawnSync("docker", ["logs", container], { encoding: "utf8" }).output.join(""),
+            };
+            for (const [place, text] of Object.entries(places)) {
+                for (const secret of secrets) expect({ place, leaks: text.includes(secret) }).toEqual({ place, leaks: false });
+            }
+            for (const file of [TLS_FILES.keyFile, TLS_FILES.certFile, TLS_FILES.caCertFile]) {
+                expect(docker("exec", container, "stat", "-c", "%U %a", file)).toBe("redis 600");
+            }
+        });
+
+        it("destroy leaves no container, network or volume of the stack", async () => {
+            await driver.destroy(stack);
+            expect(labelledObjects(stack)).toEqual({ containers: [], networks: [], volumes: [] });
+        });
+    });
+
+    describe("replication (bridge network)", () => {
+        const stack = "e2e-tls-replication";
+        const config = { topology: "replication", replicas: 1, image: LOCAL_IMAGE, basePort: 7610, tls: { enabled: true } };
+        let outputs: Record<string, any>;
+        afterAll(() => driver.destroy(stack).catch(() => undefined));
+
+        it("the replica links to the master over TLS (the master has no plain port to link to) and receives writes", async () => {
+            ({ outputs } = await driver.up(stack, config));
+            expect(outputs.nodes.map((n: { role: string; port: number }) => [n.role, n.port])).toEqual([
+                ["master", 7610],
+                ["replica", 7611],
+            ]);
+            for (const port of [7610, 7611]) expect((await plainTextReply(port)).reply).not.toMatch(/^[+-]/);
+            const replica = { ...outputs.ioredisOptions, port: 7611 };
+            await withClient(outputs.ioredisOptions, async (c) => {
+                expect(await c.config("GET", "port")).toEqual(["port", "0"]);
+                expect(await c.config("GET", "tls-replication")).toEqual(["tls-replication", "yes"]);
+                expect(await c.set("tls:replicated", "yes")).toBe("OK");
+                expect(await c.wait(1, 5000)).toBe(1);
+            });
+            await withClient(replica, async (c) => {
+                const info = await c.info("replication");
+                expect(info).toMatch(/^role:slave\r?$/m);
+                expect(info).toMatch(/^master_link_status:up\r?$/m);
+                expect(await c.get("tls:replicated")).toBe("yes");
+            });
+        });
+
+        it("destroy leaves no container, network or volume of the stack", async () => {
+            await driver.destroy(stack);
+            expect(labelledObjects(stack)).toEqual({ containers: [], networks: [], volumes: [] });
+        });
+    });
+
+    describe("sentinel (bridge network)", () => {
+        const stack = "e2e-tls-sentinel";
+        const config = { topology: "sentinel", replicas: 1, image: LOCAL_IMAGE, basePort: 7620, tls: { enabled: true } };
+        let outputs: Record<string, any>;
+        afterAll(() => driver.destroy(stack).catch(() => undefined));
+
+        it("sentinels and nodes speak TLS only; a client through ioredisSentinelOptions works; the replica is linked over TLS", async () => {
+            ({ outputs } = await driver.up(stack, config));
+            const options = outputs.ioredisSentinelOptions;
+            expect(options).toMatchObject({ sentinelTLS: { ca: outputs.caCert }, tls: { ca: outputs.caCert }, enableTLSForSentinelMode: true });
+            for (const port of [7620, 7621, 27620, 27621, 27622]) expect((await plainTextReply(port)).reply).not.toMatch(/^[+-]/);
+            await withClient(options, async (c) => {
+                expect(await c.set("tls:sentinel", "before")).toBe("OK");
+                expect(await c.wait(1, 5000)).toBe(1);
+            });
+            await withClient({ ...outputs.ioredisOptions, port: 7621 }, async (c) => {
+                expect(await c.info("replication")).toMatch(/^master_link_status:up\r?$/m);
+            });
+            await withClient({ ...outputs.ioredisOptions, port: 27620 }, async (c) => expect(await c.ping()).toBe("PONG"));
+        });
+
+        it("a failover over TLS: SENTINEL FAILOVER promotes the replica and the Sentinel client follows it", async () => {
+            const sentinel = { ...outputs.ioredisOptions, port: 27620 };
+            await withClient(sentinel, (c) => c.call("SENTINEL", "FAILOVER", "mymaster"));
+            const deadline = Date.now() + 30000;
+            let addr: unknown[] = [];
+            while (Date.now() < deadline) {
+                addr = (await withClient(sentinel, (c) => c.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"))) as unknown[];
+                if (String(addr[0]) === outputs.nodes[1].containerName) break;
+                await new Promise((r) => setTimeout(r, 200));
+            }
+            expect(String(addr[0])).toBe(outputs.nodes[1].containerName);
+            await withClient(outputs.ioredisSentinelOptions, async (c) => {
+                expect(await c.get("tls:sentinel")).toBe("before");
+                // Polled: the promoted node accepts writes once it has left replica mode.
+                const writeDeadline = Date.now() + 10000;
+                for (;;) {
+                    try {
+                        expect(await c.set("tls:sentinel", "after")).toBe("OK");
+                        break;
+                    } catch (err) {
+                        if (Date.now() > writeDeadline) throw err;
+                        await new Promise((r) => setTimeout(r, 200));
+                    }
+                }
+            });
+            await withClient({ ...outputs.ioredisOptions, port: 7621 }, async (c) => {
+                expect(await c.info("replication")).toMatch(/^role:master\r?$/m);
+            });
+        });
+
+        it("destroy leaves no container, network or volume of the stack", async () => {
+            await driver.destroy(stack);
+            expect(labelledObjects(stack)).toEqual({ containers: [], networks: [], volumes: [] });
+        });
+    });
+});
