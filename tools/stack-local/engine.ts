@@ -14,7 +14,7 @@ import * as path from "path";
 import { createRequire } from "module";
 import { promisify } from "util";
 import type * as automation from "@pulumi/pulumi/automation";
-import { runConfigFiles, writeRunConfig } from "./config";
+import { projectName, runConfigFiles, writeRunConfig } from "./config";
 import { projectProgram, type ProgramTimes } from "./ts-program";
 
 const execFileAsync = promisify(execFile);
@@ -187,16 +187,60 @@ export async function openStack(opts: EngineOptions): Promise<OpenStack> {
     if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
         opts.log("PULUMI_CONFIG_PASSPHRASE is not set: secrets in this local state are encrypted with an empty passphrase");
     }
-    const pulumiCommand = await auto.PulumiCommand.get();
+    const pulumiCommand = await cliCommand(auto, pulumi, opts.stateDir, createRequire(path.join(sdkDir, "package.json")));
     const workspace = await auto.LocalWorkspace.create({
         workDir: opts.projectDir,
         program: projectProgram(opts.projectDir, opts.savedExtensions, opts.programTimes),
         envVars,
         pulumiCommand,
     });
+    selectingOnlyNewStacks(workspace, backend, projectName(opts.projectDir));
     const stack = await auto.Stack.createOrSelect(opts.stack, workspace);
     const configFile = writeRunConfig(opts.projectDir, opts.stateDir, opts.stack, opts.sets);
     return { stack: withoutUnusedCalls(stack, pulumi, workspace, opts.showSecrets), configFile, auto };
+}
+
+/**
+ * The CLI for the Automation API. `PulumiCommand.get()` runs `pulumi version` on every start (0.2-0.6 s
+ * here) to learn the version, which only changes with the binary: it is asked once per binary (path,
+ * size, modification time) and kept in the state directory; a changed binary is asked again.
+ */
+async function cliCommand(auto: typeof automation, pulumi: string, stateDir: string, sdkRequire: NodeRequire): Promise<automation.PulumiCommand> {
+    const file = path.join(stateDir, "pulumi-version.json");
+    const st = fs.statSync(pulumi);
+    const binary = { path: pulumi, size: st.size, mtimeMs: st.mtimeMs };
+    type Known = typeof binary & { version: string };
+    let known: Known | undefined;
+    try {
+        known = JSON.parse(fs.readFileSync(file, "utf8")) as Known;
+    } catch {
+        known = undefined;
+    }
+    if (known && known.path === binary.path && known.size === binary.size && known.mtimeMs === binary.mtimeMs) {
+        // What get() builds from the same answer: the command it runs ("pulumi", found on PATH, where
+        // openStack put this binary first) and the parsed version.
+        const semver = sdkRequire("semver") as typeof import("semver");
+        const command = Object.create(auto.PulumiCommand.prototype) as automation.PulumiCommand;
+        return Object.assign(command, { command: "pulumi", version: semver.parse(known.version) });
+    }
+    const command = await auto.PulumiCommand.get();
+    if (command.version) fs.writeFileSync(file, JSON.stringify({ ...binary, version: command.version.format() }));
+    return command;
+}
+
+/**
+ * `Stack.createOrSelect` selects the stack with a CLI call (`stack select`, 0.3-0.5 s here) whose one
+ * effect is the workspace's "current stack" setting, which nothing here reads: every command a Stack
+ * runs names its stack with `--stack`. For a stack the backend already holds, selecting is skipped; a
+ * new one is selected (and, not found, created) as before.
+ */
+function selectingOnlyNewStacks(workspace: automation.LocalWorkspace, backend: string, project: string): void {
+    const select = workspace.selectStack.bind(workspace);
+    workspace.selectStack = async (name: string) => {
+        const state = path.join(backend, ".pulumi", "stacks", project, `${name}.json`);
+        if (fs.existsSync(state) || fs.existsSync(`${state}.gz`)) return;
+        await select(name);
+    };
 }
 
 /**
