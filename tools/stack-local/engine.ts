@@ -131,11 +131,15 @@ function pluginHome(pulumi: string, stateDir: string, version: string, log: (l: 
         `NODE_PATH=${JSON.stringify(path.join(REPO_DIR, "node_modules"))} exec node ${JSON.stringify(main)} "$@"`,
         "",
     ].join("\n");
-    const current = fs.existsSync(launcher) ? fs.readFileSync(launcher, "utf8") : "";
-    if (current !== script || !hasDockerPlugin(home, version)) {
+    // The installed plugin is a copy of the launcher: compare that copy, the one the engine runs.
+    const installed = path.join(home, "plugins", `resource-docker-v${version}`, "pulumi-resource-docker");
+    const current = fs.existsSync(installed) ? fs.readFileSync(installed, "utf8") : "";
+    if (current !== script) {
         fs.mkdirSync(stateDir, { recursive: true });
         fs.writeFileSync(launcher, script, { mode: 0o755 });
-        execFileSync(pulumi, ["plugin", "install", "resource", "docker", version, "--file", launcher], {
+        // --reinstall: the plugin is a copy of the launcher, and an install over an existing one is
+        // otherwise skipped ("already installed"), leaving it pointing at a double that is gone.
+        execFileSync(pulumi, ["plugin", "install", "resource", "docker", version, "--file", launcher, "--reinstall"], {
             env: { ...process.env, PULUMI_HOME: home },
             stdio: ["ignore", "ignore", "pipe"],
         });

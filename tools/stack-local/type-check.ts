@@ -139,7 +139,12 @@ export function typeCheckProgram(opts: TypeCheckOptions): boolean {
     const checkOptions: TS.CompilerOptions = { ...options, noEmit: true, incremental: false, composite: false, declaration: false };
 
     const program = ts.createProgram({ rootNames: [opts.entry], options: checkOptions });
-    const diagnostics = [...errors, ...ts.getPreEmitDiagnostics(program)].filter((d) => !IGNORED_DIAGNOSTICS.has(d.code));
+    // What ts-node reports for the files it loads: their syntax and type errors (not option or
+    // declaration-file diagnostics, which it never asks for), plus the tsconfig's own errors.
+    const sources = program.getSourceFiles().filter((f) => !f.isDeclarationFile);
+    const diagnostics = [...errors, ...sources.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)])].filter(
+        (d) => !IGNORED_DIAGNOSTICS.has(d.code),
+    );
     if (diagnostics.length > 0) {
         const text = ts.formatDiagnostics(diagnostics, {
             getCanonicalFileName: (f) => f,
