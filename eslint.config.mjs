@@ -29,7 +29,7 @@ const PURE_FILES = [
 ];
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", "coverage/"] },
+    { ignores: ["node_modules/", "bin/", "coverage/", ".stack-local/"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

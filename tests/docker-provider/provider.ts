@@ -12,7 +12,7 @@
  * dropped. `diff` follows the real provider: every input is ForceNew except the handlers' `inPlaceKeys`.
  */
 import * as crypto from "crypto";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import type * as provider from "@pulumi/pulumi/provider";
 import { DOCKER_HANDLERS } from "./index";
 import type { DockerContext, DockerHandler, RecordedObject } from "./handler";
@@ -43,9 +43,18 @@ export function changedKeys(olds: WireObject, news: WireObject, setKeys: string[
     return [...keys].filter((k) => containsUnknown(b[k] ?? null) || canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).sort();
 }
 
-export function makeDockerProvider(docker: Docker = new Docker()): provider.Provider {
+export function makeDockerProvider(docker?: Docker): provider.Provider {
     const schema = loadDockerSchema();
-    const ctx: DockerContext = { docker, log: (msg) => process.stderr.write(`${msg}\n`) };
+    // dockerode (with its HTTP and SSH stack, a third of the double's start) is loaded by the first call
+    // that talks to Docker: check and diff, all a no-op `up` asks of the double, never do.
+    let client = docker;
+    const ctx: DockerContext = {
+        get docker(): Docker {
+            client ??= new (require("dockerode") as typeof Docker)();
+            return client;
+        },
+        log: (msg) => process.stderr.write(`${msg}\n`),
+    };
 
     const handlerOf = (urn: string): { handler: DockerHandler; label: string; name: string } => {
         const { type, name } = parseUrn(urn);

@@ -6,16 +6,18 @@
  * provider, which is the real one where `pulumi plugin ls` lists it and otherwise the test double of
  * tests/docker-provider installed into the state directory's own PULUMI_HOME.
  */
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createRequire } from "module";
+import { promisify } from "util";
 import type * as automation from "@pulumi/pulumi/automation";
-import { SCHEMA_FILE, parseDockerSchema } from "../../tests/docker-provider/schema";
-import { runConfigFiles, writeRunConfig } from "./config";
-import { projectProgram } from "./ts-program";
+import { projectName, runConfigFiles, writeRunConfig } from "./config";
+import { projectProgram, type ProgramTimes } from "./ts-program";
 
+const execFileAsync = promisify(execFile);
 const REPO_DIR = path.resolve(__dirname, "..", "..");
 /** The double's sources (relative to the repo): its own folder and the one helper it borrows. */
 const DOUBLE_SOURCES = ["tests/docker-provider", "components/shared/poll.ts"];
@@ -25,8 +27,12 @@ export interface EngineOptions {
     stack: string;
     stateDir: string;
     sets: Array<{ key: string; value: string }>;
+    /** Whether secret outputs will be shown (else they are only read masked). */
+    showSecrets: boolean;
     savedExtensions: NodeJS.RequireExtensions;
     log: (line: string) => void;
+    /** Filled in as the program loads (cli.ts prints it). */
+    programTimes?: ProgramTimes;
 }
 
 export interface OpenStack {
@@ -54,33 +60,59 @@ function hasDockerPlugin(home: string, version: string): boolean {
     return fs.existsSync(path.join(home, "plugins", `resource-docker-v${version}`, "pulumi-resource-docker"));
 }
 
-/**
- * Transpiles the double to JavaScript under `outDir` (mirroring the repo layout), so the engine starts a
- * plain node process for it instead of compiling it on every start; returns its entry point.
- */
-function transpileDouble(outDir: string): string {
-    const ts = require("typescript") as typeof import("typescript");
-    const files = DOUBLE_SOURCES.flatMap((rel) => {
+/** The double's source files, relative to the repo. */
+function doubleFiles(): string[] {
+    return DOUBLE_SOURCES.flatMap((rel) => {
         const abs = path.join(REPO_DIR, rel);
         return fs.statSync(abs).isDirectory()
             ? fs
                   .readdirSync(abs)
                   .filter((f) => f.endsWith(".ts"))
+                  .sort()
                   .map((f) => path.join(rel, f))
             : [rel];
     });
+}
+
+/**
+ * The double as JavaScript (mirroring the repo layout) with the Docker schema it checks inputs against,
+ * built once per content of its sources, @pulumi/docker version and TypeScript version into the repo's
+ * node_modules/.cache: the engine starts a plain node process for it, and a run whose double is
+ * unchanged neither loads the compiler nor parses @pulumi/docker's declarations (together most of a
+ * second per run). Returns the entry point.
+ */
+function builtDouble(dockerVersion: string): string {
+    const files = doubleFiles();
+    const tsVersion = (require("typescript/package.json") as { version: string }).version;
+    const hash = crypto.createHash("sha1").update(`docker ${dockerVersion}\ntypescript ${tsVersion}\n`);
+    for (const rel of files) hash.update(`${rel}\n`).update(fs.readFileSync(path.join(REPO_DIR, rel)));
+    const outDir = path.join(REPO_DIR, "node_modules", ".cache", "stack-local", `docker-double-${hash.digest("hex").slice(0, 16)}`);
+    const main = path.join(outDir, "tests", "docker-provider", "main.js");
+    if (fs.existsSync(main)) return main;
+
+    // Built beside, then renamed into place: a concurrent run sees the whole double or none.
+    const tmp = `${outDir}.${process.pid}.tmp`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    const ts = require("typescript") as typeof import("typescript");
     for (const rel of files) {
         const { outputText } = ts.transpileModule(fs.readFileSync(path.join(REPO_DIR, rel), "utf8"), {
             compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
             fileName: rel,
         });
-        const out = path.join(outDir, rel.replace(/\.ts$/, ".js"));
+        const out = path.join(tmp, rel.replace(/\.ts$/, ".js"));
         fs.mkdirSync(path.dirname(out), { recursive: true });
         fs.writeFileSync(out, outputText);
     }
-    const doubleDir = path.join(outDir, "tests", "docker-provider");
-    fs.writeFileSync(path.join(doubleDir, SCHEMA_FILE), JSON.stringify(parseDockerSchema()));
-    return path.join(doubleDir, "main.js");
+    const schema = require("../../tests/docker-provider/schema") as typeof import("../../tests/docker-provider/schema");
+    fs.writeFileSync(path.join(tmp, "tests", "docker-provider", schema.SCHEMA_FILE), JSON.stringify(schema.parseDockerSchema()));
+    try {
+        fs.renameSync(tmp, outDir);
+    } catch (err) {
+        // Another run built the same double meanwhile: theirs is identical.
+        fs.rmSync(tmp, { recursive: true, force: true });
+        if (!fs.existsSync(main)) throw err;
+    }
+    return main;
 }
 
 /**
@@ -92,18 +124,22 @@ function pluginHome(pulumi: string, stateDir: string, version: string, log: (l: 
     if (hasDockerPlugin(userHome, version)) return undefined;
     const home = path.join(stateDir, "pulumi-home");
     const launcher = path.join(stateDir, "pulumi-resource-docker");
-    const main = transpileDouble(path.join(stateDir, "docker-provider-js"));
+    const main = builtDouble(version);
     const script = [
         "#!/bin/sh",
         "# TEST DOUBLE of pulumi-resource-docker (tests/docker-provider), not the real Docker provider.",
         `NODE_PATH=${JSON.stringify(path.join(REPO_DIR, "node_modules"))} exec node ${JSON.stringify(main)} "$@"`,
         "",
     ].join("\n");
-    const current = fs.existsSync(launcher) ? fs.readFileSync(launcher, "utf8") : "";
-    if (current !== script || !hasDockerPlugin(home, version)) {
+    // The installed plugin is a copy of the launcher: compare that copy, the one the engine runs.
+    const installed = path.join(home, "plugins", `resource-docker-v${version}`, "pulumi-resource-docker");
+    const current = fs.existsSync(installed) ? fs.readFileSync(installed, "utf8") : "";
+    if (current !== script) {
         fs.mkdirSync(stateDir, { recursive: true });
         fs.writeFileSync(launcher, script, { mode: 0o755 });
-        execFileSync(pulumi, ["plugin", "install", "resource", "docker", version, "--file", launcher], {
+        // --reinstall: the plugin is a copy of the launcher, and an install over an existing one is
+        // otherwise skipped ("already installed"), leaving it pointing at a double that is gone.
+        execFileSync(pulumi, ["plugin", "install", "resource", "docker", version, "--file", launcher, "--reinstall"], {
             env: { ...process.env, PULUMI_HOME: home },
             stdio: ["ignore", "ignore", "pipe"],
         });
@@ -155,16 +191,84 @@ export async function openStack(opts: EngineOptions): Promise<OpenStack> {
     if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
         opts.log("PULUMI_CONFIG_PASSPHRASE is not set: secrets in this local state are encrypted with an empty passphrase");
     }
-    const pulumiCommand = await auto.PulumiCommand.get();
+    const pulumiCommand = await cliCommand(auto, pulumi, opts.stateDir, createRequire(path.join(sdkDir, "package.json")));
     const workspace = await auto.LocalWorkspace.create({
         workDir: opts.projectDir,
-        program: projectProgram(opts.projectDir, opts.savedExtensions),
+        program: projectProgram(opts.projectDir, opts.savedExtensions, opts.programTimes),
         envVars,
         pulumiCommand,
     });
+    selectingOnlyNewStacks(workspace, backend, projectName(opts.projectDir));
     const stack = await auto.Stack.createOrSelect(opts.stack, workspace);
     const configFile = writeRunConfig(opts.projectDir, opts.stateDir, opts.stack, opts.sets);
-    return { stack, configFile, auto };
+    return { stack: withoutUnusedCalls(stack, pulumi, workspace, opts.showSecrets), configFile, auto };
+}
+
+/**
+ * The CLI for the Automation API. `PulumiCommand.get()` runs `pulumi version` on every start (0.2-0.6 s
+ * here) to learn the version, which only changes with the binary: it is asked once per binary (path,
+ * size, modification time) and kept in the state directory; a changed binary is asked again.
+ */
+async function cliCommand(auto: typeof automation, pulumi: string, stateDir: string, sdkRequire: NodeRequire): Promise<automation.PulumiCommand> {
+    const file = path.join(stateDir, "pulumi-version.json");
+    const st = fs.statSync(pulumi);
+    const binary = { path: pulumi, size: st.size, mtimeMs: st.mtimeMs };
+    type Known = typeof binary & { version: string };
+    let known: Known | undefined;
+    try {
+        known = JSON.parse(fs.readFileSync(file, "utf8")) as Known;
+    } catch {
+        known = undefined;
+    }
+    if (known && known.path === binary.path && known.size === binary.size && known.mtimeMs === binary.mtimeMs) {
+        // What get() builds from the same answer: the command it runs ("pulumi", found on PATH, where
+        // openStack put this binary first) and the parsed version.
+        const semver = sdkRequire("semver") as typeof import("semver");
+        const command = Object.create(auto.PulumiCommand.prototype) as automation.PulumiCommand;
+        return Object.assign(command, { command: "pulumi", version: semver.parse(known.version) });
+    }
+    const command = await auto.PulumiCommand.get();
+    if (command.version) fs.writeFileSync(file, JSON.stringify({ ...binary, version: command.version.format() }));
+    return command;
+}
+
+/**
+ * `Stack.createOrSelect` selects the stack with a CLI call (`stack select`, 0.3-0.5 s here) whose one
+ * effect is the workspace's "current stack" setting, which nothing here reads: every command a Stack
+ * runs names its stack with `--stack`. For a stack the backend already holds, selecting is skipped; a
+ * new one is selected (and, not found, created) as before.
+ */
+function selectingOnlyNewStacks(workspace: automation.LocalWorkspace, backend: string, project: string): void {
+    const select = workspace.selectStack.bind(workspace);
+    workspace.selectStack = async (name: string) => {
+        const state = path.join(backend, ".pulumi", "stacks", project, `${name}.json`);
+        if (fs.existsSync(state) || fs.existsSync(`${state}.gz`)) return;
+        await select(name);
+    };
+}
+
+/**
+ * Stack.up, refresh and destroy end with CLI calls for what this tool already has or does not show:
+ * `stack history` for the run's change summary (cli.ts takes the same counts from the engine's summary
+ * event of the run), and `stack output` twice, masked and with secrets in plain text. Each is a CLI
+ * start, and the plaintext ones add the passphrase's key derivation: 1.5-2 s of a no-op `up` here. The
+ * stack answers `info()` with nothing, and `outputs()` with the masked outputs alone unless secrets are
+ * to be shown (an output masked as "[secret]" is how the Automation API itself tells a secret).
+ */
+function withoutUnusedCalls(stack: automation.Stack, pulumi: string, workspace: automation.LocalWorkspace, showSecrets: boolean): automation.Stack {
+    stack.info = async () => undefined;
+    if (!showSecrets) {
+        stack.outputs = async () => {
+            const { stdout } = await execFileAsync(pulumi, ["stack", "output", "--json", "--stack", stack.name, "--non-interactive"], {
+                cwd: workspace.workDir,
+                env: { ...process.env, ...workspace.envVars },
+                maxBuffer: 64 * 1024 * 1024,
+            });
+            const values = JSON.parse(stdout) as Record<string, unknown>;
+            return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, { value, secret: value === "[secret]" }]));
+        };
+    }
+    return stack;
 }
 
 export async function removeStack(open: OpenStack, stateDir: string, stackName: string): Promise<void> {

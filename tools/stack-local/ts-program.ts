@@ -1,13 +1,22 @@
 /**
  * Loads a Pulumi program the way the Node.js language host does (@pulumi/pulumi/cmd/run/run.js, the
- * CommonJS branch): ts-node from the project, registered with the project's tsconfig and type checking
- * on (unless PULUMI_NODEJS_TRANSPILE_ONLY or `noCheck` says otherwise), then the entry point resolved from
- * Pulumi.yaml `main`, else package.json. The Automation API runs it as an inline program, in this process.
+ * CommonJS branch): ts-node from the project, registered with the project's tsconfig, the program type
+ * checked (unless PULUMI_NODEJS_TRANSPILE_ONLY or `noCheck` says otherwise), then the entry point resolved
+ * from Pulumi.yaml `main`, else package.json. The Automation API runs it as an inline program, in this
+ * process. The type check is the one difference in how: the language host has ts-node check each file as
+ * it loads, here the whole program is checked first, once per change of its inputs (type-check.ts), and
+ * ts-node then only transpiles. A type error stops the run before the program starts, as it does there.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { createRequire } from "module";
 import * as yaml from "js-yaml";
+import { typeCheckProgram } from "./type-check";
+
+/** ts-cache.js (plain JavaScript, shared with bin.js). */
+const { cacheCompiles } = require("./ts-cache") as {
+    cacheCompiles(service: unknown, opts: { cacheDir: string; tsConfigPath: string; registerOptions: object; projectRequire: NodeRequire }): boolean;
+};
 
 interface TsUtils {
     loadTypeScriptCompilerOptions(tsConfigPath: string): Record<string, unknown>;
@@ -21,7 +30,10 @@ function restoreExtensions(saved: NodeJS.RequireExtensions): void {
     Object.assign(current, saved);
 }
 
-function registerTypeScript(projectDir: string, projectRequire: NodeRequire, packageObject: Record<string, unknown>): void {
+type TypeCheck = "ran" | "up to date" | "off";
+
+/** Registers ts-node for the program and type-checks the program. */
+function registerTypeScript(projectDir: string, projectRequire: NodeRequire, packageObject: Record<string, unknown>, entry: string): TypeCheck {
     const tsutils = projectRequire("@pulumi/pulumi/tsutils") as TsUtils;
     const tsConfigPath = path.resolve(projectDir, process.env.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json");
     const skipProject = !fs.existsSync(tsConfigPath);
@@ -31,13 +43,20 @@ function registerTypeScript(projectDir: string, projectRequire: NodeRequire, pac
     const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
     if (packageObject.type === "module") throw new Error("ES module programs (package.json type: module) are not supported by stack:local");
     const tsn = projectRequire(tsnodeRequire) as { register(opts: object): unknown };
-    tsn.register({
+    const registerOptions = {
         compiler: typescriptRequire,
-        transpileOnly,
+        transpileOnly: true,
         project: tsConfigPath,
         skipProject,
         compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions },
-    });
+    };
+    // Caches (type-check stamps, transpiled files) live with the project's dependencies, which they
+    // depend on: one per project, shared by every stack and state directory.
+    const cacheDir = path.join(projectDir, "node_modules", ".cache", "stack-local");
+    cacheCompiles(tsn.register(registerOptions), { cacheDir: path.join(cacheDir, "ts"), tsConfigPath, registerOptions, projectRequire });
+    if (transpileOnly) return "off";
+    // Resolved with .ts registered, as `require` will resolve it.
+    return typeCheckProgram({ typescriptRequire, projectRequire, tsConfigPath, entry: require.resolve(entry), cacheDir }) ? "ran" : "up to date";
 }
 
 /** The entry point, resolved like run.js: Pulumi.yaml `main`, else package.json exports/main, else the directory. */
@@ -56,16 +75,35 @@ function programPath(projectDir: string, packageObject: Record<string, unknown>)
     return fs.existsSync(p) && fs.statSync(p).isDirectory() ? p + path.sep : p;
 }
 
+/** Where loading the program went, for the run's timing line (cli.ts). */
+export interface ProgramTimes {
+    /** TypeScript registration and the type check (or the stamp comparison that made it unnecessary). */
+    prepareMs?: number;
+    /** The type check: ran, up to date (inputs unchanged since it last passed), or off (transpile only). */
+    typeCheck?: TypeCheck;
+    /** Requiring the entry point: transpiling and running the program's modules. */
+    loadMs?: number;
+}
+
 /** The inline program: loads the project's entry point and hands its exports to the engine as stack outputs. */
-export function projectProgram(projectDir: string, savedExtensions: NodeJS.RequireExtensions): () => Promise<Record<string, unknown>> {
+export function projectProgram(
+    projectDir: string,
+    savedExtensions: NodeJS.RequireExtensions,
+    times: ProgramTimes = {},
+): () => Promise<Record<string, unknown>> {
     return async () => {
+        const started = Date.now();
         const pkgFile = path.join(projectDir, "package.json");
         const packageObject = fs.existsSync(pkgFile) ? (JSON.parse(fs.readFileSync(pkgFile, "utf8")) as Record<string, unknown>) : {};
         restoreExtensions(savedExtensions);
-        registerTypeScript(projectDir, createRequire(pkgFile), packageObject);
+        const entry = programPath(projectDir, packageObject);
+        times.typeCheck = registerTypeScript(projectDir, createRequire(pkgFile), packageObject, entry);
         process.chdir(projectDir);
+        const prepared = Date.now();
+        times.prepareMs = prepared - started;
 
-        const exported = require(programPath(projectDir, packageObject));
+        const exported = require(entry);
+        times.loadMs = Date.now() - prepared;
         return exported instanceof Function ? await exported() : exported;
     };
 }

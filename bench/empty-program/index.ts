@@ -1,0 +1,2 @@
+// Declares nothing: the floor of a no-op `up` (see Pulumi.yaml).
+export {};
