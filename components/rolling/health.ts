@@ -8,6 +8,7 @@
 import type { Redis as RedisClient } from "ioredis";
 import type { ClusterNodeSpec } from "../cluster/spec";
 import { observeCluster } from "../cluster/formation";
+import { isMyself, parseClusterNodes } from "../cluster/observe";
 import { readinessProblems } from "../cluster/readiness";
 import { checkSentinelGroup, sentinelMasterAddress } from "../sentinel/readiness";
 import { pollUntil } from "../shared/poll";
@@ -97,9 +98,9 @@ export async function runIdOf(node: NodeAccess): Promise<string> {
 async function linkedClusterReplica(nodes: ClusterNodeSpec[], masterId: string, creds: Credentials): Promise<ClusterNodeSpec | undefined> {
     for (const n of nodes) {
         const linked = await withRedis({ ...n.access, ...creds }, async (c: RedisClient) => {
-            const [myself] = ((await c.call("CLUSTER", "NODES")) as string).split("\n").filter((l) => l.split(" ")[2]?.split(",").includes("myself"));
+            const myself = parseClusterNodes((await c.call("CLUSTER", "NODES")) as string).find(isMyself);
             const info = parseInfo((await c.call("INFO", "replication")) as string);
-            return myself?.split(" ")[3] === masterId && info.master_link_status === "up" && info.master_sync_in_progress !== "1";
+            return myself?.masterId === masterId && info.master_link_status === "up" && info.master_sync_in_progress !== "1";
         }).catch(() => false);
         if (linked) return n;
     }
