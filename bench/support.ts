@@ -1,6 +1,7 @@
 /** Shared bits of the benchmarks: timing, medians, and driving `stack:local` (the real Pulumi engine). */
-import { execFileSync, spawn, spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
+import { runNodeScript } from "../tests/support/node-child";
 
 export const PROJECT_DIR = path.join(__dirname, "..");
 export const LOCAL_IMAGE = process.env.REDIS_HA_LOCAL_IMAGE ?? "redis-ha-local/redis:7.0";
@@ -25,22 +26,12 @@ export function stackLocalRun(args: string[]): { stdout: string; stderr: string 
 
 /** stackLocalRun in a child process that does not block this one: clients measuring the change keep running. */
 export async function stackLocalAsync(args: string[]): Promise<{ stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ["tools/stack-local/bin.js", ...args], {
+    const { status, stdout, stderr } = await runNodeScript(["tools/stack-local/bin.js", ...args], {
         cwd: PROJECT_DIR,
         env: { PULUMI_CONFIG_PASSPHRASE: "redis-ha-bench", ...process.env },
-        stdio: ["ignore", "pipe", "pipe"],
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    const status = await new Promise<number | null>((resolve, reject) => {
-        child.on("error", reject);
-        child.on("close", resolve);
-    });
-    const result = { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
-    if (status !== 0) throw new Error(`stack:local ${args.join(" ")} failed:\n${result.stderr}`);
-    return result;
+    if (status !== 0) throw new Error(`stack:local ${args.join(" ")} failed:\n${stderr}`);
+    return { stdout, stderr };
 }
 
 export function stackLocal(args: string[]): string {

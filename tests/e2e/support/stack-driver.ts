@@ -3,11 +3,12 @@
  * `npm run stack:local` (tools/stack-local: the Automation API with this project's program inline), on a
  * file backend in a temporary folder of this test process, with PULUMI_CONFIG_PASSPHRASE set.
  */
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { RunReport } from "../../../tools/stack-local/cli";
+import { runNodeScript } from "../../support/node-child";
 
 export const PROJECT_DIR = path.join(__dirname, "..", "..", "..");
 export const LOCAL_IMAGE = process.env.REDIS_HA_LOCAL_IMAGE ?? "redis-ha-local/redis:7.0";
@@ -46,8 +47,7 @@ async function stackLocal(
 ): Promise<{ stdout: string; stderr: string; report: RunReport }> {
     const reportFile = path.join(STATE_DIR, `${stack}.${command}.report.json`);
     fs.rmSync(reportFile, { force: true });
-    const child = spawn(
-        process.execPath,
+    const { status, stdout, stderr } = await runNodeScript(
         [
             "tools/stack-local/bin.js",
             command,
@@ -60,18 +60,8 @@ async function stackLocal(
             ...(showSecrets ? ["--show-secrets"] : []),
             ...args,
         ],
-        { cwd: PROJECT_DIR, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, stdio: ["ignore", "pipe", "pipe"] },
+        { cwd: PROJECT_DIR, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE } },
     );
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    const status = await new Promise<number | null>((resolve, reject) => {
-        child.on("error", reject);
-        child.on("close", resolve);
-    });
-    const stdout = Buffer.concat(out).toString("utf8");
-    const stderr = Buffer.concat(err).toString("utf8");
     if (status !== 0) throw new Error(`stack:local ${command} --stack ${stack} failed (exit ${status}):\n${stderr}\n${stdout}`);
     const report = fs.existsSync(reportFile) ? (JSON.parse(fs.readFileSync(reportFile, "utf8")) as RunReport) : { command, summary: {}, steps: [] };
     return { stdout, stderr, report };
