@@ -55,7 +55,7 @@ export const TLS_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replicati
 /**
  * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,
  * since a stack asked to encrypt or to restrict users must not run in plain text or open. Wired so far:
- * generated certificates on the topologies in TLS_WIRED_TOPOLOGIES, plain port off, any tls.authClients but
+ * generated or own certificates on the topologies in TLS_WIRED_TOPOLOGIES, plain port off, any tls.authClients but
  * `yes` (the deploy-time links present no client certificate yet).
  */
 export function undeployedSecurity(settings: Settings): ConfigProblem[] {

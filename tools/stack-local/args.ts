@@ -6,8 +6,11 @@ const COMMANDS: Command[] = ["up", "preview", "refresh", "destroy", "outputs"];
 export interface CliArgs {
     command: Command;
     stack: string;
-    /** `key=value` pairs in the order given; keys may be paths (`persistence.appendonly`). */
-    sets: Array<{ key: string; value: string }>;
+    /**
+     * `key=value` pairs in the order given; keys may be paths (`persistence.appendonly`). `--secret` ones
+     * are stored encrypted, as `pulumi config set --secret` would.
+     */
+    sets: Array<{ key: string; value: string; secret?: boolean }>;
     showSecrets: boolean;
     cwd: string;
     /** Backend, stack config and plugin home; default `<cwd>/.stack-local`. */
@@ -17,7 +20,7 @@ export interface CliArgs {
 }
 
 export const USAGE =
-    "usage: npm run stack:local -- <up|preview|refresh|destroy|outputs> --stack NAME [--set key=value ...] " +
+    "usage: npm run stack:local -- <up|preview|refresh|destroy|outputs> --stack NAME [--set key=value ...] [--secret key=value ...] " +
     "[--show-secrets] [--cwd DIR] [--state-dir DIR] [--report FILE]";
 
 export function parseCliArgs(argv: string[], defaultCwd: string): CliArgs {
@@ -54,11 +57,13 @@ export function parseCliArgs(argv: string[], defaultCwd: string): CliArgs {
             case "--report":
                 reportFile = valueOf(flag, inline);
                 break;
-            case "--set": {
+            case "--set":
+            case "--secret": {
                 const pair = valueOf(flag, inline);
                 const i = pair.indexOf("=");
-                if (i <= 0) throw new Error(`--set expects key=value, got "${pair}"`);
-                sets.push({ key: pair.slice(0, i), value: pair.slice(i + 1) });
+                // The value is not repeated: it may be a secret.
+                if (i <= 0) throw new Error(`${flag} expects key=value, got no "=" in the argument`);
+                sets.push({ key: pair.slice(0, i), value: pair.slice(i + 1), ...(flag === "--secret" ? { secret: true } : {}) });
                 break;
             }
             case "--show-secrets":

@@ -69,8 +69,10 @@ async function stackLocal(
 
 export const engineDriver = {
     name: "the Pulumi engine (Automation API)",
-    async up(stack: string, config: Record<string, unknown>): Promise<UpResult> {
-        const { stdout, stderr, report } = await stackLocal("up", stack, setArgs(config));
+    /** `secrets`: config paths set as `pulumi config set --secret` would (encrypted in the stack's config). */
+    async up(stack: string, config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<UpResult> {
+        const secretArgs = Object.entries(secrets).flatMap(([key, value]) => ["--secret", `${key}=${value}`]);
+        const { stdout, stderr, report } = await stackLocal("up", stack, [...setArgs(config), ...secretArgs]);
         return { outputs: JSON.parse(stdout), operations: report.steps.map((s) => ({ key: s.urn, op: s.op })), report, display: stderr };
     },
     /** The engine's plan for `config`: change summary and steps, and the engine's display of it (providers' messages included). */
