@@ -1,11 +1,13 @@
 /**
- * A Redis Cluster with `tls.enabled: true` on the real engine and Docker (issue 11), bridge network, one stack
+ * A Redis Cluster with `tls.enabled: true` on the real engine and Docker (issue 11). Bridge network, one stack
  * through every step: formed over TLS (the formation reaches each node only by TLS; the nodes meet, gossip
  * and replicate over TLS); no plain text on a client port; a Cluster client built from the outputs writes and
  * reads over every slot; `redis-cli -c --tls` as `redisCli` says follows redirects inside the network; every
  * replica linked; the cluster bus answers a cluster PING only inside TLS with a certificate of the stack's CA
  * and closes a plain one; `docker kill` of a master still gets its replica promoted; a fourth shard joins
  * (`cluster.shards=4`), its slots moved with MIGRATE between the nodes over TLS. Timings are printed.
+ * Host network, shorter: formed with every node on bindAddress (certificates name it), TLS-only client ports,
+ * a Cluster client from the outputs (no natMap), and the buses on port + 10000 TLS-only, reached directly.
  */
 import { spawnSync } from "child_process";
 import * as net from "net";
@@ -248,5 +250,55 @@ describe(`cluster with TLS through ${driver.name}`, () => {
     it("destroy leaves no container, network or volume of the stack", async () => {
         await driver.destroy(STACK);
         expect(labelledObjects(STACK)).toEqual({ containers: [], networks: [], volumes: [] });
+    });
+});
+
+describe(`cluster with TLS in host network mode through ${driver.name}`, () => {
+    const stack = "e2e-tls-cluster-host";
+    const basePort = BASE_PORT + 10;
+    afterAll(() => driver.destroy(stack).catch(() => undefined));
+
+    it("forms on bindAddress ports over TLS; plain text gets no answer; a Cluster client from the outputs works; the buses speak TLS only", async () => {
+        const { outputs } = await driver.up(stack, { ...CONFIG, basePort, network: { mode: "host" } });
+        const opts = outputs.ioredisClusterOptions as ClusterOptions;
+        expect(opts.options).toEqual({ redisOptions: { password: outputs.password, tls: { ca: outputs.caCert } } });
+        expect(outputs.redisCli).toBe(`redis-cli -c --tls --cacert redis-ha-${stack}-ca.crt -h 127.0.0.1 -p ${basePort} --askpass`);
+        const ports = (outputs.nodes as NodeOut[]).map((n) => n.port);
+        expect(ports).toEqual([0, 1, 2, 100, 101, 102].map((d) => basePort + d));
+        for (const port of ports) expect((await plainTextReply(port)).reply).not.toMatch(/^[+-]/);
+        const cluster = new Cluster(opts.startupNodes, { ...opts.options, scaleReads: "master" });
+        try {
+            await Promise.all(Array.from({ length: 300 }, (_, i) => cluster.set(`tls-host:${i}`, `v${i}`)));
+            expect(await Promise.all(Array.from({ length: 300 }, (_, i) => cluster.get(`tls-host:${i}`)))).toEqual(
+                Array.from({ length: 300 }, (_, i) => `v${i}`),
+            );
+        } finally {
+            cluster.disconnect();
+        }
+        const replica = new Redis({
+            host: "127.0.0.1",
+            port: basePort + 100,
+            ...opts.options.redisOptions,
+            lazyConnect: true,
+            retryStrategy: () => null,
+        });
+        try {
+            await replica.connect();
+            expect(infoField(await replica.info("replication"), "master_link_status")).toBe("up");
+        } finally {
+            replica.disconnect();
+        }
+        const peer = (outputs.nodes as NodeOut[])[1].containerName;
+        const cert = docker("exec", peer, "cat", TLS_FILES.certFile);
+        const key = docker("exec", peer, "cat", TLS_FILES.keyFile);
+        expect(await pingClusterBus("127.0.0.1", basePort + 10000)).toMatchObject({ pong: false, bytes: 0, closed: true });
+        expect(await pingClusterBus("127.0.0.1", basePort + 10000, { ca: outputs.caCert, cert: `${cert}\n`, key: `${key}\n` })).toMatchObject({
+            pong: true,
+        });
+    });
+
+    it("destroy leaves no container or volume of the stack", async () => {
+        await driver.destroy(stack);
+        expect(labelledObjects(stack)).toEqual({ containers: [], networks: [], volumes: [] });
     });
 });
