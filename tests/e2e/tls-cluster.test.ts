@@ -4,12 +4,14 @@
  * and replicate over TLS); no plain text on a client port; a Cluster client built from the outputs writes and
  * reads over every slot; `redis-cli -c --tls` as `redisCli` says follows redirects inside the network; every
  * replica linked; the cluster bus answers a cluster PING only inside TLS with a certificate of the stack's CA
- * and closes a plain one; `docker kill` of a master still gets its replica promoted; a fourth shard joins
+ * and closes a plain one; no password or key in the clear (state, outputs, docker inspect, environment, ps,
+ * logs); `docker kill` of a master still gets its replica promoted; a fourth shard joins
  * (`cluster.shards=4`), its slots moved with MIGRATE between the nodes over TLS. Timings are printed.
  * Host network, shorter: formed with every node on bindAddress (certificates name it), TLS-only client ports,
  * a Cluster client from the outputs (no natMap), and the buses on port + 10000 TLS-only, reached directly.
  */
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as net from "net";
 import Redis, { Cluster, type RedisOptions } from "ioredis";
 import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects } from "./support/stack-driver";
@@ -190,6 +192,29 @@ describe(`cluster with TLS through ${driver.name}`, () => {
         expect(noClientCert.pong).toBe(false);
         const tls = await pingClusterBus(ip, 16379, { ca: outputs.caCert, cert: `${cert}\n`, key: `${key}\n` });
         expect(tls).toMatchObject({ pong: true, handshake: true });
+    });
+
+    it("secrets audit: the password and the nodes' keys appear nowhere in plain text; each key is the redis user's alone", async () => {
+        const pemLines = (pem: string) => pem.split("\n").filter((l) => l.length >= 16 && !l.startsWith("-----"));
+        const containers = (outputs.nodes as NodeOut[]).map((n) => n.containerName);
+        const keys = containers.map((c) => docker("exec", c, "cat", TLS_FILES.keyFile));
+        expect(new Set(keys).size).toBe(containers.length);
+        const secrets = [outputs.password as string, ...keys.flatMap(pemLines)];
+        const places: Record<string, string> = {
+            "state file": fs.readFileSync(driver.stateFile(STACK), "utf8"),
+            "outputs without --show-secrets": JSON.stringify(await driver.outputsWithoutSecrets(STACK)),
+        };
+        for (const c of containers) {
+            places[`docker inspect ${c}`] = docker("inspect", c);
+            places[`environment of ${c}`] = docker("exec", c, "env");
+            places[`process arguments in ${c}`] = docker("exec", c, "ps");
+            places[`logs of ${c}`] = spawnSync("docker", ["logs", c], { encoding: "utf8" }).output.join("");
+            expect(docker("exec", c, "stat", "-c", "%U %a", TLS_FILES.keyFile)).toBe("redis 600");
+        }
+        for (const [place, text] of Object.entries(places)) {
+            const leaked = secrets.filter((secret) => text.includes(secret)).length;
+            expect({ place, leaked }).toEqual({ place, leaked: 0 });
+        }
     });
 
     it("docker kill of a master: its replica is promoted over the TLS bus; started again, the old master rejoins as a replica", async () => {
