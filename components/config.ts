@@ -49,25 +49,16 @@ export function readRawConfig(project: string): RawConfig {
     return raw;
 }
 
-/** Topologies whose containers get TLS (certificates, TLS directives, TLS healthcheck and deploy-time links). */
-export const TLS_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replication", "sentinel"];
-
 /**
  * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,
  * since a stack asked to encrypt or to restrict users must not run in plain text or open. Wired so far:
- * generated or own certificates on the topologies in TLS_WIRED_TOPOLOGIES, plain port off, any tls.authClients but
- * `yes` (the deploy-time links present no client certificate yet).
+ * generated or own certificates on every topology, plain port off, any tls.authClients but `yes` (the
+ * deploy-time links present no client certificate yet).
  */
 export function undeployedSecurity(settings: Settings): ConfigProblem[] {
     const pending = "is checked but not deployed by this version yet";
     const problems: ConfigProblem[] = [];
     const tls = settings.tls;
-    if (tls.enabled && !TLS_WIRED_TOPOLOGIES.includes(settings.topology)) {
-        problems.push({
-            key: "tls.enabled",
-            message: `true with topology ${settings.topology} ${pending} (TLS is wired for ${TLS_WIRED_TOPOLOGIES.join(", ")} only)`,
-        });
-    }
     if (tls.enabled && tls.allowPlaintext)
         problems.push({ key: "tls.allowPlaintext", message: `true ${pending} (the plain port is always off with TLS)` });
     if (tls.enabled && tls.authClients === "yes") {

@@ -23,12 +23,19 @@ import { ClusterFormation } from "./formation";
 import { chosenSubnet, nodeIp, stackSubnet } from "../docker/subnet";
 import type { Settings } from "../settings";
 import { type StackBase, declareStackBase } from "../docker/stack-base";
+import { TLS_FILES, nodeSecurityConf } from "../security/node-security";
+import { type StackTls, nodeTlsFiles } from "../security/node-tls";
 
 export interface ClusterArgs {
     /** Validated stack settings (defaults applied by parseSettings); `cluster` gives the shape. */
     settings: Settings;
     /** requirepass and masterauth of every node; secret. */
     password: pulumi.Input<string>;
+    /**
+     * TLS stacks: the certificates (security/tls-certificates.ts). Clients, replication and the cluster bus
+     * (`tls-cluster yes`) speak TLS only, and so do the formation, the gates and LiveConfig.
+     */
+    tls?: StackTls;
 }
 
 /** A cluster node as the stack outputs report it: live role (at the last deploy or refresh), shard and slots. */
@@ -61,7 +68,7 @@ export class Cluster extends pulumi.ComponentResource {
         const subnet = s.network.mode === "bridge" ? (chosenSubnet(s.network.subnet) ?? stackSubnet(s.namePrefix)) : undefined;
         const ips = layout.map((n) => (subnet ? nodeIp(subnet, n.addressIndex) : undefined));
         const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);
-        const nodes = declareClusterNodes(name, s, layout, base, ips, args.password, this);
+        const nodes = declareClusterNodes(name, s, layout, base, ips, args.password, this, args.tls);
 
         this.formation = new ClusterFormation(
             `${name}-formation`,
@@ -71,6 +78,7 @@ export class Cluster extends pulumi.ComponentResource {
                 // shard and addresses, so the formation's diff can say who joins and leaves and which slots move.
                 nodes: layout.map((node, i) => ({ ...clusterNodeSpec(s, node, { id: "", ip: ips[i] }), revision: nodes[i].containerId })),
                 password: pulumi.secret(args.password),
+                ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
                 nodeTimeoutMs: s.cluster.nodeTimeoutMs,
                 timeoutMs: s.readinessTimeoutMs,
             },
@@ -95,10 +103,14 @@ export class Cluster extends pulumi.ComponentResource {
         const seeds = clusterSeedNodes(s, layout);
         this.seedNodes = this.formation.id.apply(() => seeds);
         this.ioredisClusterOptions = pulumi.secret(
-            pulumi.all([this.formation.id, pulumi.secret(args.password)]).apply(([, pw]) => clusterClientOptions(s, layout, pw)),
+            pulumi
+                .all([this.formation.id, pulumi.secret(args.password), args.tls?.caCert])
+                .apply(([, pw, caCert]) => clusterClientOptions(s, layout, pw, caCert)),
         );
         if (s.network.mode === "bridge") {
-            this.redisCli = this.formation.id.apply(() => `docker exec -it ${layout[0].containerName} redis-cli -c --askpass`);
+            // On TLS stacks the CA file every node has (the exec runs as root, which may read it).
+            const tlsFlags = args.tls ? ` --tls --cacert ${TLS_FILES.caCertFile}` : "";
+            this.redisCli = this.formation.id.apply(() => `docker exec -it ${layout[0].containerName} redis-cli -c${tlsFlags} --askpass`);
         }
         this.registerOutputs({
             nodes: this.nodes,
@@ -118,6 +130,8 @@ export function declareClusterNodes(
     ips: Array<string | undefined>,
     password: pulumi.Input<string>,
     parent: pulumi.Resource,
+    /** TLS stacks: each node gets its own certificate, TLS directives (`tls-cluster yes` too) and a TLS healthcheck. */
+    tls?: StackTls,
 ): RedisNode[] {
     const entries = layout.map((node, i) => {
         const clusterLines = clusterNodeConfLines(settings, node);
@@ -128,13 +142,15 @@ export function declareClusterNodes(
             // No replicaof (Redis refuses it in cluster mode) and no replica-announce-*: roles come from the
             // formation resource, and peers know each other from the cluster bus.
             clusterLines,
+            security: tls && nodeSecurityConf(settings, undefined, { cluster: true }),
         });
         const labels = { "redis-ha.shard": String(node.shard) };
         const live = nodeLive(settings, clusterLines);
-        return { node, spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live }, role: node.role };
+        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), ca: tls.caCert };
+        return { node, spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live, tls: nodeTls }, role: node.role };
     });
     // Every replica, then every master (each after CLUSTER FAILOVER to its in-sync replica). The gates check
     // the cluster as the formation's readiness does, so they get the same node specs (without revisions).
     const nodes = layout.map((node, i) => clusterNodeSpec(settings, node, { id: "", ip: ips[i] }));
-    return declareRollingNodes(name, settings, base, entries, { kind: "cluster", nodes }, password, parent);
+    return declareRollingNodes(name, settings, base, entries, { kind: "cluster", nodes }, password, parent, tls);
 }

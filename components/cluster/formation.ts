@@ -14,6 +14,9 @@
  *                            needs an IP; a name is resolved on the machine running pulumi
  *                  revision  optional; anything that changes when the node is replaced (container id)
  *   password     requirepass of every node (also their masterauth); "" for none. Secret in the state.
+ *   tls          optional; TLS stacks: the CA every node's certificate is signed by. Every connection of
+ *                the provider then speaks TLS and verifies the node (its access host is on its certificate).
+ *                Not topology: a renewed CA re-runs nothing.
  *   nodeTimeoutMs  optional; the cluster-node-timeout the nodes' redis.conf sets. When given, it is kept
  *                live (CONFIG SET on drift), and a brand-new cluster forms with 500 ms and gets it back
  *                before `up` finishes (FORMATION_NODE_TIMEOUT_MS explains why).
@@ -51,7 +54,7 @@ import { describeScaling, membershipChange, planHandovers, strangers } from "./s
 import { ClusterNodeSpec, ClusterSpec, clusterTopologyKey, validateClusterSpec } from "./spec";
 import { pollUntil } from "../shared/poll";
 import type { Redis as RedisClient } from "ioredis";
-import { parseInfo, withRedis } from "../shared/redis-connection";
+import { type NodeTls, parseInfo, withRedis } from "../shared/redis-connection";
 
 export type { ClusterNodeSpec } from "./spec";
 export type { ClusterNodeStatus, ClusterHealth } from "./observe";
@@ -60,6 +63,8 @@ export interface ClusterFormationInputs {
     clusterName: string;
     nodes: ClusterNodeSpec[];
     password: string;
+    /** TLS stacks: how every node's certificate is verified (not in the diff key). */
+    tls?: NodeTls;
     /** The nodes' configured cluster-node-timeout (redis.conf); kept live, and enables the formation shortcut. */
     nodeTimeoutMs?: number;
     timeoutMs: number;
@@ -113,12 +118,12 @@ async function convergeTo(
     return pollUntil(
         async () => {
             progress.rounds++;
-            const snap = await observeCluster(spec.nodes, inputs.password);
+            const snap = await observeCluster(spec.nodes, inputs.password, inputs.tls);
             const view = deriveLiveView(spec, snap);
             const plan = planConvergence(spec, snap, view);
             if (plan.actions.length > 0) {
                 progress.actions.push(...plan.actions);
-                const failures = await executeActions(spec.nodes, plan.actions, inputs.password);
+                const failures = await executeActions(spec.nodes, plan.actions, inputs.password, inputs.tls);
                 return { done: false, observed: [...failures, ...plan.waiting].join("; ") || `sent ${plan.actions.map(describeAction).join("; ")}` };
             }
             const problems = readinessProblems(spec, snap, view, stage);
@@ -142,8 +147,8 @@ async function convergeTo(
 export async function convergeCluster(inputs: ClusterFormationInputs, former: ClusterNodeSpec[] = []): Promise<ConvergeResult> {
     const deadline = Date.now() + inputs.timeoutMs;
     const nodes = await resolveMeetHosts(inputs.nodes);
-    const ctx: ResizeContext = { nodes, former: await resolveMeetHosts(former), password: inputs.password, deadline };
-    const observe = () => observeCluster(nodes, inputs.password);
+    const ctx: ResizeContext = { nodes, former: await resolveMeetHosts(former), password: inputs.password, tls: inputs.tls, deadline };
+    const observe = () => observeCluster(nodes, inputs.password, inputs.tls);
     const target: ClusterSpec = { nodes, nodeTimeoutMs: inputs.nodeTimeoutMs };
     const progress: Progress = { actions: [], rounds: 0 };
     const boosted = inputs.nodeTimeoutMs !== undefined && inputs.nodeTimeoutMs > FORMATION_TIMEOUT && isUnformed(target, await observe());
@@ -160,6 +165,7 @@ export async function convergeCluster(inputs: ClusterFormationInputs, former: Cl
                 nodes,
                 nodes.map((n) => ({ kind: "setNodeTimeout", node: n.name, ms: inputs.nodeTimeoutMs! })),
                 inputs.password,
+                inputs.tls,
             );
             throw err;
         }
@@ -191,7 +197,7 @@ async function formAndDescribe(inputs: ClusterFormationInputs, former: ClusterNo
 
 export async function readCluster(inputs: ClusterFormationOutputs): Promise<ClusterFormationOutputs> {
     const nodes = await resolveMeetHosts(inputs.nodes);
-    const status = clusterStatus({ nodes }, await observeCluster(nodes, inputs.password));
+    const status = clusterStatus({ nodes }, await observeCluster(nodes, inputs.password, inputs.tls));
     return { ...inputs, clusterState: status.clusterState, nodeStatus: status.nodes, lastRebalance: inputs.lastRebalance ?? "" };
 }
 
@@ -311,9 +317,10 @@ export async function resolveMeetHosts(nodes: ClusterNodeSpec[]): Promise<Cluste
     );
 }
 
-export async function observeNode(node: ClusterNodeSpec, password: string): Promise<NodeObservation> {
+/** `tls`: TLS stacks, the CA the node's certificate is verified with (as for every function below). */
+export async function observeNode(node: ClusterNodeSpec, password: string, tls?: NodeTls): Promise<NodeObservation> {
     try {
-        return await withRedis({ ...node.access, password }, async (c: RedisClient) => {
+        return await withRedis({ ...node.access, password, tls }, async (c: RedisClient) => {
             const [myId, nodes, info, replication, keys, timeout] = await Promise.all([
                 c.call("CLUSTER", "MYID") as Promise<string>,
                 c.call("CLUSTER", "NODES") as Promise<string>,
@@ -339,22 +346,22 @@ export async function observeNode(node: ClusterNodeSpec, password: string): Prom
     }
 }
 
-export async function observeCluster(nodes: ClusterNodeSpec[], password: string): Promise<ClusterSnapshot> {
-    return { nodes: await Promise.all(nodes.map((n) => observeNode(n, password))) };
+export async function observeCluster(nodes: ClusterNodeSpec[], password: string, tls?: NodeTls): Promise<ClusterSnapshot> {
+    return { nodes: await Promise.all(nodes.map((n) => observeNode(n, password, tls))) };
 }
 
 /**
  * Runs one round's actions: one connection per node, that node's actions in order, nodes in parallel.
  * Failures are returned (the next round re-plans from what actually happened), not thrown.
  */
-export async function executeActions(nodes: ClusterNodeSpec[], actions: ClusterAction[], password: string): Promise<string[]> {
+export async function executeActions(nodes: ClusterNodeSpec[], actions: ClusterAction[], password: string, tls?: NodeTls): Promise<string[]> {
     const byNode = new Map<string, ClusterAction[]>();
     for (const a of actions) byNode.set(a.node, [...(byNode.get(a.node) ?? []), a]);
     const failures = await Promise.all(
         [...byNode].map(async ([name, list]) => {
             const node = nodes.find((n) => n.name === name)!;
             try {
-                return await withRedis({ ...node.access, password }, async (c: RedisClient) => {
+                return await withRedis({ ...node.access, password, tls }, async (c: RedisClient) => {
                     const errors: string[] = [];
                     for (const a of list) {
                         const [command, ...args] = commandOf(a);

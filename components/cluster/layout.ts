@@ -168,7 +168,8 @@ export function clusterNodeSpec(input: ClusterWiringInput, node: ClusterNodeLayo
 
 export interface ClusterClientOptions {
     startupNodes: Endpoint[];
-    options: { natMap?: NatMap; redisOptions: { password: string }; maxRedirections?: number };
+    /** `redisOptions.tls` on TLS stacks: every node verified with the stack's CA (see clusterClientOptions). */
+    options: { natMap?: NatMap; redisOptions: { password: string; tls?: { ca: string } }; maxRedirections?: number };
 }
 
 /**
@@ -186,11 +187,23 @@ export function clusterSeedNodes(input: ClusterWiringInput, layout: ClusterNodeL
 /**
  * `new Redis.Cluster(startupNodes, options)` from the Docker host. Bridge mode needs natMap: nodes hand out
  * `<container name>:6379`, which only resolves inside the network. Host mode addresses are already reachable.
+ * TLS stacks (`caCert`): ioredis opens every node's connection with `redisOptions.tls`, to the address the
+ * natMap gives (bindAddress), and checks the certificate against that address. Every node's certificate
+ * carries bindAddress and 127.0.0.1 (security/certificates.ts), so no `servername` is needed; one would be
+ * wrong anyway, since the same options serve every node and each node has its own certificate.
  */
-export function clusterClientOptions(input: ClusterWiringInput, layout: ClusterNodeLayout[], password: string): ClusterClientOptions {
+export function clusterClientOptions(
+    input: ClusterWiringInput,
+    layout: ClusterNodeLayout[],
+    password: string,
+    caCert?: string,
+): ClusterClientOptions {
     const natMap = input.network.mode === "bridge" ? natMapForLayout(layout, input.bindAddress) : undefined;
     return {
         startupNodes: clusterSeedNodes(input, layout),
-        options: { ...(natMap ? { natMap, maxRedirections: NAT_MAX_REDIRECTIONS } : {}), redisOptions: { password } },
+        options: {
+            ...(natMap ? { natMap, maxRedirections: NAT_MAX_REDIRECTIONS } : {}),
+            redisOptions: { password, ...(caCert === undefined ? {} : { tls: { ca: caCert } }) },
+        },
     };
 }

@@ -25,7 +25,7 @@ import { Endpoint } from "../shared/endpoint";
 import { ClusterNodeEntry, inHandshake, isMaster, isMyself, parseClusterNodes } from "./observe";
 import { CLUSTER_SLOTS } from "./slots";
 import { pollUntil } from "../shared/poll";
-import { parseInfo } from "../shared/redis-connection";
+import { type NodeTls, ioredisTls, parseInfo } from "../shared/redis-connection";
 import {
     MasterMemory,
     MasterSlots,
@@ -52,6 +52,11 @@ export interface ClusterAccess {
     seeds: Endpoint[];
     /** requirepass of every node (also used for MIGRATE's AUTH); "" for none. */
     password: string;
+    /**
+     * TLS stacks: the CA the nodes' certificates are verified with. MIGRATE needs nothing more: a node with
+     * `tls-cluster yes` opens its MIGRATE connection to the target over TLS itself.
+     */
+    tls?: NodeTls;
     /** Where the engine connects to a node: the identity on a flat network, the published port in bridge mode. */
     access: (node: NodeAddress) => Endpoint;
     /** How messages name a node (e.g. `shard-3`); defaults to its hostname, or ip:port. */
@@ -139,12 +144,13 @@ function defaultLabel(a: NodeAddress): string {
  * lived, without a per-command timeout (MIGRATE of a big key legitimately takes long; MIGRATE's own
  * timeout bounds its I/O), and `lazyConnect` so a refused connection is reported, not retried.
  */
-async function connect(endpoint: Endpoint, password: string): Promise<RedisClient> {
+async function connect(endpoint: Endpoint, password: string, tls: NodeTls | undefined): Promise<RedisClient> {
     const Redis = require("ioredis");
     const client: RedisClient = new Redis({
         host: endpoint.host,
         port: endpoint.port,
         password: password || undefined,
+        ...ioredisTls(tls),
         lazyConnect: true,
         connectTimeout: 2000,
         maxRetriesPerRequest: 0,
@@ -216,7 +222,7 @@ class Membership {
         const seedErrors: string[] = [];
         for (const seed of this.opts.seeds) {
             try {
-                const c = await connect(seed, this.opts.password);
+                const c = await connect(seed, this.opts.password, this.opts.tls);
                 try {
                     seedText = (await c.call("CLUSTER", "NODES")) as string;
                 } finally {
@@ -249,7 +255,7 @@ class Membership {
                     const endpoint = this.opts.access(address);
                     const label = this.label(address);
                     try {
-                        const conn = await connect(endpoint, this.opts.password);
+                        const conn = await connect(endpoint, this.opts.password, this.opts.tls);
                         const text = (await conn.call("CLUSTER", "NODES")) as string;
                         const view = parseClusterNodes(text);
                         const self = view.find(isMyself);

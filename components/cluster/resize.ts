@@ -7,7 +7,7 @@
  */
 import type { Redis as RedisClient } from "ioredis";
 import { pollUntil } from "../shared/poll";
-import { withRedis } from "../shared/redis-connection";
+import { type NodeTls, withRedis } from "../shared/redis-connection";
 import { selfEntry, reachable, type ClusterSnapshot } from "./observe";
 import { type NodeAddress, type ReshardOptions, forgetNodes, rebalanceCluster } from "./reshard";
 import { type Handover, type Stranger, accessByClusterAddress, specByClusterAddress } from "./scaling";
@@ -19,17 +19,20 @@ export interface ResizeContext {
     /** Nodes of the previous spec that are no longer in it: how to reach a leaving node. */
     former: ClusterNodeSpec[];
     password: string;
+    /** TLS stacks: the CA the nodes' certificates are verified with. */
+    tls?: NodeTls;
     deadline: number;
 }
 
 /** How reshard.ts reaches and names each node: by the specs' cluster addresses; `shard-<s>` as the label. */
-function access(ctx: ResizeContext): Pick<ReshardOptions, "seeds" | "password" | "access" | "label"> {
+function access(ctx: ResizeContext): Pick<ReshardOptions, "seeds" | "password" | "tls" | "access" | "label"> {
     const specs = [...ctx.nodes, ...ctx.former];
     const endpointOf = accessByClusterAddress(specs);
     const specOf = specByClusterAddress(specs);
     return {
         seeds: ctx.nodes.map((n) => n.access),
         password: ctx.password,
+        tls: ctx.tls,
         access: (a: NodeAddress) => endpointOf(a.ip, a.port) ?? { host: a.ip, port: a.port },
         label: (a: NodeAddress) => {
             const spec = specOf(a.ip, a.port);
@@ -46,7 +49,7 @@ export async function handOver(ctx: ResizeContext, handovers: Handover[], observ
     if (handovers.length === 0) return;
     for (const h of handovers) {
         const node = ctx.nodes.find((n) => n.name === h.node)!;
-        await withRedis({ ...node.access, password: ctx.password }, (c: RedisClient) => c.call("CLUSTER", "FAILOVER"));
+        await withRedis({ ...node.access, password: ctx.password, tls: ctx.tls }, (c: RedisClient) => c.call("CLUSTER", "FAILOVER"));
     }
     await pollUntil(
         async () => {

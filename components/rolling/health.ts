@@ -77,7 +77,7 @@ export async function groupProblems(group: RollGroup, creds: Credentials): Promi
         return problems;
     }
     const spec = { nodes: group.nodes };
-    return readinessProblems(spec, await observeCluster(group.nodes, password));
+    return readinessProblems(spec, await observeCluster(group.nodes, password, creds.tls));
 }
 
 /** `master`, `replica` or `sentinel` as the node says now; throws when it cannot be reached. */

@@ -13,6 +13,11 @@ export interface NodeTls {
     servername?: string;
 }
 
+/** ioredis's `tls` option for a node (none for a plain-text one): verify its certificate with the stack's CA. */
+export function ioredisTls(tls: NodeTls | undefined): { tls?: { ca: string; servername?: string } } {
+    return tls ? { tls: { ca: tls.ca, ...(tls.servername ? { servername: tls.servername } : {}) } } : {};
+}
+
 /**
  * Runs `fn` with a short-lived ioredis connection and always closes it. ioredis is required inside the
  * function (not imported at module level) because dynamic providers are serialized and re-loaded by the
@@ -24,7 +29,7 @@ export async function withRedis<T>(node: NodeAccess, fn: (client: RedisClient) =
         host: node.host,
         port: node.port,
         password: node.password || undefined,
-        ...(node.tls ? { tls: { ca: node.tls.ca, ...(node.tls.servername ? { servername: node.tls.servername } : {}) } } : {}),
+        ...ioredisTls(node.tls),
         lazyConnect: true,
         connectTimeout: 2000,
         commandTimeout: 5000,

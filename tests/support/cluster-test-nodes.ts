@@ -43,6 +43,12 @@ export interface ClusterNodesOptions {
     nodeTimeoutMs: number;
     /** When set, node i is reached through a forwarder on proxyBasePort + i and announces hostname node-i. */
     proxyBasePort?: number;
+    /**
+     * When set, node i serves TLS on tlsBasePort + i with these files, and runs replication and the cluster bus
+     * (tlsBasePort + i + 10000) over TLS, as a TLS stack's nodes do; the specs name the TLS port. basePort + i
+     * stays open in plain text for the harness's own readiness PING and INFO reads.
+     */
+    tls?: { tlsBasePort: number; files: { caCertFile: string; certFile: string; keyFile: string } };
 }
 
 export interface ClusterTestNode {
@@ -52,12 +58,14 @@ export interface ClusterTestNode {
     proc: RedisProcess;
 }
 
-export function clusterNodeConf(name: string, port: number, opts: ClusterNodesOptions): string {
+export function clusterNodeConf(name: string, port: number, opts: ClusterNodesOptions, tlsPort?: number): string {
+    const tls = opts.tls && tlsPort !== undefined ? { ...opts.tls.files, authClients: "no", cluster: true, plaintextPort: port } : undefined;
     const input: RedisConfInput = {
         nodeName: name,
         role: "cluster node",
         bind: "127.0.0.1",
-        port,
+        port: tls ? tlsPort! : port,
+        ...(tls ? { security: { tls, userLines: [], defaultUser: "on" as const } } : {}),
         password: opts.password,
         persistence: { save: [], appendonly: false, appendfsync: "everysec" },
         maxmemory: "0",
@@ -76,14 +84,17 @@ export async function startClusterNodes(opts: ClusterNodesOptions): Promise<Clus
     return Promise.all(
         roles.map(async (r) => {
             const port = opts.basePort + r.index;
-            const proc = await startRedis({ port, password: opts.password, config: clusterNodeConf(r.name, port, opts) });
-            const accessPort = opts.proxyBasePort !== undefined ? await startForwarder(opts.proxyBasePort + r.index, port) : port;
+            const tlsPort = opts.tls && opts.tls.tlsBasePort + r.index;
+            const proc = await startRedis({ port, password: opts.password, config: clusterNodeConf(r.name, port, opts, tlsPort) });
+            // Peers and the provider reach a TLS node on its TLS port.
+            const served = tlsPort ?? port;
+            const accessPort = opts.proxyBasePort !== undefined ? await startForwarder(opts.proxyBasePort + r.index, served) : served;
             const spec: ClusterNodeSpec = {
                 name: r.name,
                 shard: r.shard,
                 role: r.role,
                 access: { host: "127.0.0.1", port: accessPort },
-                meet: { host: "127.0.0.1", port, busPort: port + 10000 },
+                meet: { host: "127.0.0.1", port: served, busPort: served + 10000 },
             };
             return { spec, port, proc };
         }),

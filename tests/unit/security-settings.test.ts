@@ -142,7 +142,7 @@ describe("user lines", () => {
 });
 
 describe("until the containers get them", () => {
-    it("a stack asking for TLS where it is not wired, or for ACL users, stops instead of running in plain text or open", () => {
+    it("a stack asking for ACL users stops instead of running open", () => {
         expect(undeployedSecurity(parseSettings({}, "p", "s"))).toEqual([]);
         const pending = undeployedSecurity(
             parseSettings(
@@ -155,14 +155,13 @@ describe("until the containers get them", () => {
                 "s",
             ),
         );
-        expect(pending.map((p) => p.key)).toEqual(["tls.enabled", "acl.users", "acl.defaultUser"]);
-        expect(pending[0].message).toContain("topology cluster");
+        expect(pending.map((p) => p.key)).toEqual(["acl.users", "acl.defaultUser"]);
     });
 
-    it("standalone, replication and sentinel TLS with generated certificates are deployed; the parts not wired yet are named", () => {
+    it("TLS with generated certificates is deployed on every topology; the parts not wired yet are named", () => {
         expect(undeployedSecurity(parseSettings({ tls: { enabled: true, authClients: "optional" } }, "p", "s"))).toEqual([]);
-        expect(undeployedSecurity(parseSettings({ topology: "replication", tls: { enabled: true } }, "p", "s"))).toEqual([]);
-        expect(undeployedSecurity(parseSettings({ topology: "sentinel", tls: { enabled: true } }, "p", "s"))).toEqual([]);
+        for (const topology of ["replication", "sentinel", "cluster"])
+            expect(undeployedSecurity(parseSettings({ topology, tls: { enabled: true } }, "p", "s"))).toEqual([]);
         const pending = undeployedSecurity(parseSettings({ tls: { enabled: true, allowPlaintext: true, authClients: "yes" } }, "p", "s"));
         expect(pending.map((p) => p.key)).toEqual(["tls.allowPlaintext", "tls.authClients"]);
     });
