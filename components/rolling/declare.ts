@@ -37,6 +37,7 @@ export function declareRollingNodes(
     const plan = new RollPlan(
         `${name}-roll-plan`,
         {
+            kind: group.kind,
             members: entries.map((e) => ({ name: e.node.logicalName, role: e.role, access: accessOf(e) })),
             revisions: entries.map((e) => revisions.get(e.node.logicalName)!),
             password: pulumi.secret(password),

@@ -19,7 +19,6 @@ import type { ResourceArgs } from "../shared/dynamic";
 import { pollUntil } from "../shared/poll";
 import type { NodeAccess, NodeTls } from "../shared/redis-connection";
 import { type Credentials, type RollGroup, type RollPeer, groupProblems, handOver, liveRole, runIdOf } from "./health";
-import { type RollKind, describeRollStep } from "./order";
 
 export interface RollGateInputs {
     /** Logical node name. */
@@ -46,8 +45,6 @@ export interface RollGateOutputs extends RollGateInputs {
     /** What the gate did at its last roll, e.g. `shard-0-0 handed over to shard-0-1 with CLUSTER FAILOVER`. */
     action: string;
 }
-
-const kindOf = (g: RollGroup): RollKind => g.kind;
 
 async function roll(inputs: RollGateInputs): Promise<RollGateOutputs> {
     const creds: Credentials = { password: inputs.password, tls: inputs.tls };
@@ -112,8 +109,7 @@ export const rollGateProvider: pulumi.dynamic.ResourceProvider = {
             console.log(`roll ${news.position}/${news.total}: ${news.name} gets a new password or address: replaced without a handover or wait`);
             return { changes: true };
         }
-        const role = await liveRole({ ...news.access, password: news.password, tls: news.tls }).catch(() => undefined);
-        console.log(describeRollStep(kindOf(news.group), news.name, news.position, news.total, role));
+        // What this node will do at its turn is in the plan's text (rolling/plan.ts), which knows the order.
         return { changes: true };
     },
     async update(_id: string, olds: RollGateOutputs, news: RollGateInputs): Promise<pulumi.dynamic.UpdateResult> {

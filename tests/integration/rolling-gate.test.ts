@@ -103,7 +103,7 @@ describe("RollPlan on a real master and replica whose roles were swapped", () =>
         { name: "node-1", role: "replica" as const, access: { host: "127.0.0.1", port: B } },
         { name: "node-2", role: "replica" as const, access: { host: "127.0.0.1", port: 7254 } },
     ];
-    const inputs = { members, revisions: ["r0", "r1", "r2"], password: PASSWORD };
+    const inputs = { kind: "replication" as const, members, revisions: ["r0", "r1", "r2"], password: PASSWORD };
 
     beforeAll(async () => {
         const conf = `requirepass ${PASSWORD}\nmasterauth ${PASSWORD}\nsave ""\n`;
@@ -118,10 +118,25 @@ describe("RollPlan on a real master and replica whose roles were swapped", () =>
         expect(outs.order).toEqual(["node-0", "node-2", "node-1"]);
     });
 
-    it("a new revision is a change that reads the order again; anything else is no change", async () => {
+    it("a new revision of a member is a change that reads the order again; anything else is no change", async () => {
         const { outs } = await rollPlanProvider.create!(inputs);
         expect((await rollPlanProvider.diff!("id", outs, { ...inputs, password: "other" })).changes).toBe(false);
-        expect((await rollPlanProvider.diff!("id", outs, { ...inputs, revisions: ["r0", "r1", "r2*"] })).changes).toBe(true);
+        // A member joining is not a roll (a scale-out): no plan step.
+        const joined = { ...inputs, members: [...members, { name: "node-3", role: "replica" as const, access: { host: "127.0.0.1", port: 7255 } }] };
+        expect((await rollPlanProvider.diff!("id", outs, { ...joined, revisions: [...inputs.revisions, "r3"] })).changes).toBe(false);
+        const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
+        try {
+            expect((await rollPlanProvider.diff!("id", outs, { ...inputs, revisions: ["r0", "r1", "r2*"] })).changes).toBe(true);
+            // The plan's text: the order, then each step as things stand.
+            expect(log.mock.calls.map((c) => c[0])).toEqual([
+                "roll order (live roles): node-0 (replica), node-2 (replica), node-1 (master)",
+                "roll 1/3: node-0 (replica) restarts with its new container",
+                "roll 2/3: node-2 is not reachable now; its container is replaced without waiting on it",
+                "roll 3/3: node-1 is the master and nothing can take over without Sentinel: writes pause until it is back",
+            ]);
+        } finally {
+            log.mockRestore();
+        }
         // The roles change again (a handover back): the next roll's plan follows them.
         redisCli(A, PASSWORD, "REPLICAOF", "NO", "ONE");
         redisCli(B, PASSWORD, "REPLICAOF", "127.0.0.1", String(A));
