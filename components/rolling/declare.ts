@@ -8,6 +8,7 @@ import type { StackBase } from "../docker/stack-base";
 import { type NodeSpec, type PlacedNode, type RedisNode, declareNode, nodeRevision } from "../docker/redis-node";
 import type { Settings } from "../settings";
 import type { StackTls } from "../security/node-tls";
+import type { NodeLogin } from "../security/stack-acl";
 import { RollGate } from "./gate";
 import type { RollGroup } from "./health";
 import { type RollRole, rollOrder } from "./order";
@@ -29,6 +30,11 @@ export function declareRollingNodes(
     parent: pulumi.Resource,
     /** TLS stacks: the gates reach the nodes over TLS, verifying them with the stack's CA. */
     tls?: StackTls,
+    /**
+     * ACL stacks: the gates log in to the data nodes as the operator user, and to the sentinels with their
+     * own password (`password`, which the data nodes' default user may no longer take).
+     */
+    acl?: { login: NodeLogin & { username: string } },
 ): RedisNode[] {
     const order = rollOrder(entries.map((e) => ({ name: e.node.logicalName, role: e.role })));
     const gates = new Map<string, RollGate>();
@@ -45,7 +51,9 @@ export function declareRollingNodes(
                 total: order.length,
                 revision: nodeRevision(settings, base, entry.node, entry.spec),
                 access,
-                password: pulumi.secret(password),
+                ...(acl
+                    ? { username: acl.login.username, password: pulumi.secret(acl.login.password), sentinelPassword: pulumi.secret(password) }
+                    : { password: pulumi.secret(password) }),
                 ...(tls ? { tls: tls.caCert.apply((ca) => ({ ca })) } : {}),
                 group,
                 after: before && before.gate.runId.apply((runId) => ({ name: before.name, access: before.access, runId })),

@@ -23,7 +23,6 @@ const REPLICA = { plain: 7566, tls: 7567 };
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 const APP = { name: "app", password: "app-pw", rules: "~app:* +@read +@write -@dangerous" };
 const passwords: SecurityPasswords = {
-    userSha256: { app: sha(APP.password) },
     internal: Object.fromEntries(
         (Object.keys(INTERNAL_USERS) as InternalUser[]).map((k) => [
             k,

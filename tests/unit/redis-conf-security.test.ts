@@ -20,7 +20,6 @@ const base: RedisConfInput = {
     replicaOf: { host: "redis-ha-t-node-0", port: 6379 },
 };
 const passwords: SecurityPasswords = {
-    userSha256: { app: sha("app-pw") },
     internal: Object.fromEntries(
         (Object.keys(INTERNAL_USERS) as InternalUser[]).map((k) => [k, { password: `${k}-pw`, sha256: sha(`${k}-pw`) }]),
     ) as SecurityPasswords["internal"],
