@@ -53,13 +53,18 @@ describe(`ACL users through ${driver.name}`, () => {
         const APP_PASSWORD = "app-e2e-Pw1";
         const AUDIT_PASSWORD = "audit-e2e-Pw2";
         const appRules = "~app:* +@read +@write -@dangerous +info";
+        // The passwords go in as secrets (`pulumi config set --secret --path`), the rest as plain config.
         const config = (rules: string, more: object[] = []) => ({
             topology: "sentinel",
             replicas: 1,
             image: LOCAL_IMAGE,
             basePort: 8200,
             sentinel: { downAfterMs: 2000, failoverTimeoutMs: 10000 },
-            acl: { defaultUser: "off", users: [{ name: "app", password: APP_PASSWORD, rules }, ...more] },
+            acl: { defaultUser: "off", users: [{ name: "app", rules }, ...more] },
+        });
+        const secrets = (count: number) => ({
+            "acl.users[0].password": APP_PASSWORD,
+            ...(count > 1 ? { "acl.users[1].password": AUDIT_PASSWORD } : {}),
         });
         let outputs: Record<string, any>;
         const nodeIds = () => outputs.nodes.map((n: { containerName: string }) => docker("inspect", "-f", "{{.Id}}", n.containerName));
@@ -67,7 +72,7 @@ describe(`ACL users through ${driver.name}`, () => {
 
         it("up: the outputs name the application user the clients log in as; the password stays secret", async () => {
             const started = Date.now();
-            ({ outputs } = await driver.up(stack, config(appRules)));
+            ({ outputs } = await driver.up(stack, config(appRules), secrets(1)));
             console.log(`acl sentinel stack up (2 data nodes, 3 sentinels): ${Date.now() - started} ms`);
             expect(outputs.ioredisOptions).toEqual({ host: "127.0.0.1", port: 8200, username: "app", password: APP_PASSWORD });
             expect(outputs.redisCli).toBe("redis-cli --user app -h 127.0.0.1 -p 8200 --askpass");
@@ -113,7 +118,7 @@ describe(`ACL users through ${driver.name}`, () => {
             expect(runIds.every((r) => r && r.length === 40)).toBe(true);
 
             const newRules = "~app:* +@read +info";
-            const preview = await driver.preview(stack, config(newRules, [{ name: "audit", password: AUDIT_PASSWORD, rules: "+info +ping" }]));
+            const preview = await driver.preview(stack, config(newRules, [{ name: "audit", rules: "+info +ping" }]), secrets(2));
             expect(preview.display).toContain(
                 `node-0: user app rules ${JSON.stringify(appRules)} -> ${JSON.stringify(newRules)} live (ACL SETUSER, no restart)`,
             );
@@ -127,8 +132,8 @@ describe(`ACL users through ${driver.name}`, () => {
             );
             console.log(`live ACL change (2 data nodes): up took ${Date.now() - started} ms`);
             expect(stepsByOp(report, "create", "replace", "delete", "create-replacement", "delete-replaced", "update")).toEqual([
-                "update redis-ha:index:AclUsers",
-                "update redis-ha:index:AclUsers",
+                "update pulumi-nodejs:dynamic/redis-ha:AclUsers",
+                "update pulumi-nodejs:dynamic/redis-ha:AclUsers",
             ]);
             outputs = after;
             expect(nodeIds()).toEqual(ids);
@@ -154,7 +159,7 @@ describe(`ACL users through ${driver.name}`, () => {
             expect(replicationPassword).toMatch(/^[A-Za-z0-9]{32}$/);
             expect(sentinelUserPassword).toMatch(/^[A-Za-z0-9]{32}$/);
             expect(docker("exec", node0, "stat", "-c", "%a", HEALTH_AUTH_FILE_PATH)).toBe("600");
-            const secrets = [outputs.password, APP_PASSWORD, AUDIT_PASSWORD, operatorPassword, replicationPassword!, sentinelUserPassword!];
+            const values = [outputs.password, APP_PASSWORD, AUDIT_PASSWORD, operatorPassword, replicationPassword!, sentinelUserPassword!];
             const hashes = [APP_PASSWORD, AUDIT_PASSWORD, operatorPassword].map(sha256);
             const containers = [...outputs.nodes.map((n: { containerName: string }) => n.containerName), sentinel0];
             const places: Record<string, string> = {
@@ -167,8 +172,11 @@ describe(`ACL users through ${driver.name}`, () => {
                 places[`process arguments ${c}`] = docker("exec", c, "ps", "-ef");
                 places[`logs ${c}`] = spawnSync("docker", ["logs", c], { encoding: "utf8" }).output.join("");
             }
+            const names = ["stack password", "app", "audit", "operator", "replication", "sentinel user"];
             for (const [place, text] of Object.entries(places)) {
-                for (const secret of secrets) expect({ place, leaks: text.includes(secret) }).toEqual({ place, leaks: false });
+                values.forEach((secret, i) =>
+                    expect({ place, secret: names[i], leaks: text.includes(secret) }).toEqual({ place, secret: names[i], leaks: false }),
+                );
                 for (const hash of hashes) expect({ place, hashLeaks: text.includes(hash) }).toEqual({ place, hashLeaks: false });
             }
         });
@@ -209,13 +217,13 @@ describe(`ACL users through ${driver.name}`, () => {
             replicas: 1,
             image: LOCAL_IMAGE,
             basePort: 8220,
-            acl: { users: [{ name: "reader", password: "reader-e2e-Pw3", rules: "~* +@read" }] },
+            acl: { users: [{ name: "reader", rules: "~* +@read" }] },
         };
         let outputs: Record<string, any>;
         afterAll(() => driver.destroy(stack).catch(() => undefined));
 
         it("the stack password still logs in the default user; the application user is held to its rules on every node", async () => {
-            ({ outputs } = await driver.up(stack, config));
+            ({ outputs } = await driver.up(stack, config, { "acl.users[0].password": "reader-e2e-Pw3" }));
             expect(outputs.ioredisOptions).toEqual({ host: "127.0.0.1", port: 8220, password: outputs.password });
             expect(outputs.redisCli).toBe("redis-cli -h 127.0.0.1 -p 8220 --askpass");
             expect(await reply(outputs.ioredisOptions, "SET", "k", "v")).toBe("OK");

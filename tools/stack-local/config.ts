@@ -93,9 +93,13 @@ export function mergeSets(previous: ConfigSet[], sets: ConfigSet[]): ConfigSet[]
     return merged;
 }
 
-export function runConfigFiles(stateDir: string, stack: string): { configFile: string; setsFile: string } {
+export function runConfigFiles(stateDir: string, stack: string): { configFile: string; setsFile: string; secretSetsFile: string } {
     const dir = path.join(stateDir, "config");
-    return { configFile: path.join(dir, `Pulumi.${stack}.yaml`), setsFile: path.join(dir, `${stack}.sets.json`) };
+    return {
+        configFile: path.join(dir, `Pulumi.${stack}.yaml`),
+        setsFile: path.join(dir, `${stack}.sets.json`),
+        secretSetsFile: path.join(dir, `${stack}.secret-sets.json`),
+    };
 }
 
 /** Writes the run's config file (and the stack's `--set` history) and returns the config file's path. */
@@ -108,4 +112,19 @@ export function writeRunConfig(projectDir: string, stateDir: string, stack: stri
     fs.writeFileSync(configFile, yaml.dump(doc), { mode: 0o600 });
     fs.writeFileSync(setsFile, JSON.stringify(allSets, null, 1), { mode: 0o600 });
     return configFile;
+}
+
+/**
+ * The stack's `--secret` history with this run's added (kept 0600 beside the state, like the `--set` one): the
+ * run's config file is rebuilt from the `--set`s on every run, so the engine encrypts each secret into it again.
+ */
+export function mergeSecretSets(stateDir: string, stack: string, secretSets: ConfigSet[]): ConfigSet[] {
+    const { secretSetsFile } = runConfigFiles(stateDir, stack);
+    const previous = fs.existsSync(secretSetsFile) ? (JSON.parse(fs.readFileSync(secretSetsFile, "utf8")) as ConfigSet[]) : [];
+    const all = mergeSets(previous, secretSets);
+    if (all.length > 0) {
+        fs.mkdirSync(path.dirname(secretSetsFile), { recursive: true });
+        fs.writeFileSync(secretSetsFile, JSON.stringify(all, null, 1), { mode: 0o600 });
+    }
+    return all;
 }
