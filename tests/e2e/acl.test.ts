@@ -1,5 +1,6 @@
 /**
- * ACL users on the real engine (issue 11). A sentinel group with `acl.defaultUser: off`: the default user
+ * ACL users on the real engine (issue 11). A sentinel group, first with the default user on, then rolled to
+ * `acl.defaultUser: off` (the roll hands the master over as the operator user): the default user
  * cannot log in, the outputs hand clients the first application user, who can do only what its rules allow;
  * a change of the users is applied live by `up` (only the AclUsers resources update: same containers, same
  * run_id); the sentinels, logging in to the data nodes as their own least-privilege user, still fail over
@@ -54,13 +55,13 @@ describe(`ACL users through ${driver.name}`, () => {
         const AUDIT_PASSWORD = "audit-e2e-Pw2";
         const appRules = "~app:* +@read +@write -@dangerous +info";
         // The passwords go in as secrets (`pulumi config set --secret --path`), the rest as plain config.
-        const config = (rules: string, more: object[] = []) => ({
+        const config = (rules: string, more: object[] = [], defaultUser = "off") => ({
             topology: "sentinel",
             replicas: 1,
             image: LOCAL_IMAGE,
             basePort: 8200,
             sentinel: { downAfterMs: 2000, failoverTimeoutMs: 10000 },
-            acl: { defaultUser: "off", users: [{ name: "app", rules }, ...more] },
+            acl: { defaultUser, users: [{ name: "app", rules }, ...more] },
         });
         const secrets = (count: number) => ({
             "acl.users[0].password": APP_PASSWORD,
@@ -68,12 +69,44 @@ describe(`ACL users through ${driver.name}`, () => {
         });
         let outputs: Record<string, any>;
         const nodeIds = () => outputs.nodes.map((n: { containerName: string }) => docker("inspect", "-f", "{{.Id}}", n.containerName));
+        const sentinel = () => ({ host: "127.0.0.1", port: 28200, password: outputs.password });
+        /** The data node the sentinels name master now, and the other one. */
+        const roles = async () => {
+            const addr = await reply(sentinel(), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster");
+            const master = outputs.nodes.find((n: { containerName: string }) => addr.startsWith(`${n.containerName},`));
+            if (!master) throw new Error(`sentinels name ${addr}`);
+            return { master, other: outputs.nodes.find((n: { name: string }) => n.name !== master.name) };
+        };
         afterAll(() => driver.destroy(stack).catch(() => undefined));
 
-        it("up: the outputs name the application user the clients log in as; the password stays secret", async () => {
+        it("up with the default user on: the stack password logs in, the application user is held to its rules", async () => {
             const started = Date.now();
-            ({ outputs } = await driver.up(stack, config(appRules), secrets(1)));
+            ({ outputs } = await driver.up(stack, config(appRules, [], "on"), secrets(1)));
             console.log(`acl sentinel stack up (2 data nodes, 3 sentinels): ${Date.now() - started} ms`);
+            expect(outputs.ioredisOptions).toEqual({ host: "127.0.0.1", port: 8200, password: outputs.password });
+            expect(await reply(outputs.ioredisOptions, "SET", "before:roll", "1")).toBe("OK");
+            const app = { host: "127.0.0.1", port: 8200, username: "app", password: APP_PASSWORD };
+            expect(await reply(app, "SET", "app:0", "v0")).toBe("OK");
+            expect(await reply(app, "SET", "other:0", "v")).toMatch(/NOPERM/);
+        });
+
+        it("up with acl.defaultUser off rolls the data nodes (their redis.conf changes), handing the master over as the operator", async () => {
+            const ids = nodeIds();
+            const started = Date.now();
+            const rolled = await driver.up(stack, config(appRules), secrets(1));
+            outputs = rolled.outputs;
+            console.log(`roll to acl.defaultUser off (2 data nodes, master handed over): ${Date.now() - started} ms`);
+            expect(stepsByOp(rolled.report, "replace")).toEqual([
+                "replace docker:index/container:Container",
+                "replace docker:index/container:Container",
+            ]);
+            expect(nodeIds().filter((id: string, i: number) => id !== ids[i])).toHaveLength(2);
+            // The roll handed the master role to node-1 before replacing node-0 (SENTINEL FAILOVER).
+            const { master } = await roles();
+            expect(master.name).toBe("node-1");
+        });
+
+        it("the outputs name the application user the clients log in as; the password stays secret", async () => {
             expect(outputs.ioredisOptions).toEqual({ host: "127.0.0.1", port: 8200, username: "app", password: APP_PASSWORD });
             expect(outputs.redisCli).toBe("redis-cli --user app -h 127.0.0.1 -p 8200 --askpass");
             expect(outputs.ioredisSentinelOptions).toMatchObject({
@@ -87,15 +120,18 @@ describe(`ACL users through ${driver.name}`, () => {
         });
 
         it("the default user cannot log in; the application user can do only what its rules allow", async () => {
-            const node = { host: "127.0.0.1", port: 8200 };
+            const { master: m } = await roles();
+            const node = { host: "127.0.0.1", port: m.port as number };
+            const app = { ...outputs.ioredisOptions, port: m.port };
             expect(await reply({ ...node, password: outputs.password }, "PING")).toMatch(/WRONGPASS|NOAUTH/);
             expect(await reply({ ...node, username: "default", password: outputs.password }, "PING")).toMatch(/WRONGPASS/);
             expect(await reply(node, "PING")).toMatch(/NOAUTH/);
-            expect(await reply(outputs.ioredisOptions, "SET", "app:1", "v")).toBe("OK");
-            expect(await reply(outputs.ioredisOptions, "GET", "app:1")).toBe("v");
-            expect(await reply(outputs.ioredisOptions, "SET", "other:1", "v")).toMatch(/NOPERM/);
-            expect(await reply(outputs.ioredisOptions, "FLUSHALL")).toMatch(/NOPERM/);
-            expect(await reply(outputs.ioredisOptions, "CONFIG", "GET", "maxmemory")).toMatch(/NOPERM/);
+            expect(await reply(app, "GET", "app:0")).toBe("v0");
+            expect(await reply(app, "SET", "app:1", "v")).toBe("OK");
+            expect(await reply(app, "GET", "app:1")).toBe("v");
+            expect(await reply(app, "SET", "other:1", "v")).toMatch(/NOPERM/);
+            expect(await reply(app, "FLUSHALL")).toMatch(/NOPERM/);
+            expect(await reply(app, "CONFIG", "GET", "maxmemory")).toMatch(/NOPERM/);
             // Through the Sentinel client options too (it follows the master through failovers).
             const viaSentinel = new Redis({ ...outputs.ioredisSentinelOptions, lazyConnect: true, maxRetriesPerRequest: 1 });
             try {
@@ -106,10 +142,10 @@ describe(`ACL users through ${driver.name}`, () => {
                 viaSentinel.disconnect();
             }
             // The replica links as the replication user; the sentinels see both data nodes and each other.
-            const info = await reply({ ...outputs.ioredisOptions, port: 8201 }, "INFO", "replication");
+            const { other } = await roles();
+            const info = await reply({ ...outputs.ioredisOptions, port: other.port }, "INFO", "replication");
             expect(info).toMatch(/master_link_status:up/);
-            const sentinel = { host: "127.0.0.1", port: 28200, password: outputs.password };
-            expect(await reply(sentinel, "SENTINEL", "CKQUORUM", "mymaster")).toMatch(/^OK 3 usable Sentinels/);
+            expect(await reply(sentinel(), "SENTINEL", "CKQUORUM", "mymaster")).toMatch(/^OK 3 usable Sentinels/);
         });
 
         it("up with changed rules and a new user: applied live, only the AclUsers resources update, same containers and run_id", async () => {
@@ -138,8 +174,9 @@ describe(`ACL users through ${driver.name}`, () => {
             outputs = after;
             expect(nodeIds()).toEqual(ids);
             expect(await Promise.all([8200, 8201].map((port) => runIdOf({ ...outputs.ioredisOptions, port })))).toEqual(runIds);
-            expect(await reply(outputs.ioredisOptions, "GET", "app:1")).toBe("v");
-            expect(await reply(outputs.ioredisOptions, "SET", "app:1", "x")).toMatch(/NOPERM/);
+            const { master: m } = await roles();
+            expect(await reply({ ...outputs.ioredisOptions, port: m.port }, "GET", "app:1")).toBe("v");
+            expect(await reply({ ...outputs.ioredisOptions, port: m.port }, "SET", "app:1", "x")).toMatch(/NOPERM/);
             for (const port of [8200, 8201]) {
                 const audit = { host: "127.0.0.1", port, username: "audit", password: AUDIT_PASSWORD };
                 expect(await reply(audit, "PING")).toBe("PONG");
@@ -181,17 +218,15 @@ describe(`ACL users through ${driver.name}`, () => {
             }
         });
 
-        it("a Sentinel failover still happens: docker kill of the master promotes the replica, and the app user writes to it", async () => {
-            const sentinel = { host: "127.0.0.1", port: 28200, password: outputs.password };
+        it("a Sentinel failover still happens: docker kill of the master promotes the replica, and the app user reads from it", async () => {
+            const { master, other } = await roles();
             const killed = Date.now();
-            docker("kill", outputs.nodes[0].containerName);
-            const promoted = await poll("a sentinel to name the replica master", 60000, async () => {
-                const addr = await reply(sentinel, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster");
-                return addr.startsWith(outputs.nodes[1].containerName) ? addr : undefined;
-            });
-            expect(promoted).toContain(outputs.nodes[1].containerName);
+            docker("kill", master.containerName);
+            await poll("the sentinels to name the replica master", 60000, async () =>
+                (await roles()).master.name === other.name ? true : undefined,
+            );
             await poll("the promoted node to say role:master", 30000, async () =>
-                /role:master/.test(await reply({ ...outputs.ioredisOptions, port: 8201 }, "INFO", "replication")) ? true : undefined,
+                /role:master/.test(await reply({ ...outputs.ioredisOptions, port: other.port }, "INFO", "replication")) ? true : undefined,
             );
             console.log(`failover after docker kill of the master: ${Date.now() - killed} ms until the promoted node says role:master`);
             const viaSentinel = new Redis({ ...outputs.ioredisSentinelOptions, lazyConnect: true, maxRetriesPerRequest: 1 });
