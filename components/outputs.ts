@@ -73,15 +73,13 @@ export function stackOutputs(
         ioredisOptions:
             deployment.master &&
             pulumi.secret(
-                pulumi
-                    .all([deployment.master, clientPassword, tls?.caCert])
-                    .apply(([m, pw, ca]) => ({
-                        host: m.host,
-                        port: m.port,
-                        ...(clientUser ? { username: clientUser.username } : {}),
-                        password: pw,
-                        ...(ca === undefined ? {} : { tls: { ca } }),
-                    })),
+                pulumi.all([deployment.master, clientPassword, tls?.caCert]).apply(([m, pw, ca]) => ({
+                    host: m.host,
+                    port: m.port,
+                    ...(clientUser ? { username: clientUser.username } : {}),
+                    password: pw,
+                    ...(ca === undefined ? {} : { tls: { ca } }),
+                })),
             ),
         caCert: tls?.caCert,
         password: secretPassword,

@@ -125,7 +125,9 @@ export class RedisNode extends pulumi.ComponentResource {
         const labels = stackLabels(args.stack, args.topology, args.labels);
         const configPath = args.configPath ?? REDIS_CONF_PATH;
         const healthHost = args.network.mode === "host" ? args.bindAddress : "127.0.0.1";
-        const healthAuth = args.healthLogin ? `--user ${args.healthLogin.username} --askpass ping < ${HEALTH_AUTH_FILE_PATH}` : `--askpass ping < ${AUTH_FILE_PATH}`;
+        const healthAuth = args.healthLogin
+            ? `--user ${args.healthLogin.username} --askpass ping < ${HEALTH_AUTH_FILE_PATH}`
+            : `--askpass ping < ${AUTH_FILE_PATH}`;
 
         const volume = new docker.Volume(
             `${name}-data`,
@@ -167,7 +169,9 @@ export class RedisNode extends pulumi.ComponentResource {
                 uploads: [
                     { file: configPath, content: pulumi.secret(args.config) },
                     { file: AUTH_FILE_PATH, content: pulumi.secret(args.password) },
-                    ...(args.healthLogin ? [{ file: HEALTH_AUTH_FILE_PATH, content: pulumi.secret(args.healthLogin.password), permissions: "0600" }] : []),
+                    ...(args.healthLogin
+                        ? [{ file: HEALTH_AUTH_FILE_PATH, content: pulumi.secret(args.healthLogin.password), permissions: "0600" }]
+                        : []),
                     ...(args.files ?? []).map((f) => ({ file: f.path, content: pulumi.secret(f.content), permissions: "0600" })),
                 ],
                 healthcheck: {
@@ -423,11 +427,16 @@ export function planNodes(
             replicaOf: master && { host: master.peerHost, port: master.listenPort },
             // Announce the stable name (not the container IP, which changes on restart).
             announce: { host: node.peerHost, port: node.listenPort },
-            security: acl ? acl.passwords.apply((pw) => nodeSecurityConf(settings, pw, { cluster: false })) : tls && nodeSecurityConf(settings, undefined, { cluster: false }),
+            security: acl
+                ? acl.passwords.apply((pw) => nodeSecurityConf(settings, pw, { cluster: false }))
+                : tls && nodeSecurityConf(settings, undefined, { cluster: false }),
         });
         const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), ca: tls.caCert };
         const nodeAcl = acl && { login: acl.operator, users: acl.users };
-        return { node, spec: { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings), tls: nodeTls, acl: nodeAcl } };
+        return {
+            node,
+            spec: { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings), tls: nodeTls, acl: nodeAcl },
+        };
     });
 }
 

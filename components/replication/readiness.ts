@@ -81,7 +81,13 @@ export async function waitForReplication(inputs: ReplicationReadinessInputs): Pr
 export const replicationReadinessProvider: pulumi.dynamic.ResourceProvider = readinessGate<ReplicationReadinessInputs, ReplicaStatus[]>({
     id: (inputs) => `replication-${inputs.master.name}`,
     // Timeouts and provider code are not topology.
-    topology: (i) => ({ master: i.master, masterPeer: i.masterPeer, replicas: i.replicas, ...(i.username ? { username: i.username } : {}), password: i.password }),
+    topology: (i) => ({
+        master: i.master,
+        masterPeer: i.masterPeer,
+        replicas: i.replicas,
+        ...(i.username ? { username: i.username } : {}),
+        password: i.password,
+    }),
     wait: waitForReplication,
     statusKey: "replicaStatus",
 });

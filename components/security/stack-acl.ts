@@ -45,9 +45,12 @@ export function declareStackAcl(namePrefix: string, settings: Pick<Settings, "ac
     const kinds = Object.keys(INTERNAL_USERS) as InternalUser[];
     const generated = kinds.map((k) => new GeneratedPassword(`${namePrefix}-acl-${k}-password`, { length: 32 }).result);
     const passwords = pulumi.secret(
-        pulumi.all(generated).apply(
-            (pws) => ({ internal: Object.fromEntries(kinds.map((k, i) => [k, { password: pws[i], sha256: sha256(pws[i]) }])) }) as SecurityPasswords,
-        ),
+        pulumi
+            .all(generated)
+            .apply(
+                (pws) =>
+                    ({ internal: Object.fromEntries(kinds.map((k, i) => [k, { password: pws[i], sha256: sha256(pws[i]) }])) }) as SecurityPasswords,
+            ),
     );
     const users = pulumi.secret(settings.acl.users.map((u) => ({ name: u.name, passwordSha256: sha256(u.password), rules: u.rules })));
     const first = settings.acl.users[0];

@@ -201,7 +201,9 @@ function sentinelSpec(
             ...(tls ? { tls: { ...TLS_FILES, authClients: s.tls.authClients } } : {}),
         });
     const config = pulumi.secret(
-        pulumi.all([password, acl?.sentinel.password ?? ""]).apply(([pw, authPass]) => renderTemplate("sentinel.conf.mustache", viewOf(pw, authPass))),
+        pulumi
+            .all([password, acl?.sentinel.password ?? ""])
+            .apply(([pw, authPass]) => renderTemplate("sentinel.conf.mustache", viewOf(pw, authPass))),
     );
     return {
         config,

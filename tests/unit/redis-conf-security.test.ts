@@ -81,11 +81,11 @@ describe("redis.conf security combinations", () => {
 
     it("topology sentinel: the sentinel user too, with the rules Redis documents for Sentinel and the hello channel", () => {
         const conf = render({ topology: "sentinel", replicas: 1, acl: { users: [APP] } });
-        expect(lines(conf).filter((l) => l.startsWith("user ")).map((l) => l.split(" ")[1])).toEqual([
-            "redis-ha-replication",
-            "redis-ha-sentinel",
-            "redis-ha-operator",
-        ]);
+        expect(
+            lines(conf)
+                .filter((l) => l.startsWith("user "))
+                .map((l) => l.split(" ")[1]),
+        ).toEqual(["redis-ha-replication", "redis-ha-sentinel", "redis-ha-operator"]);
         expect(lines(conf)).toContain(`user redis-ha-sentinel reset on #${sha("sentinel-pw")} ${INTERNAL_USERS.sentinel.rules}`);
         expect(INTERNAL_USERS.sentinel.rules).toMatch(/^-@all .*&__sentinel__:hello$/);
     });
