@@ -56,7 +56,7 @@ export function declareStackAcl(namePrefix: string, settings: Pick<Settings, "ac
     const first = settings.acl.users[0];
     return {
         passwords,
-        users: pulumi.output(users),
+        users,
         operator: { username: INTERNAL_USERS.operator.name, password: generated[kinds.indexOf("operator")] },
         sentinel: { username: INTERNAL_USERS.sentinel.name, password: generated[kinds.indexOf("sentinel")] },
         client: settings.acl.defaultUser === "off" && first ? { username: first.name, password: pulumi.secret(first.password) } : undefined,
