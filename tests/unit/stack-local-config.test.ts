@@ -45,11 +45,19 @@ describe("stack:local config", () => {
             command: "refresh",
             stack: "dev",
             sets: [],
+            secretSets: [],
             showSecrets: false,
             cwd: "/p",
             stateDir: "/tmp/s",
             reportFile: "r.json",
         });
         expect(() => parseCliArgs(["up"], "/p")).toThrow(/missing --stack/);
+    });
+
+    it("takes --secret key=value apart from --set (a path may index a list)", () => {
+        const args = parseCliArgs(["up", "--stack", "dev", "--set", "acl.defaultUser=off", "--secret", "acl.users[0].password=p=w"], "/p");
+        expect(args.sets).toEqual([{ key: "acl.defaultUser", value: "off" }]);
+        expect(args.secretSets).toEqual([{ key: "acl.users[0].password", value: "p=w" }]);
+        expect(() => parseCliArgs(["up", "--stack", "dev", "--secret", "nokey"], "/p")).toThrow(/--secret expects key=value/);
     });
 });
