@@ -8,6 +8,7 @@ const PURE_FILES = [
     "components/security/acl.ts",
     "components/security/redis-commands.ts",
     "components/security/certificates.ts",
+    "components/security/own-certificates.ts",
     "components/security/node-security.ts",
     "components/shared/endpoint.ts",
     "components/shared/poll.ts",

@@ -12,6 +12,7 @@ import { Sentinel } from "./components/sentinel/component";
 import { Standalone } from "./components/standalone";
 import { TlsCertificates } from "./components/security/tls-certificates";
 import { certificateSubjects } from "./components/security/certificates";
+import { type StackTls, ownStackTls } from "./components/security/node-tls";
 import { TLS_RENEW_WITHIN_DAYS } from "./components/settings";
 import { declareStackAcl } from "./components/security/stack-acl";
 
@@ -22,15 +23,21 @@ const config = new pulumi.Config();
 const nodePassword: pulumi.Output<string> =
     config.getSecret("password") ?? new GeneratedPassword(`${settings.namePrefix}-password`, { length: 32 }).result;
 
-// TLS: a CA and one certificate per node and sentinel, generated at deploy time and renewed by `up`.
-const certificates = settings.tls.enabled
-    ? new TlsCertificates(`${settings.namePrefix}-tls`, {
-          commonName: settings.namePrefix,
-          subjects: certificateSubjects(settings),
-          validityDays: settings.tls.validityDays,
-          renewWithinDays: TLS_RENEW_WITHIN_DAYS,
-      })
-    : undefined;
+// TLS: a CA and one certificate per node and sentinel, generated at deploy time and renewed by `up`;
+// or the user's own CA, certificate and key (tls.caCert/cert/key), used as given by every node.
+const certificates: StackTls | undefined = !settings.tls.enabled
+    ? undefined
+    : settings.tls.own
+      ? ownStackTls(
+            settings.tls.own,
+            certificateSubjects(settings).map((s) => s.name),
+        )
+      : new TlsCertificates(`${settings.namePrefix}-tls`, {
+            commonName: settings.namePrefix,
+            subjects: certificateSubjects(settings),
+            validityDays: settings.tls.validityDays,
+            renewWithinDays: TLS_RENEW_WITHIN_DAYS,
+        });
 
 // ACL: the stack's own users' generated passwords, and the application users (kept live on every data node).
 const acl = declareStackAcl(settings.namePrefix, settings);

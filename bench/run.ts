@@ -7,7 +7,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 
-const ALL = ["foundation", "cluster-formation", "cluster-stack-up", "sentinel-failover", "cluster-reshard", "rolling-upgrade"];
+const ALL = ["foundation", "cluster-formation", "cluster-stack-up", "sentinel-failover", "cluster-reshard", "rolling-upgrade", "tls"];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !ALL.includes(w));

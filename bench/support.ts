@@ -44,11 +44,28 @@ export function timed<T>(fn: () => T): { ms: number; value: T } {
     return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
 }
 
-/** Runs redis-benchmark and returns requests per second per test (SET, GET). */
-export function redisBenchmark(port: number, password: string, requests: number): Record<string, number> {
+/** Runs redis-benchmark and returns requests per second per test (SET, GET); `extraArgs` e.g. `--tls --cacert F`. */
+export function redisBenchmark(port: number, password: string, requests: number, extraArgs: string[] = []): Record<string, number> {
     const out = execFileSync(
         "redis-benchmark",
-        ["-h", "127.0.0.1", "-p", String(port), "-a", password, "-t", "set,get", "-P", "16", "-c", "50", "-n", String(requests), "--csv"],
+        [
+            "-h",
+            "127.0.0.1",
+            "-p",
+            String(port),
+            "-a",
+            password,
+            "-t",
+            "set,get",
+            "-P",
+            "16",
+            "-c",
+            "50",
+            "-n",
+            String(requests),
+            "--csv",
+            ...extraArgs,
+        ],
         { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
     );
     const rps: Record<string, number> = {};

@@ -8,12 +8,13 @@ import { CLUSTER_ROUND_PORT_STEP, clusterLayout } from "./cluster/layout";
 import { parseSubnet, subnetCapacity } from "./docker/subnet";
 import { replicationLayout, standaloneLayout } from "./docker/layout";
 import { RESERVED_USER_NAMES, aclRulesProblem } from "./security/acl";
+import { ownCertificateProblems } from "./security/own-certificates";
 import { validateSentinelSettings } from "./sentinel/conf";
 import { SENTINEL_ADDRESS_OFFSET, SENTINEL_PORT_OFFSET, firstSentinelPort, sentinelLayout } from "./sentinel/layout";
 import { type ConfigProblem, ConfigError, type RawConfig, type Settings, readSettings } from "./settings";
 
 /** Parses and validates raw config; throws ConfigError listing every problem. Pure (no Pulumi calls). */
-export function parseSettings(raw: RawConfig, project: string, stack: string): Settings {
+export function parseSettings(raw: RawConfig, project: string, stack: string, now = new Date()): Settings {
     const { settings, problems } = readSettings(raw, project, stack);
     if (settings.topology === "sentinel") {
         const checked = validateSentinelSettings(settings.sentinel, {
@@ -26,6 +27,7 @@ export function parseSettings(raw: RawConfig, project: string, stack: string): S
         settings.warnings.push(...checked.warnings);
     }
     problems.push(...aclProblems(settings));
+    if (problems.length === 0) problems.push(...ownCertificateProblems(settings, now));
     if (problems.length === 0) {
         problems.push(...portProblems(settings), ...subnetProblems(settings));
     }
@@ -59,7 +61,7 @@ export const ACL_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replicati
 /**
  * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,
  * since a stack asked to encrypt or to restrict users must not run in plain text or open. Wired so far:
- * generated certificates on the topologies in TLS_WIRED_TOPOLOGIES, plain port off, any tls.authClients but
+ * generated or own certificates on the topologies in TLS_WIRED_TOPOLOGIES, plain port off, any tls.authClients but
  * `yes` (the deploy-time links present no client certificate yet); ACL users on ACL_WIRED_TOPOLOGIES.
  */
 export function undeployedSecurity(settings: Settings): ConfigProblem[] {
@@ -72,8 +74,6 @@ export function undeployedSecurity(settings: Settings): ConfigProblem[] {
             message: `true with topology ${settings.topology} ${pending} (TLS is wired for ${TLS_WIRED_TOPOLOGIES.join(", ")} only)`,
         });
     }
-    if (tls.enabled && tls.own)
-        problems.push({ key: "tls.caCert", message: `(bring your own CA, certificate and key) ${pending}; leave them unset to use generated ones` });
     if (tls.enabled && tls.allowPlaintext)
         problems.push({ key: "tls.allowPlaintext", message: `true ${pending} (the plain port is always off with TLS)` });
     if (tls.enabled && tls.authClients === "yes") {

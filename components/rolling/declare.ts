@@ -1,7 +1,7 @@
 /**
- * How a topology declares nodes that roll: one RollGate per node, chained in roll order (rolling/order.ts),
- * and each node's container behind its gate. Creation order is the roll order, so each gate can name the
- * one before it; the nodes come back in the caller's (layout) order.
+ * How a topology declares nodes that roll: one RollPlan for the group (the roll order, from live roles when
+ * a roll starts: rolling/plan.ts), one RollGate per node taking its place and the node before it from that
+ * order, and each node's container behind its own gate. The nodes come back in the caller's (layout) order.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackBase } from "../docker/stack-base";
@@ -10,13 +10,14 @@ import type { Settings } from "../settings";
 import type { StackTls } from "../security/node-tls";
 import type { NodeLogin } from "../security/stack-acl";
 import { RollGate } from "./gate";
-import type { RollGroup } from "./health";
-import { type RollRole, rollOrder } from "./order";
+import type { RollGroup, RollPeer } from "./health";
+import type { RollRole } from "./order";
+import { RollPlan } from "./plan";
 
 export interface RollingNode {
     node: PlacedNode;
     spec: NodeSpec;
-    /** Layout role: where the node falls in the roll order. */
+    /** Layout role: the node's place in the roll order when its live role cannot be read. */
     role: RollRole;
 }
 
@@ -36,33 +37,51 @@ export function declareRollingNodes(
      */
     acl?: { login: NodeLogin & { username: string } },
 ): RedisNode[] {
-    const order = rollOrder(entries.map((e) => ({ name: e.node.logicalName, role: e.role })));
+    const accessOf = (e: RollingNode) => ({ host: settings.bindAddress, port: e.node.hostPort });
+    const revisions = new Map(entries.map((e) => [e.node.logicalName, nodeRevision(settings, base, e.node, e.spec)]));
+    const tlsInput = tls ? { tls: tls.caCert.apply((ca) => ({ ca })) } : {};
+    // ACL stacks: the data nodes as the operator user, the sentinels with their own password.
+    const logins = acl
+        ? { username: acl.login.username, password: pulumi.secret(acl.login.password), sentinelPassword: pulumi.secret(password) }
+        : { password: pulumi.secret(password) };
+    const plan = new RollPlan(
+        `${name}-roll-plan`,
+        {
+            members: entries.map((e) => ({ name: e.node.logicalName, role: e.role, access: accessOf(e) })),
+            revisions: entries.map((e) => revisions.get(e.node.logicalName)!),
+            // Only data nodes are asked their role.
+            ...(acl ? { username: acl.login.username, password: pulumi.secret(acl.login.password) } : { password: pulumi.secret(password) }),
+            ...tlsInput,
+        },
+        { parent },
+    );
     const gates = new Map<string, RollGate>();
-    let previous: { name: string; access: { host: string; port: number }; gate: RollGate } | undefined;
-    order.forEach((nodeName, i) => {
-        const entry = entries.find((e) => e.node.logicalName === nodeName)!;
-        const access = { host: settings.bindAddress, port: entry.node.hostPort };
-        const before = previous;
+    for (const entry of entries) {
+        const nodeName = entry.node.logicalName;
+        // The node before this one in the plan's order: its gate's runId, once that gate has let it go.
+        const after = plan.order.apply((order): pulumi.Output<(RollPeer & { runId: string }) | undefined> => {
+            const before = entries.find((e) => e.node.logicalName === order[order.indexOf(nodeName) - 1]);
+            if (!before) return pulumi.output(undefined);
+            return gates.get(before.node.logicalName)!.runId.apply((runId) => ({ name: before.node.logicalName, access: accessOf(before), runId }));
+        });
         const gate = new RollGate(
             `${name}-${nodeName}-roll`,
             {
                 name: nodeName,
-                position: i + 1,
-                total: order.length,
-                revision: nodeRevision(settings, base, entry.node, entry.spec),
-                access,
-                ...(acl
-                    ? { username: acl.login.username, password: pulumi.secret(acl.login.password), sentinelPassword: pulumi.secret(password) }
-                    : { password: pulumi.secret(password) }),
-                ...(tls ? { tls: tls.caCert.apply((ca) => ({ ca })) } : {}),
+                position: plan.order.apply((order) => order.indexOf(nodeName) + 1),
+                total: entries.length,
+                revision: revisions.get(nodeName)!,
+                access: accessOf(entry),
+                ...logins,
+                ...tlsInput,
                 group,
-                after: before && before.gate.runId.apply((runId) => ({ name: before.name, access: before.access, runId })),
+                // ResourceArgs distributes over `T | undefined`, which an Output of the union does not match.
+                after: after as pulumi.Input<RollPeer & { runId: string }>,
                 timeoutMs: settings.readinessTimeoutMs,
             },
-            { parent },
+            { parent, dependsOn: [plan] },
         );
         gates.set(nodeName, gate);
-        previous = { name: nodeName, access, gate };
-    });
+    }
     return entries.map((e) => declareNode(name, settings, base, e.node, { ...e.spec, rollGate: gates.get(e.node.logicalName) }, parent));
 }

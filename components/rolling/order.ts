@@ -8,12 +8,12 @@
  *   2. masters, in layout order: each hands over to an in-sync replica first (CLUSTER FAILOVER, SENTINEL
  *      FAILOVER), so its restart costs clients a failover, not an outage;
  *   3. sentinels, one at a time (the others keep the quorum).
- * The order is fixed by the layout, so a preview can state it without reading live roles. What a gate does
- * at its turn depends on the live role, though: a node that is master when its turn comes hands over, whatever
- * its layout role. After a failover (a layout replica is master now) that node rolls in step 1 and hands
- * over to the layout master, which rolls in step 2 and hands back: the shard sees two handovers instead of
- * one and ends with its layout roles again. A master with no replica (`cluster.replicasPerShard: 0`,
- * `replication` without Sentinel) cannot hand over: its restart is a short write outage for its shard.
+ * The roles are the live ones when the roll starts (rolling/plan.ts reads them): after a failover the node
+ * that is master now rolls last in its shard and hands over once, to a replica already on the new version.
+ * A node that does not answer keeps its layout role. What a gate does at its turn depends on the live role
+ * then: a node that is master at its turn hands over, whatever the plan thought. A master with no replica
+ * (`cluster.replicasPerShard: 0`, `replication` without Sentinel) cannot hand over: its restart is a short
+ * write outage for its shard.
  */
 
 /** How a group keeps serving while one node restarts: who can take over from a master. */
@@ -24,7 +24,7 @@ export type RollRole = "master" | "replica" | "sentinel";
 export interface RollMember {
     /** Logical node name (`node-1`, `shard-0-1`, `sentinel-2`). */
     name: string;
-    /** Role at first deploy (the layout's). */
+    /** The role it has: live when the plan could read it, else the layout's. */
     role: RollRole;
 }
 

@@ -14,6 +14,26 @@ export interface StackTls {
     keys: pulumi.Output<Record<string, string>>;
 }
 
+/**
+ * Bring-your-own TLS (security/own-certificates.ts checked it): the one certificate and key every node
+ * and sentinel (`names`) uses, as given. Changing them rolls the nodes (the files are part of each
+ * container's revision), one at a time.
+ */
+export function ownStackTls(own: { caCert: string; cert: string; key: string }, names: string[]): StackTls {
+    const { X509Certificate } = require("crypto");
+    const parsed = new X509Certificate(own.cert);
+    const issued: IssuedCertificate = {
+        cert: own.cert,
+        notAfter: new Date(parsed.validTo).toISOString(),
+        serialNumber: parsed.serialNumber.toLowerCase(),
+    };
+    return {
+        caCert: pulumi.output(own.caCert),
+        certs: pulumi.output(Object.fromEntries(names.map((n) => [n, issued]))),
+        keys: pulumi.secret(Object.fromEntries(names.map((n) => [n, own.key]))),
+    };
+}
+
 /** A file uploaded into a node's container. */
 export interface NodeFile {
     path: string;

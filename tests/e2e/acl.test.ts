@@ -54,18 +54,23 @@ describe(`ACL users through ${driver.name}`, () => {
         const APP_PASSWORD = "app-e2e-Pw1";
         const AUDIT_PASSWORD = "audit-e2e-Pw2";
         const appRules = "~app:* +@read +@write -@dangerous +info";
-        // The passwords go in as secrets (`pulumi config set --secret --path`), the rest as plain config.
-        const config = (rules: string, more: object[] = [], defaultUser = "off") => ({
+        // `acl` goes in as one secret (its passwords must not be plain config in the state); stack:local's
+        // --secret takes object paths, not list indices, so not `acl.users[0].password` alone.
+        const config = {
             topology: "sentinel",
             replicas: 1,
             image: LOCAL_IMAGE,
             basePort: 8200,
             sentinel: { downAfterMs: 2000, failoverTimeoutMs: 10000 },
-            acl: { defaultUser, users: [{ name: "app", rules }, ...more] },
-        });
-        const secrets = (count: number) => ({
-            "acl.users[0].password": APP_PASSWORD,
-            ...(count > 1 ? { "acl.users[1].password": AUDIT_PASSWORD } : {}),
+        };
+        const acl = (rules: string, withAudit = false, defaultUser = "off") => ({
+            acl: JSON.stringify({
+                defaultUser,
+                users: [
+                    { name: "app", password: APP_PASSWORD, rules },
+                    ...(withAudit ? [{ name: "audit", password: AUDIT_PASSWORD, rules: "+info +ping" }] : []),
+                ],
+            }),
         });
         let outputs: Record<string, any>;
         const nodeIds = () => outputs.nodes.map((n: { containerName: string }) => docker("inspect", "-f", "{{.Id}}", n.containerName));
@@ -81,7 +86,7 @@ describe(`ACL users through ${driver.name}`, () => {
 
         it("up with the default user on: the stack password logs in, the application user is held to its rules", async () => {
             const started = Date.now();
-            ({ outputs } = await driver.up(stack, config(appRules, [], "on"), secrets(1)));
+            ({ outputs } = await driver.up(stack, config, acl(appRules, false, "on")));
             console.log(`acl sentinel stack up (2 data nodes, 3 sentinels): ${Date.now() - started} ms`);
             expect(outputs.ioredisOptions).toEqual({ host: "127.0.0.1", port: 8200, password: outputs.password });
             expect(await reply(outputs.ioredisOptions, "SET", "before:roll", "1")).toBe("OK");
@@ -93,7 +98,7 @@ describe(`ACL users through ${driver.name}`, () => {
         it("up with acl.defaultUser off rolls the data nodes (their redis.conf changes), handing the master over as the operator", async () => {
             const ids = nodeIds();
             const started = Date.now();
-            const rolled = await driver.up(stack, config(appRules), secrets(1));
+            const rolled = await driver.up(stack, config, acl(appRules));
             outputs = rolled.outputs;
             console.log(`roll to acl.defaultUser off (2 data nodes, master handed over): ${Date.now() - started} ms`);
             expect(stepsByOp(rolled.report, "replace")).toEqual([
@@ -154,7 +159,7 @@ describe(`ACL users through ${driver.name}`, () => {
             expect(runIds.every((r) => r && r.length === 40)).toBe(true);
 
             const newRules = "~app:* +@read +info";
-            const preview = await driver.preview(stack, config(newRules, [{ name: "audit", rules: "+info +ping" }]), secrets(2));
+            const preview = await driver.preview(stack, config, acl(newRules, true));
             expect(preview.display).toContain(
                 `node-0: user app rules ${JSON.stringify(appRules)} -> ${JSON.stringify(newRules)} live (ACL SETUSER, no restart)`,
             );
@@ -162,10 +167,7 @@ describe(`ACL users through ${driver.name}`, () => {
             expect(preview.display).not.toContain(AUDIT_PASSWORD);
 
             const started = Date.now();
-            const { report, outputs: after } = await driver.up(
-                stack,
-                config(newRules, [{ name: "audit", password: AUDIT_PASSWORD, rules: "+info +ping" }]),
-            );
+            const { report, outputs: after } = await driver.up(stack, config, acl(newRules, true));
             console.log(`live ACL change (2 data nodes): up took ${Date.now() - started} ms`);
             expect(stepsByOp(report, "create", "replace", "delete", "create-replacement", "delete-replaced", "update")).toEqual([
                 "update pulumi-nodejs:dynamic/redis-ha:AclUsers",
@@ -252,13 +254,14 @@ describe(`ACL users through ${driver.name}`, () => {
             replicas: 1,
             image: LOCAL_IMAGE,
             basePort: 8220,
-            acl: { users: [{ name: "reader", rules: "~* +@read" }] },
         };
         let outputs: Record<string, any>;
         afterAll(() => driver.destroy(stack).catch(() => undefined));
 
         it("the stack password still logs in the default user; the application user is held to its rules on every node", async () => {
-            ({ outputs } = await driver.up(stack, config, { "acl.users[0].password": "reader-e2e-Pw3" }));
+            ({ outputs } = await driver.up(stack, config, {
+                acl: JSON.stringify({ users: [{ name: "reader", password: "reader-e2e-Pw3", rules: "~* +@read" }] }),
+            }));
             expect(outputs.ioredisOptions).toEqual({ host: "127.0.0.1", port: 8220, password: outputs.password });
             expect(outputs.redisCli).toBe("redis-cli -h 127.0.0.1 -p 8220 --askpass");
             expect(await reply(outputs.ioredisOptions, "SET", "k", "v")).toBe("OK");

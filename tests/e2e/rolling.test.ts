@@ -4,7 +4,8 @@
  * healthy containers:
  *   - the dev-shaped cluster: a fresh `up` creates its containers in parallel; `maxmemory` 0 -> 256mb is six
  *     LiveConfig updates, no container touched, and survives a `docker restart`; a new `image` rolls one node
- *     at a time, replicas first, each master after CLUSTER FAILOVER to its replica;
+ *     at a time, replicas first, each master after CLUSTER FAILOVER to its replica; rolling back after that
+ *     orders by the live roles, so each shard's current master rolls last and hands over once;
  *   - a Sentinel group: the same image roll, the master handed over with SENTINEL FAILOVER;
  *   - replication without Sentinel: replicas first, the master last, its write outage measured.
  * The roll's second image is the local image plus one label: another image id, the same Redis.
@@ -48,12 +49,12 @@ async function untilPong(container: string, timeoutMs = 60000): Promise<void> {
 }
 
 /** The roll itself: `up` with the rolled image while the client runs and the sampler counts. */
-async function rollUnderTraffic(stack: string, config: Record<string, unknown>, client: Redis | Cluster, prefix: string) {
+async function rollUnderTraffic(stack: string, config: Record<string, unknown>, client: Redis | Cluster, prefix: string, image = ROLLED_IMAGE) {
     const t = traffic(client, prefix);
     const sampler = sampleContainers(stack);
     const started = Date.now();
     try {
-        const up = await driver.up(stack, { ...config, image: ROLLED_IMAGE });
+        const up = await driver.up(stack, { ...config, image });
         return { up, upMs: Date.now() - started, ...(await sampler.stop()), result: await t.finish() };
     } catch (err) {
         await sampler.stop();
@@ -146,6 +147,37 @@ describe("cluster: live change, then a rolling image upgrade", () => {
         expect(roll.result.lost).toEqual([]);
         expect(roll.result.acked).toBeGreaterThan(100);
         expect(roll.result.failures).toEqual([]);
+    });
+
+    it("rolls back after the first roll moved every master: live roles order it, so each shard hands over once", async () => {
+        const opts = outputs.ioredisClusterOptions;
+        const back = await rollUnderTraffic(
+            stack,
+            { ...config, maxmemory: "256mb" },
+            new Cluster(opts.startupNodes, opts.options),
+            "back",
+            LOCAL_IMAGE,
+        );
+        // The plan read the roles the first roll left: the layout masters are replicas now and roll first.
+        expect(back.up.display).toContain(
+            "roll order (live roles): shard-0-0 (replica), shard-1-0 (replica), shard-2-0 (replica), shard-0-1 (master), shard-1-1 (master), shard-2-1 (master)",
+        );
+        // One handover per shard, from the current master to the replica already rolled: the layout masters
+        // are masters again. (Ordered by the layout, shard-X-1 would have handed over early and got it back.)
+        expect(back.up.outputs.nodes.filter((n: { role: string }) => n.role === "master").map((n: { name: string }) => n.name)).toEqual([
+            "shard-0-0",
+            "shard-1-0",
+            "shard-2-0",
+        ]);
+        expect(back.fewestRunning).toBeGreaterThanOrEqual(5);
+        figures.clusterRollBack = {
+            upMs: back.upMs,
+            acked: back.result.acked,
+            failed: back.result.failures.length,
+            longestGapMs: back.result.longestGapMs,
+        };
+        expect(back.result.lost).toEqual([]);
+        expect(back.result.failures).toEqual([]);
     });
 });
 

@@ -11,9 +11,11 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import * as tls from "tls";
 import Redis, { type RedisOptions } from "ioredis";
 import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects } from "./support/stack-driver";
 import { TLS_FILES } from "../../components/security/node-security";
+import { issueCertificates } from "../../components/security/tls-certificates";
 
 async function withClient<T>(options: RedisOptions, fn: (c: Redis) => Promise<T>): Promise<T> {
     // No reconnects, and disconnect even when connect fails: a retrying client keeps jest alive forever.
@@ -57,6 +59,18 @@ function plainTextReply(port: number, timeoutMs = 5000): Promise<{ reply: string
             clearTimeout(timer);
             resolve({ reply, closed: true });
         });
+    });
+}
+
+/** The serial number (hex, lower case, no leading zeros) of the certificate a TLS port presents. */
+function servedSerial(port: number, ca: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: "127.0.0.1", port, ca }, () => {
+            const serial = socket.getPeerCertificate().serialNumber.toLowerCase().replace(/^0+/, "");
+            socket.end();
+            resolve(serial);
+        });
+        socket.once("error", reject);
     });
 }
 
@@ -132,6 +146,51 @@ describe(`TLS through ${driver.name}`, () => {
             for (const file of [TLS_FILES.keyFile, TLS_FILES.certFile, TLS_FILES.caCertFile]) {
                 expect(docker("exec", container, "stat", "-c", "%U %a", file)).toBe("redis 600");
             }
+        });
+
+        it("destroy leaves no container, network or volume of the stack", async () => {
+            await driver.destroy(stack);
+            expect(labelledObjects(stack)).toEqual({ containers: [], networks: [], volumes: [] });
+        });
+    });
+
+    describe("standalone with the user's own CA, certificate and key (tls.caCert, tls.cert, tls.key)", () => {
+        const stack = "e2e-tls-byo";
+        let own: { caCert: string; cert: string; key: string; serial: string };
+        let outputs: Record<string, any>;
+        afterAll(() => driver.destroy(stack).catch(() => undefined));
+
+        it("up uses them as given: the node serves that certificate, clients verify it with that CA, the key stays secret", async () => {
+            // Issued outside the stack, as a user's own PKI would (the stack's issuer is just a convenient one).
+            const issued = await issueCertificates(
+                {
+                    commonName: "users-own-ca",
+                    subjects: [{ name: "mine", dnsNames: [], ipAddresses: ["127.0.0.1"] }],
+                    validityDays: 90,
+                    renewWithinDays: 30,
+                },
+                undefined,
+                new Date(),
+            );
+            own = { caCert: issued.caCert, cert: issued.certs.mine.cert, key: issued.keys.mine, serial: issued.certs.mine.serialNumber };
+            const config = {
+                topology: "standalone",
+                image: LOCAL_IMAGE,
+                basePort: 7630,
+                tls: { enabled: true, caCert: own.caCert, cert: own.cert },
+            };
+            // The key as a user sets it: `pulumi config set --secret --path tls.key`.
+            ({ outputs } = await driver.up(stack, config, { "tls.key": own.key }));
+            expect(outputs.caCert).toBe(own.caCert);
+            expect(await servedSerial(7630, own.caCert)).toBe(own.serial.replace(/^0+/, ""));
+            await withClient(outputs.ioredisOptions, async (c) => {
+                expect(await c.set("byo", "yes")).toBe("OK");
+                expect(await c.config("GET", "port")).toEqual(["port", "0"]);
+            });
+            expect((await plainTextReply(7630)).reply).not.toMatch(/^[+-]/);
+            const state = fs.readFileSync(driver.stateFile(stack), "utf8");
+            for (const line of pemLines(own.key)) expect(state.includes(line)).toBe(false);
+            expect(docker("inspect", outputs.nodes[0].containerName).includes(pemLines(own.key)[0])).toBe(false);
         });
 
         it("destroy leaves no container, network or volume of the stack", async () => {

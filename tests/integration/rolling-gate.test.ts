@@ -2,9 +2,10 @@
  * A RollGate against real redis-server processes (a master and its replica on 127.0.0.1): it waits for the
  * node before it to come back as a new process, it stops the roll naming its node, its place and what it saw
  * when the group is not healthy or the node before it never comes back, and a node that is down is let go
- * without waiting on it.
+ * without waiting on it. And the RollPlan: the order from the roles the nodes have now.
  */
 import { type RollGateInputs, rollGateProvider } from "../../components/rolling/gate";
+import { rollPlanProvider } from "../../components/rolling/plan";
 import { type RedisProcess, redisCli, startRedis, stopAllRedis, waitForPing } from "../support/redis-process";
 
 const PASSWORD = "roll-pw";
@@ -91,5 +92,40 @@ describe("RollGate on a real master and replica", () => {
         const { outs } = await roll(gateFor("node-1", REPLICA, 1, { timeoutMs: 1000 }));
         expect(outs.action).toBe("node-1 was not reachable: replaced without a handover");
         expect(outs.runId).toBe("");
+    });
+});
+
+describe("RollPlan on a real master and replica whose roles were swapped", () => {
+    const A = 7252;
+    const B = 7253;
+    const members = [
+        { name: "node-0", role: "master" as const, access: { host: "127.0.0.1", port: A } },
+        { name: "node-1", role: "replica" as const, access: { host: "127.0.0.1", port: B } },
+        { name: "node-2", role: "replica" as const, access: { host: "127.0.0.1", port: 7254 } },
+    ];
+    const inputs = { members, revisions: ["r0", "r1", "r2"], password: PASSWORD };
+
+    beforeAll(async () => {
+        const conf = `requirepass ${PASSWORD}\nmasterauth ${PASSWORD}\nsave ""\n`;
+        // node-1 took over (a failover): node-0, the layout master, now replicates it. node-2 is not running.
+        await startRedis({ port: B, password: PASSWORD, config: conf });
+        await startRedis({ port: A, password: PASSWORD, config: `${conf}replicaof 127.0.0.1 ${B}\n` });
+    });
+
+    it("orders by the roles the nodes have now: the current master last, a silent node by its layout role", async () => {
+        const { outs } = await rollPlanProvider.create!(inputs);
+        expect(outs.roles).toEqual({ "node-0": "replica", "node-1": "master", "node-2": "replica" });
+        expect(outs.order).toEqual(["node-0", "node-2", "node-1"]);
+    });
+
+    it("a new revision is a change that reads the order again; anything else is no change", async () => {
+        const { outs } = await rollPlanProvider.create!(inputs);
+        expect((await rollPlanProvider.diff!("id", outs, { ...inputs, password: "other" })).changes).toBe(false);
+        expect((await rollPlanProvider.diff!("id", outs, { ...inputs, revisions: ["r0", "r1", "r2*"] })).changes).toBe(true);
+        // The roles change again (a handover back): the next roll's plan follows them.
+        redisCli(A, PASSWORD, "REPLICAOF", "NO", "ONE");
+        redisCli(B, PASSWORD, "REPLICAOF", "127.0.0.1", String(A));
+        const { outs: next } = await rollPlanProvider.update!("id", outs, { ...inputs, revisions: ["r0", "r1", "r2*"] });
+        expect(next.order).toEqual(["node-1", "node-2", "node-0"]);
     });
 });

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { clusterFormationProvider } from "../../components/cluster/formation";
 import { liveConfigProvider } from "../../components/docker/live-config-resource";
 import { rollGateProvider } from "../../components/rolling/gate";
+import { rollPlanProvider } from "../../components/rolling/plan";
 import { replicationReadinessProvider } from "../../components/replication/readiness";
 import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
 import { generatedPasswordProvider } from "../../components/shared/generated-password";
@@ -23,6 +24,7 @@ const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["ClusterFormation", clusterFormationProvider],
     ["LiveConfig", liveConfigProvider],
     ["RollGate", rollGateProvider],
+    ["RollPlan", rollPlanProvider],
     ["TlsCertificates", tlsCertificatesProvider],
     ["AclUsers", aclUsersProvider],
 ];

@@ -1,7 +1,8 @@
 /**
- * Rolling restarts, without Docker: the roll order of each topology (rolling/order.ts), what the plan says
- * for each step (live role included: after a failover a layout replica that is master hands over at its
- * turn), and the resource graph under Pulumi's mocks: one RollGate per node, chained in roll order, each
+ * Rolling restarts, without Docker: the roll order of each topology (rolling/order.ts), from live roles
+ * after a failover (the current master rolls last in its shard: rolling/plan.ts reads the roles), what the
+ * plan says for each step, and the resource graph under Pulumi's mocks: one RollPlan per group, one
+ * RollGate per node behind it, chained in the plan's order, each
  * container behind its own gate and no container behind another one (so a fresh `up` creates them all at
  * once), and a revision that moves exactly when a replacing input of the container does.
  */
@@ -51,6 +52,35 @@ describe("roll order", () => {
     });
 });
 
+describe("roll order after a failover (the plan's live roles)", () => {
+    it("cluster: the node that is master now rolls last in its shard, so the shard hands over once", () => {
+        // shard-0 failed over: shard-0-1 is master, shard-0-0 (the layout master) its replica.
+        const live = [
+            { name: "shard-0-0", role: "replica" as const },
+            { name: "shard-0-1", role: "master" as const },
+            { name: "shard-1-0", role: "master" as const },
+            { name: "shard-1-1", role: "replica" as const },
+        ];
+        const order = rollOrder(live);
+        expect(order).toEqual(["shard-0-0", "shard-1-1", "shard-0-1", "shard-1-0"]);
+        for (const shard of ["shard-0", "shard-1"]) {
+            const inShard = order.filter((n) => n.startsWith(shard));
+            expect(live.find((m) => m.name === inShard[inShard.length - 1])!.role).toBe("master");
+        }
+    });
+
+    it("sentinel: the promoted replica rolls after the old master, before the sentinels", () => {
+        expect(
+            rollOrder([
+                { name: "node-0", role: "replica" },
+                { name: "node-1", role: "master" },
+                { name: "node-2", role: "replica" },
+                { name: "sentinel-0", role: "sentinel" },
+            ]),
+        ).toEqual(["node-0", "node-2", "node-1", "sentinel-0"]);
+    });
+});
+
 describe("what the plan says for a step", () => {
     it("a replica restarts; a master hands over first, by the group's own mechanism", () => {
         expect(describeRollStep("cluster", "shard-0-1", 1, 6, "replica")).toBe("roll 1/6: shard-0-1 (replica) restarts with its new container");
@@ -66,7 +96,7 @@ describe("what the plan says for a step", () => {
         expect(describeRollStep("sentinel", "sentinel-0", 3, 5, "sentinel")).toBe("roll 3/5: sentinel-0 (sentinel) restarts with its new container");
     });
 
-    it("after a failover the live role decides: a layout replica that is master now hands over at its (early) turn", () => {
+    it("the live role at its turn decides what a gate does (the master may have moved since the plan was made)", () => {
         expect(describeRollStep("cluster", "shard-0-1", 1, 6, "master")).toMatch(/shard-0-1 is a master: hands over/);
         expect(describeRollStep("cluster", "shard-0-0", 4, 6, "replica")).toBe("roll 4/6: shard-0-0 (replica) restarts with its new container");
     });
@@ -101,7 +131,19 @@ describe("the roll in the resource graph", () => {
             expect(g.dependsOn.filter((d) => d.endsWith("-container"))).toEqual([]);
             expect(unwrapSecret<{ name: string } | undefined>(g.inputs.after)?.name).toBe(i === 0 ? undefined : gates[i - 1].inputs.name);
             expect(unwrapSecret<{ kind: string }>(g.inputs.group).kind).toBe("cluster");
+            // Every gate takes its place from the group's plan.
+            expect(g.dependsOn).toContain("redis-ha-test-roll-plan");
         });
+        const [plan] = byType(run, ":RollPlan");
+        expect(unwrapSecret<Array<{ name: string; role: string }>>(plan.inputs.members).map((m) => `${m.name}:${m.role}`)).toEqual([
+            "shard-0-0:master",
+            "shard-1-0:master",
+            "shard-2-0:master",
+            "shard-0-1:replica",
+            "shard-1-1:replica",
+            "shard-2-1:replica",
+        ]);
+        expect(unwrapSecret<string[]>(plan.inputs.revisions)).toHaveLength(6);
         for (const c of byType(run, ":Container")) {
             const node = c.name.replace(/^redis-ha-test-/, "").replace(/-container$/, "");
             expect(c.dependsOn.filter((d) => d.endsWith("-roll") || d.endsWith("-container"))).toEqual([`redis-ha-test-${node}-roll`]);

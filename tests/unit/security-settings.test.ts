@@ -35,11 +35,6 @@ describe("tls and acl defaults", () => {
         expect(s.tls).toEqual({ enabled: true, validityDays: 90, allowPlaintext: true, authClients: "optional" });
         expect(s.acl).toEqual({ defaultUser: "off", users: [{ name: "app", password: "s3cret", rules: "~app:* +@read +@write -@dangerous" }] });
     });
-
-    it("takes a certificate brought along, all three parts together", () => {
-        const s = parseSettings({ tls: { enabled: true, caCert: PEM_CERT, cert: PEM_CERT, key: PEM_KEY } }, "p", "s");
-        expect(s.tls.own).toEqual({ caCert: PEM_CERT, cert: PEM_CERT, key: PEM_KEY });
-    });
 });
 
 describe("tls and acl validation names the key", () => {

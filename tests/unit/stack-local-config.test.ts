@@ -1,5 +1,9 @@
 /** stack:local's run config (tools/stack-local/config.ts): project stack file + the stack's persisted --set history. */
-import { applySet, mergeSets, parseSetValue, runConfigDocument } from "../../tools/stack-local/config";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { applySet, mergeSets, parseSetValue, recordSecret, runConfigDocument, runConfigFiles, writeRunConfig } from "../../tools/stack-local/config";
 import { parseCliArgs } from "../../tools/stack-local/args";
 
 describe("stack:local config", () => {
@@ -45,7 +49,6 @@ describe("stack:local config", () => {
             command: "refresh",
             stack: "dev",
             sets: [],
-            secretSets: [],
             showSecrets: false,
             cwd: "/p",
             stateDir: "/tmp/s",
@@ -54,10 +57,33 @@ describe("stack:local config", () => {
         expect(() => parseCliArgs(["up"], "/p")).toThrow(/missing --stack/);
     });
 
-    it("takes --secret key=value apart from --set (a path may index a list)", () => {
-        const args = parseCliArgs(["up", "--stack", "dev", "--set", "acl.defaultUser=off", "--secret", "acl.users[0].password=p=w"], "/p");
-        expect(args.sets).toEqual([{ key: "acl.defaultUser", value: "off" }]);
-        expect(args.secretSets).toEqual([{ key: "acl.users[0].password", value: "p=w" }]);
-        expect(() => parseCliArgs(["up", "--stack", "dev", "--secret", "nokey"], "/p")).toThrow(/--secret expects key=value/);
+    it("--secret: never written in plain text; the engine's ciphertext is what the history keeps", () => {
+        expect(parseCliArgs(["up", "-s", "dev", "--secret", "tls.key=PEM=x"], "/p").sets).toEqual([{ key: "tls.key", value: "PEM=x", secret: true }]);
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "stack-local-secret-"));
+        try {
+            fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: redis-ha\nruntime: nodejs\n");
+            const state = path.join(project, ".state");
+            const { configFile, plainSecrets } = writeRunConfig(project, state, "dev", [
+                { key: "tls.enabled", value: "true" },
+                { key: "tls.key", value: "KEY-MATERIAL", secret: true },
+            ]);
+            expect(plainSecrets).toEqual([{ key: "tls.key", value: "KEY-MATERIAL", secret: true }]);
+            const { setsFile } = runConfigFiles(state, "dev");
+            for (const f of [configFile, setsFile]) expect(fs.readFileSync(f, "utf8")).not.toContain("KEY-MATERIAL");
+            // What `pulumi config set --secret --path` leaves in the file.
+            const doc = yaml.load(fs.readFileSync(configFile, "utf8")) as { config: Record<string, any> };
+            doc.config["redis-ha:tls"].key = { secure: "v1:CIPHER" };
+            fs.writeFileSync(configFile, yaml.dump(doc));
+            recordSecret(project, state, "dev", plainSecrets[0]);
+            // The next run rebuilds the file from the history: the ciphertext stays, nothing in plain text.
+            const next = writeRunConfig(project, state, "dev", []);
+            expect((yaml.load(fs.readFileSync(next.configFile, "utf8")) as any).config["redis-ha:tls"]).toEqual({
+                enabled: true,
+                key: { secure: "v1:CIPHER" },
+            });
+            expect(next.plainSecrets).toEqual([]);
+        } finally {
+            fs.rmSync(project, { recursive: true, force: true });
+        }
     });
 });

@@ -6,10 +6,11 @@ const COMMANDS: Command[] = ["up", "preview", "refresh", "destroy", "outputs"];
 export interface CliArgs {
     command: Command;
     stack: string;
-    /** `key=value` pairs in the order given; keys may be paths (`persistence.appendonly`). */
-    sets: Array<{ key: string; value: string }>;
-    /** `--secret key=value`: like `--set`, stored encrypted (`pulumi config set --secret --path`); keys may index lists (`acl.users[0].password`). */
-    secretSets: Array<{ key: string; value: string }>;
+    /**
+     * `key=value` pairs in the order given; keys may be paths (`persistence.appendonly`). `--secret` ones
+     * are stored encrypted, as `pulumi config set --secret` would.
+     */
+    sets: Array<{ key: string; value: string; secret?: boolean }>;
     showSecrets: boolean;
     cwd: string;
     /** Backend, stack config and plugin home; default `<cwd>/.stack-local`. */
@@ -19,8 +20,8 @@ export interface CliArgs {
 }
 
 export const USAGE =
-    "usage: npm run stack:local -- <up|preview|refresh|destroy|outputs> --stack NAME [--set key=value ...] " +
-    "[--secret key=value ...] [--show-secrets] [--cwd DIR] [--state-dir DIR] [--report FILE]";
+    "usage: npm run stack:local -- <up|preview|refresh|destroy|outputs> --stack NAME [--set key=value ...] [--secret key=value ...] " +
+    "[--show-secrets] [--cwd DIR] [--state-dir DIR] [--report FILE]";
 
 export function parseCliArgs(argv: string[], defaultCwd: string): CliArgs {
     let command: Command | undefined;
@@ -30,7 +31,6 @@ export function parseCliArgs(argv: string[], defaultCwd: string): CliArgs {
     let stateDir: string | undefined;
     let reportFile: string | undefined;
     const sets: CliArgs["sets"] = [];
-    const secretSets: CliArgs["secretSets"] = [];
 
     const args = [...argv];
     const valueOf = (flag: string, inline: string | undefined): string => {
@@ -57,18 +57,13 @@ export function parseCliArgs(argv: string[], defaultCwd: string): CliArgs {
             case "--report":
                 reportFile = valueOf(flag, inline);
                 break;
-            case "--set": {
-                const pair = valueOf(flag, inline);
-                const i = pair.indexOf("=");
-                if (i <= 0) throw new Error(`--set expects key=value, got "${pair}"`);
-                sets.push({ key: pair.slice(0, i), value: pair.slice(i + 1) });
-                break;
-            }
+            case "--set":
             case "--secret": {
                 const pair = valueOf(flag, inline);
                 const i = pair.indexOf("=");
-                if (i <= 0) throw new Error(`--secret expects key=value, got "${pair}"`);
-                secretSets.push({ key: pair.slice(0, i), value: pair.slice(i + 1) });
+                // The value is not repeated: it may be a secret.
+                if (i <= 0) throw new Error(`${flag} expects key=value, got no "=" in the argument`);
+                sets.push({ key: pair.slice(0, i), value: pair.slice(i + 1), ...(flag === "--secret" ? { secret: true } : {}) });
                 break;
             }
             case "--show-secrets":
@@ -84,5 +79,5 @@ export function parseCliArgs(argv: string[], defaultCwd: string): CliArgs {
     if (!command) throw new Error(`missing command\n${USAGE}`);
     if (!stack) throw new Error(`missing --stack NAME\n${USAGE}`);
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new Error(`invalid stack name "${stack}" (letters, digits, _ . - only)`);
-    return { command, stack, sets, secretSets, showSecrets, cwd, stateDir, reportFile };
+    return { command, stack, sets, showSecrets, cwd, stateDir, reportFile };
 }

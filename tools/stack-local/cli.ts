@@ -64,7 +64,6 @@ async function run(
         stack: args.stack,
         stateDir,
         sets: args.sets,
-        secretSets: args.secretSets,
         showSecrets: args.showSecrets,
         savedExtensions,
         log,

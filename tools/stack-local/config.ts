@@ -84,7 +84,11 @@ export function projectName(projectDir: string): string {
     return doc.name;
 }
 
-export type ConfigSet = { key: string; value: string };
+/**
+ * One `--set` (or `--secret`). A secret is kept in the history only as the ciphertext the engine made of
+ * it (`{"secure":"v1:..."}`, what `pulumi config set --secret` writes), never in plain text.
+ */
+export type ConfigSet = { key: string; value: string; secret?: boolean };
 
 /** The stack's `--set` history with this run's added: a key set again moves to the end with its new value. */
 export function mergeSets(previous: ConfigSet[], sets: ConfigSet[]): ConfigSet[] {
@@ -93,38 +97,45 @@ export function mergeSets(previous: ConfigSet[], sets: ConfigSet[]): ConfigSet[]
     return merged;
 }
 
-export function runConfigFiles(stateDir: string, stack: string): { configFile: string; setsFile: string; secretSetsFile: string } {
+export function runConfigFiles(stateDir: string, stack: string): { configFile: string; setsFile: string } {
     const dir = path.join(stateDir, "config");
-    return {
-        configFile: path.join(dir, `Pulumi.${stack}.yaml`),
-        setsFile: path.join(dir, `${stack}.sets.json`),
-        secretSetsFile: path.join(dir, `${stack}.secret-sets.json`),
-    };
+    return { configFile: path.join(dir, `Pulumi.${stack}.yaml`), setsFile: path.join(dir, `${stack}.sets.json`) };
 }
 
-/** Writes the run's config file (and the stack's `--set` history) and returns the config file's path. */
-export function writeRunConfig(projectDir: string, stateDir: string, stack: string, sets: ConfigSet[]): string {
+/**
+ * Writes the run's config file (and the stack's `--set` history) and returns the config file's path, and
+ * the secrets of this run still in plain text: the caller has the engine encrypt them (`encryptSecret`)
+ * and records the ciphertext with `recordSecret`.
+ */
+export function writeRunConfig(
+    projectDir: string,
+    stateDir: string,
+    stack: string,
+    sets: ConfigSet[],
+): { configFile: string; plainSecrets: ConfigSet[] } {
     const { configFile, setsFile } = runConfigFiles(stateDir, stack);
     const previousSets = fs.existsSync(setsFile) ? (JSON.parse(fs.readFileSync(setsFile, "utf8")) as ConfigSet[]) : [];
-    const allSets = mergeSets(previousSets, sets);
+    const plainSecrets = sets.filter((s) => s.secret);
+    const allSets = mergeSets(
+        previousSets.filter((p) => !plainSecrets.some((s) => s.key === p.key)),
+        sets.filter((s) => !s.secret),
+    );
     const doc = runConfigDocument(projectName(projectDir), readYaml(path.join(projectDir, `Pulumi.${stack}.yaml`)), readYaml(configFile), allSets);
     fs.mkdirSync(path.dirname(configFile), { recursive: true });
     fs.writeFileSync(configFile, yaml.dump(doc), { mode: 0o600 });
     fs.writeFileSync(setsFile, JSON.stringify(allSets, null, 1), { mode: 0o600 });
-    return configFile;
+    return { configFile, plainSecrets };
 }
 
-/**
- * The stack's `--secret` history with this run's added (kept 0600 beside the state, like the `--set` one): the
- * run's config file is rebuilt from the `--set`s on every run, so the engine encrypts each secret into it again.
- */
-export function mergeSecretSets(stateDir: string, stack: string, secretSets: ConfigSet[]): ConfigSet[] {
-    const { secretSetsFile } = runConfigFiles(stateDir, stack);
-    const previous = fs.existsSync(secretSetsFile) ? (JSON.parse(fs.readFileSync(secretSetsFile, "utf8")) as ConfigSet[]) : [];
-    const all = mergeSets(previous, secretSets);
-    if (all.length > 0) {
-        fs.mkdirSync(path.dirname(secretSetsFile), { recursive: true });
-        fs.writeFileSync(secretSetsFile, JSON.stringify(all, null, 1), { mode: 0o600 });
-    }
-    return all;
+/** After the engine encrypted `set` into the config file: its ciphertext joins the stack's `--set` history. */
+export function recordSecret(projectDir: string, stateDir: string, stack: string, set: ConfigSet): void {
+    const { configFile, setsFile } = runConfigFiles(stateDir, stack);
+    const doc = readYaml(configFile);
+    let node: unknown = isPlainObject(doc?.config) ? doc.config : undefined;
+    const [first, ...rest] = set.key.split(".");
+    for (const seg of [qualifyKey(projectName(projectDir), first), ...rest]) node = isPlainObject(node) ? node[seg] : undefined;
+    if (!isPlainObject(node) || typeof node.secure !== "string") throw new Error(`--secret ${set.key}: the engine wrote no ciphertext for it`);
+    const history = JSON.parse(fs.readFileSync(setsFile, "utf8")) as ConfigSet[];
+    const merged = mergeSets(history, [{ key: set.key, value: JSON.stringify({ secure: node.secure }), secret: true }]);
+    fs.writeFileSync(setsFile, JSON.stringify(merged, null, 1), { mode: 0o600 });
 }

@@ -14,7 +14,7 @@ import * as path from "path";
 import { createRequire } from "module";
 import { promisify } from "util";
 import type * as automation from "@pulumi/pulumi/automation";
-import { mergeSecretSets, projectName, runConfigFiles, writeRunConfig } from "./config";
+import { type ConfigSet, projectName, qualifyKey, recordSecret, runConfigFiles, writeRunConfig } from "./config";
 import { projectProgram, type ProgramTimes } from "./ts-program";
 
 const execFileAsync = promisify(execFile);
@@ -26,9 +26,7 @@ export interface EngineOptions {
     projectDir: string;
     stack: string;
     stateDir: string;
-    sets: Array<{ key: string; value: string }>;
-    /** `--secret` values: written encrypted into the run's config file by `pulumi config set --secret`. */
-    secretSets?: Array<{ key: string; value: string }>;
+    sets: ConfigSet[];
     /** Whether secret outputs will be shown (else they are only read masked). */
     showSecrets: boolean;
     savedExtensions: NodeJS.RequireExtensions;
@@ -202,16 +200,17 @@ export async function openStack(opts: EngineOptions): Promise<OpenStack> {
     });
     selectingOnlyNewStacks(workspace, backend, projectName(opts.projectDir));
     const stack = await auto.Stack.createOrSelect(opts.stack, workspace);
-    const configFile = writeRunConfig(opts.projectDir, opts.stateDir, opts.stack, opts.sets);
-    for (const { key, value } of mergeSecretSets(opts.stateDir, opts.stack, opts.secretSets ?? [])) {
-        // The CLI encrypts with the stack's secrets provider (the passphrase and the salt in the run's config file).
-        await preservingProjectStackFile(opts.projectDir, opts.stack, () =>
-            execFileAsync(
-                pulumi,
-                ["config", "set", "--path", "--secret", "--config-file", configFile, "--stack", opts.stack, "--non-interactive", "--", key, value],
-                { cwd: opts.projectDir, env: { ...process.env, ...envVars } },
-            ),
-        );
+    const { configFile, plainSecrets } = writeRunConfig(opts.projectDir, opts.stateDir, opts.stack, opts.sets);
+    for (const secret of plainSecrets) {
+        // The engine encrypts with the stack's secrets provider; the value goes through stdin, not argv.
+        const key = qualifyKey(projectName(opts.projectDir), secret.key);
+        execFileSync(pulumi, ["config", "set", "--secret", "--path", key, "--config-file", configFile, "--stack", opts.stack], {
+            cwd: opts.projectDir,
+            env: { ...process.env, ...envVars },
+            input: secret.value,
+            stdio: ["pipe", "ignore", "pipe"],
+        });
+        recordSecret(opts.projectDir, opts.stateDir, opts.stack, secret);
     }
     return { stack: withoutUnusedCalls(stack, pulumi, workspace, opts.showSecrets), configFile, auto };
 }

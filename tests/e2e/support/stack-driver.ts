@@ -67,21 +67,18 @@ async function stackLocal(
     return { stdout, stderr, report };
 }
 
-/** `--secret key=value` arguments: values the stack keeps encrypted, as `pulumi config set --secret --path` does. */
-export function secretArgs(secrets: Record<string, string>): string[] {
-    return Object.entries(secrets).flatMap(([key, value]) => ["--secret", `${key}=${value}`]);
-}
-
 export const engineDriver = {
     name: "the Pulumi engine (Automation API)",
-    /** `secrets`: config paths (`acl.users[0].password`) set as secrets. */
+    /** `secrets`: config paths set as `pulumi config set --secret` would (encrypted in the stack's config). */
     async up(stack: string, config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<UpResult> {
-        const { stdout, stderr, report } = await stackLocal("up", stack, [...setArgs(config), ...secretArgs(secrets)]);
+        const secretArgs = Object.entries(secrets).flatMap(([key, value]) => ["--secret", `${key}=${value}`]);
+        const { stdout, stderr, report } = await stackLocal("up", stack, [...setArgs(config), ...secretArgs]);
         return { outputs: JSON.parse(stdout), operations: report.steps.map((s) => ({ key: s.urn, op: s.op })), report, display: stderr };
     },
     /** The engine's plan for `config`: change summary and steps, and the engine's display of it (providers' messages included). */
     async preview(stack: string, config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<RunReport & { display: string }> {
-        const { report, stderr } = await stackLocal("preview", stack, [...setArgs(config), ...secretArgs(secrets)]);
+        const secretArgs = Object.entries(secrets).flatMap(([key, value]) => ["--secret", `${key}=${value}`]);
+        const { report, stderr } = await stackLocal("preview", stack, [...setArgs(config), ...secretArgs]);
         return { ...report, display: stderr };
     },
     /** Refresh (running the program, so stack outputs follow the refreshed resources); returns the outputs. */

@@ -4,6 +4,7 @@
  * program and SDK, so tests do not leak resources into each other.
  */
 import type * as PulumiModule from "@pulumi/pulumi";
+import { type RollRole, rollOrder } from "../../../components/rolling/order";
 
 export interface DeclaredResource {
     type: string;
@@ -53,6 +54,11 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
             certs: Object.fromEntries(subjects.map((s) => [s.name, { cert: `mock-cert-${s.name}`, notAfter: "", serialNumber: "" }])),
             keys: Object.fromEntries(subjects.map((s) => [s.name, `mock-key-${s.name}`])),
         };
+    }
+    // A group whose nodes hold their layout roles: the plan is the layout's roll order.
+    if (type.endsWith(":RollPlan")) {
+        const members = (inputs.members ?? []) as Array<{ name: string; role: RollRole }>;
+        return { ...inputs, order: rollOrder(members), roles: Object.fromEntries(members.map((m) => [m.name, m.role])) };
     }
     // A formed cluster where every node holds its initial role.
     if (type.endsWith(":ClusterFormation")) {

@@ -1,0 +1,51 @@
+/**
+ * Bring-your-own TLS (`tls.caCert`, `tls.cert`, `tls.key`): one certificate and key, used as given by every
+ * node and sentinel. Checked before any resource exists, so a mismatch is a config problem naming the key,
+ * not a node that refuses to start or a client that refuses the node:
+ *   - the certificate is signed by the CA and its key is the one given (Redis would refuse the pair);
+ *   - it has not expired (nothing renews it: a new one reaches the nodes by a roll);
+ *   - it names 127.0.0.1 and bindAddress, the addresses the deploy-time providers and the stack's client
+ *     outputs reach nodes by; a verifying client checks that name. Redis itself does not check names on
+ *     its own links (replication, Sentinel, cluster bus), only the CA, so container names may be absent.
+ * Pure: parsing certificates is computation (node:crypto), no I/O. The messages never repeat the key.
+ */
+import { X509Certificate, createPrivateKey } from "crypto";
+import type { ConfigProblem, Settings } from "../settings";
+
+export function ownCertificateProblems(settings: Pick<Settings, "tls" | "bindAddress">, now: Date): ConfigProblem[] {
+    const own = settings.tls.own;
+    if (!own) return [];
+    let ca: X509Certificate;
+    let cert: X509Certificate;
+    try {
+        ca = new X509Certificate(own.caCert);
+    } catch (err) {
+        return [{ key: "tls.caCert", message: `is not a certificate Node can read: ${(err as Error).message}` }];
+    }
+    try {
+        cert = new X509Certificate(own.cert);
+    } catch (err) {
+        return [{ key: "tls.cert", message: `is not a certificate Node can read: ${(err as Error).message}` }];
+    }
+    const problems: ConfigProblem[] = [];
+    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) problems.push({ key: "tls.cert", message: "is not signed by tls.caCert" });
+    try {
+        if (!cert.checkPrivateKey(createPrivateKey(own.key))) problems.push({ key: "tls.key", message: "is not the private key of tls.cert" });
+    } catch {
+        problems.push({ key: "tls.key", message: "is not a private key Node can read (PEM, PKCS#8 or PKCS#1/SEC1)" });
+    }
+    for (const [key, c] of [
+        ["tls.caCert", ca],
+        ["tls.cert", cert],
+    ] as const) {
+        if (Date.parse(c.validTo) <= now.getTime()) problems.push({ key, message: `expired on ${c.validTo}` });
+    }
+    const missing = [...new Set(["127.0.0.1", settings.bindAddress])].filter((ip) => cert.checkIP(ip) === undefined);
+    if (missing.length > 0) {
+        problems.push({
+            key: "tls.cert",
+            message: `does not name ${missing.join(" and ")} (IP subjectAltName): the stack's providers and client outputs reach the nodes there and verify the name`,
+        });
+    }
+    return problems;
+}
