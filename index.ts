@@ -14,6 +14,7 @@ import { TlsCertificates } from "./components/security/tls-certificates";
 import { certificateSubjects } from "./components/security/certificates";
 import { type StackTls, ownStackTls } from "./components/security/node-tls";
 import { TLS_RENEW_WITHIN_DAYS } from "./components/settings";
+import { declareStackAcl } from "./components/security/stack-acl";
 
 const settings = loadSettings();
 for (const w of settings.warnings) pulumi.log.warn(`redis-ha:${w.key}: ${w.message}`);
@@ -38,8 +39,11 @@ const certificates: StackTls | undefined = !settings.tls.enabled
             renewWithinDays: TLS_RENEW_WITHIN_DAYS,
         });
 
+// ACL: the stack's own users' generated passwords, and the application users (kept live on every data node).
+const acl = declareStackAcl(settings.namePrefix, settings);
+
 function deploy(): TopologyOutputs {
-    const args = { settings, password: nodePassword, tls: certificates };
+    const args = { settings, password: nodePassword, tls: certificates, acl };
     switch (settings.topology) {
         case "standalone":
             return new Standalone(settings.namePrefix, args);
@@ -57,6 +61,7 @@ const outputs = stackOutputs(
     deploy(),
     nodePassword,
     certificates && { caCert: certificates.caCert, caFile: `${settings.namePrefix}-ca.crt` },
+    acl?.client,
 );
 
 // Only the outputs of the deployed topology are exported: the engine warns about every undefined

@@ -50,10 +50,16 @@ export function readRawConfig(project: string): RawConfig {
 }
 
 /**
+ * Topologies whose nodes get ACL users: the application users kept live on every data node, and the stack's
+ * own users for replication, the sentinels and the deploy-time providers.
+ */
+export const ACL_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replication", "sentinel"];
+
+/**
  * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,
  * since a stack asked to encrypt or to restrict users must not run in plain text or open. Wired so far:
  * generated or own certificates on every topology, plain port off, any tls.authClients but `yes` (the
- * deploy-time links present no client certificate yet).
+ * deploy-time links present no client certificate yet); ACL users on ACL_WIRED_TOPOLOGIES.
  */
 export function undeployedSecurity(settings: Settings): ConfigProblem[] {
     const pending = "is checked but not deployed by this version yet";
@@ -67,9 +73,11 @@ export function undeployedSecurity(settings: Settings): ConfigProblem[] {
             message: `yes ${pending} (the deploy-time links present no client certificate); use no or optional`,
         });
     }
-    if (settings.acl.users.length > 0) problems.push({ key: "acl.users", message: `${pending} (the containers do not get the users)` });
-    if (settings.acl.defaultUser === "off")
-        problems.push({ key: "acl.defaultUser", message: `off ${pending} (the containers do not get the users)` });
+    const aclOnly = `with topology ${settings.topology} ${pending} (ACL users are wired for ${ACL_WIRED_TOPOLOGIES.join(", ")} only)`;
+    if (!ACL_WIRED_TOPOLOGIES.includes(settings.topology)) {
+        if (settings.acl.users.length > 0) problems.push({ key: "acl.users", message: aclOnly });
+        if (settings.acl.defaultUser === "off") problems.push({ key: "acl.defaultUser", message: `off ${aclOnly}` });
+    }
     return problems;
 }
 

@@ -30,7 +30,7 @@ export interface TopologyOutputs {
 export interface StackOutputs extends TopologyOutputs {
     topology: string;
     /** ioredis `new Redis(options)` for the deploy-time master; secret because it carries the password. */
-    ioredisOptions?: pulumi.Output<{ host: string; port: number; password: string; tls?: { ca: string } }>;
+    ioredisOptions?: pulumi.Output<{ host: string; port: number; username?: string; password: string; tls?: { ca: string } }>;
     /** TLS stacks: the CA every node's certificate is signed by (PEM; clients verify the nodes with it). */
     caCert?: pulumi.Output<string>;
     password: pulumi.Output<string>;
@@ -44,8 +44,25 @@ export interface OutputTls {
     caFile: string;
 }
 
-export function stackOutputs(topology: string, deployment: TopologyOutputs, password: pulumi.Input<string>, tls?: OutputTls): StackOutputs {
+/**
+ * ACL stacks with `acl.defaultUser: off`: the user the outputs hand to clients (the first of `acl.users`);
+ * ioredisOptions carry its name and password, redisCli its name (`--user`) and prompts for its password.
+ */
+export interface OutputUser {
+    username: string;
+    password: pulumi.Input<string>;
+}
+
+export function stackOutputs(
+    topology: string,
+    deployment: TopologyOutputs,
+    password: pulumi.Input<string>,
+    tls?: OutputTls,
+    clientUser?: OutputUser,
+): StackOutputs {
     const secretPassword = pulumi.secret(password);
+    const clientPassword = pulumi.secret(clientUser?.password ?? password);
+    const userFlag = clientUser ? ` --user ${clientUser.username}` : "";
     const tlsFlags = tls ? ` --tls --cacert ${tls.caFile}` : "";
     const cliTarget: pulumi.Output<Endpoint> | undefined = deployment.master ?? deployment.seedNodes?.apply((seeds) => seeds[0]);
     if (!cliTarget) throw new Error(`topology ${topology} reports neither a master nor seed nodes`);
@@ -56,12 +73,16 @@ export function stackOutputs(topology: string, deployment: TopologyOutputs, pass
         ioredisOptions:
             deployment.master &&
             pulumi.secret(
-                pulumi
-                    .all([deployment.master, secretPassword, tls?.caCert])
-                    .apply(([m, pw, ca]) => ({ host: m.host, port: m.port, password: pw, ...(ca === undefined ? {} : { tls: { ca } }) })),
+                pulumi.all([deployment.master, clientPassword, tls?.caCert]).apply(([m, pw, ca]) => ({
+                    host: m.host,
+                    port: m.port,
+                    ...(clientUser ? { username: clientUser.username } : {}),
+                    password: pw,
+                    ...(ca === undefined ? {} : { tls: { ca } }),
+                })),
             ),
         caCert: tls?.caCert,
         password: secretPassword,
-        redisCli: deployment.redisCli ?? cliTarget.apply((m) => `redis-cli${clusterFlag}${tlsFlags} -h ${m.host} -p ${m.port} --askpass`),
+        redisCli: deployment.redisCli ?? cliTarget.apply((m) => `redis-cli${clusterFlag}${tlsFlags}${userFlag} -h ${m.host} -p ${m.port} --askpass`),
     };
 }

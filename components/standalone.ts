@@ -4,6 +4,7 @@ import { standaloneLayout } from "./docker/layout";
 import type { Settings } from "./settings";
 import { declareStackBase } from "./docker/stack-base";
 import type { StackTls } from "./security/node-tls";
+import type { StackAcl } from "./security/stack-acl";
 
 export interface StandaloneArgs {
     /** Validated stack settings (defaults already applied by parseSettings). */
@@ -12,6 +13,8 @@ export interface StandaloneArgs {
     password: pulumi.Input<string>;
     /** TLS stacks: the certificates (security/tls-certificates.ts). */
     tls?: StackTls;
+    /** ACL stacks: the stack's own users and the application users (security/stack-acl.ts). */
+    acl?: StackAcl;
 }
 
 /** One persistent Redis node: docs/walkthrough.md, "Persistence" (RDB + AOF) in a container. */
@@ -25,7 +28,7 @@ export class Standalone extends pulumi.ComponentResource {
         const layout = standaloneLayout({ ...s, replicas: 0 });
         const base = declareStackBase(name, s, this);
         // One node: a restart-only change replaces its container (a short outage); there is nothing to roll.
-        const [planned] = planNodes(s, layout, args.password, undefined, args.tls);
+        const [planned] = planNodes(s, layout, args.password, undefined, args.tls, args.acl);
         const node = declareNode(name, s, base, planned.node, planned.spec, this);
 
         const info = nodeInfo(layout, s.bindAddress);

@@ -15,6 +15,8 @@ export interface LiveConfigInputs {
     name: string;
     /** The published endpoint, from the machine running pulumi. */
     access: { host: string; port: number };
+    /** ACL stacks: the stack's operator user; absent, the default user. */
+    username?: string;
     password: string;
     /** TLS stacks: how the node's certificate is verified. Not in the diff key: a renewed CA changes no setting. */
     tls?: NodeTls;
@@ -32,7 +34,7 @@ export function liveConfigKey(inputs: LiveConfigInputs): string {
 
 /** CONFIG SET of every directive in one call (Redis applies it all or nothing), then CONFIG REWRITE. */
 export async function applyLiveConfig(inputs: LiveConfigInputs): Promise<void> {
-    const node: NodeAccess = { ...inputs.access, password: inputs.password, tls: inputs.tls };
+    const node: NodeAccess = { ...inputs.access, username: inputs.username, password: inputs.password, tls: inputs.tls };
     const args = inputs.directives.flatMap(([name, value]) => [name, value]);
     await pollUntil(
         async () => {

@@ -11,6 +11,7 @@
  * declares with `ignoreChanges` (it seeds a fresh volume only; later values come from the live resources).
  */
 import type { PersistenceSettings } from "../settings";
+import { RESERVED_USER_NAMES } from "../security/acl";
 
 export type ChangeKind = "live" | "restart";
 
@@ -71,8 +72,10 @@ export const REDIS_DIRECTIVES: Readonly<Record<string, ChangeKind>> = {
     "tls-auth-clients": "restart",
     "tls-replication": "restart",
     "tls-cluster": "restart",
-    // ACL (issue 11): the replication user and the `user` lines; a change of `acl.users` replaces the
-    // containers until ACL SETUSER/ACL LOAD applies it to running nodes.
+    // ACL (issue 11): the replication user and the `user` lines of the stack's own users (generated
+    // passwords, rules fixed by redis-ha) and of the default user. The application users (`acl.users`) are
+    // no directive of the uploaded file: the AclUsers resource sets them live with ACL SETUSER, CONFIG
+    // REWRITE writes them into the running config, and liveSectionShell carries them across restarts.
     masteruser: "restart",
     user: "restart",
 };
@@ -133,6 +136,10 @@ export const SETTING_CHANGES: Readonly<Record<string, ChangeKind>> = {
     "network.mode": "restart",
     "network.subnet": "restart",
     "sentinel.masterName": "restart",
+    // ACL SETUSER/DELUSER by the AclUsers resources (security/acl-users.ts).
+    "acl.users": "live",
+    // The default user's line is in the uploaded file; the first users (from none) also bring the stack's own.
+    "acl.defaultUser": "restart",
 };
 
 /** One live directive as CONFIG SET takes it: name and raw (unquoted) value; `save ""` is the empty string. */
@@ -189,17 +196,21 @@ const SAFE_PATH = /^\/[A-Za-z0-9._/-]+$/;
  * Shell lines that append the live section to `newPath`: the live directives of the config the node ran
  * from last (`configPath`, rewritten by CONFIG REWRITE after every live change) when it has them, otherwise
  * (a fresh volume) the values the container was created with (LIVE_CONF_ENV). So a restart keeps every
- * value applied live, and the first start already has them all.
+ * value applied live, and the first start already has them all. The application users' `user` lines
+ * (CONFIG REWRITE writes every user) come along too; the default user's and the stack's own come from the
+ * uploaded file. A fresh volume has none: its AclUsers resource sets them once the node runs.
  */
 export function liveSectionShell(configPath: string, newPath: string): string[] {
     for (const p of [configPath, newPath]) {
         if (!SAFE_PATH.test(p)) throw new Error(`live section: path ${JSON.stringify(p)} must be absolute and shell-safe`);
     }
     const names = liveDirectiveNames().join("|");
+    const ownUsers = RESERVED_USER_NAMES.join("|");
     return [
         `echo "# --- live settings: changed at runtime with CONFIG SET and kept here by CONFIG REWRITE" >> ${newPath}`,
         `if [ -s ${configPath} ] && grep -q '^maxmemory ' ${configPath}; then`,
         `  grep -E '^(${names}) ' ${configPath} >> ${newPath}`,
+        `  grep -E '^user ' ${configPath} | grep -vE '^user (${ownUsers}) ' >> ${newPath}`,
         `else`,
         `  printf '%s\\n' "$${LIVE_CONF_ENV}" >> ${newPath}`,
         `fi`,

@@ -13,13 +13,18 @@ import type { Settings } from "../settings";
 import { renderRedisConf } from "./templates";
 import { LIVE_CONF_ENV, type LiveDirective, dataNodeComposeScript, liveRedisDirectives } from "./live-config";
 import { LiveConfig } from "./live-config-resource";
+import { type NodeSecurityConf } from "./redis-conf";
 import { nodeSecurityConf } from "../security/node-security";
 import { type NodeFile, type NodeTlsFiles, type StackTls, nodeTlsFiles } from "../security/node-tls";
+import { AclUsers, type AclUserSpec } from "../security/acl-users";
+import type { NodeLogin, StackAcl } from "../security/stack-acl";
 
 /** Where the node's config and the healthcheck's password file live inside the container. */
 export const CONFIG_DIR = "/usr/local/etc/redis";
 export const REDIS_CONF_PATH = `${CONFIG_DIR}/redis.conf`;
 export const AUTH_FILE_PATH = `${CONFIG_DIR}/auth`;
+/** ACL stacks: the password of the user the healthcheck logs in as (the default user may be off). */
+export const HEALTH_AUTH_FILE_PATH = `${CONFIG_DIR}/health-auth`;
 /**
  * The config a data node runs from: in its data volume, so CONFIG REWRITE can persist live changes there
  * and a restart keeps them. Composed at every start from the upload plus the live section (live-config.ts).
@@ -35,6 +40,8 @@ export interface RedisNodeArgs {
     config: pulumi.Input<string>;
     /** Node password, written to a file the healthcheck reads (never argv or environment). */
     password: pulumi.Input<string>;
+    /** ACL stacks: the healthcheck logs in as this user instead (its password in HEALTH_AUTH_FILE_PATH). */
+    healthLogin?: NodeLogin & { username: string };
     network: NodeNetwork;
     /** Host address ports are published on (bridge) or the node binds to (host). */
     bindAddress: string;
@@ -84,16 +91,17 @@ export function containerRevision(args: RedisNodeArgs): pulumi.Output<string> {
         stopTimeoutSeconds: args.stopTimeoutSeconds ?? null,
         files: (args.files ?? []).map((f) => f.path),
         healthTlsCaFile: args.healthTlsCaFile ?? null,
+        healthUser: args.healthLogin?.username ?? null,
     };
     // A digest of the secrets is no secret: it says only that they changed.
     return pulumi.unsecret(
         pulumi
-            .all([args.imageId, args.config, args.password, pulumi.all((args.files ?? []).map((f) => f.content))])
-            .apply(([imageId, config, password, files]) => {
+            .all([args.imageId, args.config, args.password, pulumi.all((args.files ?? []).map((f) => f.content)), args.healthLogin?.password ?? ""])
+            .apply(([imageId, config, password, files, healthPassword]) => {
                 const crypto = require("crypto");
                 return crypto
                     .createHash("sha256")
-                    .update(JSON.stringify({ ...fixed, imageId, config, password, files }))
+                    .update(JSON.stringify({ ...fixed, imageId, config, password, files, healthPassword }))
                     .digest("hex")
                     .slice(0, 16) as string;
             }),
@@ -117,6 +125,9 @@ export class RedisNode extends pulumi.ComponentResource {
         const labels = stackLabels(args.stack, args.topology, args.labels);
         const configPath = args.configPath ?? REDIS_CONF_PATH;
         const healthHost = args.network.mode === "host" ? args.bindAddress : "127.0.0.1";
+        const healthAuth = args.healthLogin
+            ? `--user ${args.healthLogin.username} --askpass ping < ${HEALTH_AUTH_FILE_PATH}`
+            : `--askpass ping < ${AUTH_FILE_PATH}`;
 
         const volume = new docker.Volume(
             `${name}-data`,
@@ -158,12 +169,15 @@ export class RedisNode extends pulumi.ComponentResource {
                 uploads: [
                     { file: configPath, content: pulumi.secret(args.config) },
                     { file: AUTH_FILE_PATH, content: pulumi.secret(args.password) },
+                    ...(args.healthLogin
+                        ? [{ file: HEALTH_AUTH_FILE_PATH, content: pulumi.secret(args.healthLogin.password), permissions: "0600" }]
+                        : []),
                     ...(args.files ?? []).map((f) => ({ file: f.path, content: pulumi.secret(f.content), permissions: "0600" })),
                 ],
                 healthcheck: {
                     tests: [
                         "CMD-SHELL",
-                        `redis-cli -h ${healthHost} -p ${args.listenPort}${args.healthTlsCaFile ? ` --tls --cacert ${args.healthTlsCaFile}` : ""} --no-auth-warning --askpass ping < ${AUTH_FILE_PATH} | grep -q PONG`,
+                        `redis-cli -h ${healthHost} -p ${args.listenPort}${args.healthTlsCaFile ? ` --tls --cacert ${args.healthTlsCaFile}` : ""} --no-auth-warning ${healthAuth} | grep -q PONG`,
                     ],
                     interval: "1s",
                     timeout: "3s",
@@ -208,7 +222,10 @@ export interface NodeInfo {
 }
 
 /** What differs from node to node in a redis.conf; the rest comes from the stack's settings. */
-export type NodeConfParts = Pick<RedisConfInput, "nodeName" | "role" | "port" | "replicaOf" | "announce" | "clusterLines" | "security">;
+export type NodeConfParts = Pick<RedisConfInput, "nodeName" | "role" | "port" | "replicaOf" | "announce" | "clusterLines"> & {
+    /** TLS and ACL; an Output on ACL stacks (the stack's own users' passwords are generated). */
+    security?: pulumi.Input<NodeSecurityConf | undefined>;
+};
 
 /**
  * A node's uploaded redis.conf: the stack-wide settings plus the node's own parts, without the live
@@ -216,9 +233,10 @@ export type NodeConfParts = Pick<RedisConfInput, "nodeName" | "role" | "port" | 
  */
 export function nodeConf(settings: NodeSettings, password: pulumi.Input<string>, parts: NodeConfParts): pulumi.Output<string> {
     return pulumi.secret(
-        pulumi.output(password).apply((pw) =>
+        pulumi.all([password, parts.security]).apply(([pw, security]) =>
             renderRedisConf({
                 ...parts,
+                security: security as NodeSecurityConf | undefined,
                 bind: settings.network.mode === "host" ? settings.bindAddress : "0.0.0.0",
                 password: pw,
                 persistence: settings.persistence,
@@ -274,6 +292,11 @@ export interface NodeSpec {
     tls?: NodeTlsFiles & { ca: pulumi.Input<string> };
     /** The node's RollGate, when its topology rolls (rolling/declare.ts). */
     rollGate?: pulumi.Resource;
+    /**
+     * ACL stacks (data nodes): how the deploy-time providers and the healthcheck log in (the operator user),
+     * and the application users the node's AclUsers resource keeps. Absent: the default user with `password`.
+     */
+    acl?: { login: NodeLogin & { username: string }; users: pulumi.Input<AclUserSpec[]> };
 }
 
 /** The RedisNode args of a layout entry and its spec: what declareNode creates, and what nodeRevision digests. */
@@ -308,6 +331,7 @@ function nodeArgs(settings: Pick<Settings, "stack" | "topology" | "bindAddress">
         liveConf: spec.live ? liveConfLines(spec.live.directives) : spec.liveSeed,
         files: spec.tls?.files,
         healthTlsCaFile: spec.tls?.caCertFile,
+        healthLogin: spec.acl?.login,
         // Only the client port: a cluster's bus port stays inside the network.
         publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
         stack: settings.stack,
@@ -337,18 +361,38 @@ export function declareNode(
     parent: pulumi.Resource,
 ): RedisNode {
     const redisNode = new RedisNode(`${name}-${node.logicalName}`, nodeArgs(settings, base, node, spec), { parent });
+    const access = { host: settings.bindAddress, port: node.hostPort };
+    const tls = spec.tls ? { tls: pulumi.output(spec.tls.ca).apply((ca) => ({ ca })) } : {};
+    const login = spec.acl?.login;
     if (spec.live) {
         const live = spec.live;
         new LiveConfig(
             `${name}-${node.logicalName}-live`,
             {
                 name: node.logicalName,
-                access: { host: settings.bindAddress, port: node.hostPort },
-                password: pulumi.secret(spec.password),
-                ...(spec.tls ? { tls: pulumi.output(spec.tls.ca).apply((ca) => ({ ca })) } : {}),
+                access,
+                ...(login ? { username: login.username } : {}),
+                password: pulumi.secret(login?.password ?? spec.password),
+                ...tls,
                 directives: live.directives,
                 containerId: redisNode.containerId,
                 timeoutMs: live.timeoutMs,
+            },
+            { parent: redisNode },
+        );
+    }
+    if (spec.acl) {
+        new AclUsers(
+            `${name}-${node.logicalName}-acl`,
+            {
+                name: node.logicalName,
+                access,
+                username: spec.acl.login.username,
+                password: pulumi.secret(spec.acl.login.password),
+                ...tls,
+                users: pulumi.secret(spec.acl.users),
+                containerId: redisNode.containerId,
+                timeoutMs: spec.live?.timeoutMs ?? 60000,
             },
             { parent: redisNode },
         );
@@ -371,6 +415,8 @@ export function planNodes(
     commandFor?: (node: NodeLayout) => string[],
     /** TLS stacks: the certificates (every node gets its own, and TLS directives in its redis.conf). */
     tls?: StackTls,
+    /** ACL stacks: the stack's own users in every redis.conf, and the application users kept live. */
+    acl?: StackAcl,
 ): PlannedNode[] {
     return layout.map((node) => {
         const master = node.replicaOf === undefined ? undefined : layout[node.replicaOf];
@@ -381,10 +427,16 @@ export function planNodes(
             replicaOf: master && { host: master.peerHost, port: master.listenPort },
             // Announce the stable name (not the container IP, which changes on restart).
             announce: { host: node.peerHost, port: node.listenPort },
-            security: tls && nodeSecurityConf(settings, undefined, { cluster: false }),
+            security: acl
+                ? acl.passwords.apply((pw) => nodeSecurityConf(settings, pw, { cluster: false }))
+                : tls && nodeSecurityConf(settings, undefined, { cluster: false }),
         });
         const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), ca: tls.caCert };
-        return { node, spec: { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings), tls: nodeTls } };
+        const nodeAcl = acl && { login: acl.operator, users: acl.users };
+        return {
+            node,
+            spec: { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings), tls: nodeTls, acl: nodeAcl },
+        };
     });
 }
 

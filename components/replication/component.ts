@@ -6,6 +6,7 @@ import { ReplicationReadiness } from "./readiness";
 import type { Settings } from "../settings";
 import { declareStackBase } from "../docker/stack-base";
 import type { StackTls } from "../security/node-tls";
+import type { StackAcl } from "../security/stack-acl";
 
 export interface ReplicationArgs {
     /** Validated stack settings (defaults already applied by parseSettings). */
@@ -14,6 +15,8 @@ export interface ReplicationArgs {
     password: pulumi.Input<string>;
     /** TLS stacks: the certificates (security/tls-certificates.ts); replication runs over TLS too. */
     tls?: StackTls;
+    /** ACL stacks: replication as its own user; the providers as the operator user (security/stack-acl.ts). */
+    acl?: StackAcl;
 }
 
 /**
@@ -35,11 +38,12 @@ export class Replication extends pulumi.ComponentResource {
             name,
             s,
             base,
-            planNodes(s, layout, args.password, undefined, args.tls).map((p) => ({ ...p, role: p.node.role })),
+            planNodes(s, layout, args.password, undefined, args.tls, args.acl).map((p) => ({ ...p, role: p.node.role })),
             { kind: "replication", dataNodes: layout.map((n) => ({ name: n.logicalName, access: { host: s.bindAddress, port: n.hostPort } })) },
             args.password,
             this,
             args.tls,
+            args.acl && { login: args.acl.operator },
         );
         const [master, ...replicas] = layout;
 
@@ -57,7 +61,8 @@ export class Replication extends pulumi.ComponentResource {
                     .apply((ids) =>
                         replicas.map((r, i) => ({ name: r.logicalName, access: { host: s.bindAddress, port: r.hostPort }, containerId: ids[i] })),
                     ),
-                password: pulumi.secret(args.password),
+                ...(args.acl ? { username: args.acl.operator.username } : {}),
+                password: pulumi.secret(args.acl?.operator.password ?? args.password),
                 ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
                 timeoutMs: s.readinessTimeoutMs,
             },

@@ -22,6 +22,8 @@ export interface ReplicationReadinessInputs {
     /** The master's address as replicas see it (container name in bridge mode). */
     masterPeer: { host: string; port: number };
     replicas: ReplicaExpectation[];
+    /** ACL stacks: the stack's operator user; absent, the default user. */
+    username?: string;
     password: string;
     /** TLS stacks: the CA the nodes' certificates are verified with (not topology: a renewal re-runs nothing). */
     tls?: NodeTls;
@@ -40,7 +42,7 @@ export interface ReplicationReadinessOutputs extends ReplicationReadinessInputs 
 }
 
 async function replicaLinked(replica: ReplicaExpectation, inputs: ReplicationReadinessInputs): Promise<PollResult<ReplicaStatus>> {
-    const access: NodeAccess = { ...replica.access, password: inputs.password, tls: inputs.tls };
+    const access: NodeAccess = { ...replica.access, username: inputs.username, password: inputs.password, tls: inputs.tls };
     const info = parseInfo(await withRedis(access, (c) => c.info("replication")));
     const status: ReplicaStatus = {
         name: replica.name,
@@ -79,7 +81,13 @@ export async function waitForReplication(inputs: ReplicationReadinessInputs): Pr
 export const replicationReadinessProvider: pulumi.dynamic.ResourceProvider = readinessGate<ReplicationReadinessInputs, ReplicaStatus[]>({
     id: (inputs) => `replication-${inputs.master.name}`,
     // Timeouts and provider code are not topology.
-    topology: (i) => ({ master: i.master, masterPeer: i.masterPeer, replicas: i.replicas, password: i.password }),
+    topology: (i) => ({
+        master: i.master,
+        masterPeer: i.masterPeer,
+        replicas: i.replicas,
+        ...(i.username ? { username: i.username } : {}),
+        password: i.password,
+    }),
     wait: waitForReplication,
     statusKey: "replicaStatus",
 });

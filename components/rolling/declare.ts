@@ -8,6 +8,7 @@ import type { StackBase } from "../docker/stack-base";
 import { type NodeSpec, type PlacedNode, type RedisNode, declareNode, nodeRevision } from "../docker/redis-node";
 import type { Settings } from "../settings";
 import type { StackTls } from "../security/node-tls";
+import type { NodeLogin } from "../security/stack-acl";
 import { RollGate } from "./gate";
 import type { RollGroup, RollPeer } from "./health";
 import type { RollRole } from "./order";
@@ -30,17 +31,27 @@ export function declareRollingNodes(
     parent: pulumi.Resource,
     /** TLS stacks: the gates reach the nodes over TLS, verifying them with the stack's CA. */
     tls?: StackTls,
+    /**
+     * ACL stacks: the gates log in to the data nodes as the operator user, and to the sentinels with their
+     * own password (`password`, which the data nodes' default user may no longer take).
+     */
+    acl?: { login: NodeLogin & { username: string } },
 ): RedisNode[] {
     const accessOf = (e: RollingNode) => ({ host: settings.bindAddress, port: e.node.hostPort });
     const revisions = new Map(entries.map((e) => [e.node.logicalName, nodeRevision(settings, base, e.node, e.spec)]));
     const tlsInput = tls ? { tls: tls.caCert.apply((ca) => ({ ca })) } : {};
+    // ACL stacks: the data nodes as the operator user, the sentinels with their own password.
+    const logins = acl
+        ? { username: acl.login.username, password: pulumi.secret(acl.login.password), sentinelPassword: pulumi.secret(password) }
+        : { password: pulumi.secret(password) };
     const plan = new RollPlan(
         `${name}-roll-plan`,
         {
             kind: group.kind,
             members: entries.map((e) => ({ name: e.node.logicalName, role: e.role, access: accessOf(e) })),
             revisions: entries.map((e) => revisions.get(e.node.logicalName)!),
-            password: pulumi.secret(password),
+            // Only data nodes are asked their role.
+            ...(acl ? { username: acl.login.username, password: pulumi.secret(acl.login.password) } : { password: pulumi.secret(password) }),
             ...tlsInput,
         },
         { parent },
@@ -62,7 +73,7 @@ export function declareRollingNodes(
                 total: entries.length,
                 revision: revisions.get(nodeName)!,
                 access: accessOf(entry),
-                password: pulumi.secret(password),
+                ...logins,
                 ...tlsInput,
                 group,
                 // ResourceArgs distributes over `T | undefined`, which an Output of the union does not match.

@@ -18,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../shared/dynamic";
 import { pollUntil } from "../shared/poll";
 import type { NodeAccess, NodeTls } from "../shared/redis-connection";
-import { type Credentials, type RollGroup, type RollPeer, groupProblems, handOver, liveRole, runIdOf } from "./health";
+import { type Credentials, type RollGroup, type RollPeer, groupProblems, handOver, liveRole, memberLogin, runIdOf } from "./health";
 
 export interface RollGateInputs {
     /** Logical node name. */
@@ -30,7 +30,12 @@ export interface RollGateInputs {
     revision: string;
     /** The node, from the machine running pulumi. */
     access: { host: string; port: number };
+    /** ACL stacks: the user the data nodes are reached as (the stack's operator user); absent, the default user. */
+    username?: string;
+    /** The data nodes' password (the operator user's on ACL stacks). */
     password: string;
+    /** Sentinel groups on ACL stacks: the sentinels' own password; absent, `password`. */
+    sentinelPassword?: string;
     /** TLS stacks: the CA the nodes' certificates are verified with. */
     tls?: NodeTls;
     group: RollGroup;
@@ -46,15 +51,19 @@ export interface RollGateOutputs extends RollGateInputs {
     action: string;
 }
 
+function credentialsOf(inputs: RollGateInputs): Credentials {
+    return { username: inputs.username, password: inputs.password, sentinelPassword: inputs.sentinelPassword, tls: inputs.tls };
+}
+
 async function roll(inputs: RollGateInputs): Promise<RollGateOutputs> {
-    const creds: Credentials = { password: inputs.password, tls: inputs.tls };
-    const node: NodeAccess = { ...inputs.access, ...creds };
+    const creds = credentialsOf(inputs);
+    const node: NodeAccess = { ...inputs.access, ...memberLogin(inputs.group, inputs.name, creds) };
     const after = inputs.after;
     try {
         if (after && after.runId !== "") {
             await pollUntil(
                 async () => {
-                    const runId = await runIdOf({ ...after.access, ...creds });
+                    const runId = await runIdOf({ ...after.access, ...memberLogin(inputs.group, after.name, creds) });
                     return runId !== after.runId ? { done: true, value: undefined } : { done: false, observed: `${after.name} still runs ${runId}` };
                 },
                 { timeoutMs: inputs.timeoutMs, intervalMs: 100, description: `${after.name} to come back in its new container` },
@@ -73,7 +82,7 @@ async function roll(inputs: RollGateInputs): Promise<RollGateOutputs> {
             },
             { timeoutMs: inputs.timeoutMs, intervalMs: 100, description: "the group to be healthy" },
         );
-        const action = await handOver(inputs.group, inputs.name, node, inputs.timeoutMs);
+        const action = await handOver(inputs.group, inputs.name, inputs.access, creds, inputs.timeoutMs);
         return { ...inputs, runId: await runIdOf(node), action };
     } catch (err) {
         throw new Error(`roll stopped before ${inputs.name} (${inputs.position}/${inputs.total}): ${(err as Error).message}`);
@@ -94,6 +103,8 @@ function groupIdentity(g: RollGroup, name: string): string {
  */
 const movesAccess = (olds: RollGateInputs, news: RollGateInputs) =>
     olds.password !== news.password ||
+    (olds.username ?? "") !== (news.username ?? "") ||
+    (olds.sentinelPassword ?? "") !== (news.sentinelPassword ?? "") ||
     JSON.stringify(olds.access) !== JSON.stringify(news.access) ||
     groupIdentity(olds.group, olds.name) !== groupIdentity(news.group, news.name);
 
@@ -129,7 +140,7 @@ export class RollGate extends pulumi.dynamic.Resource {
             rollGateProvider,
             name,
             { ...args, runId: undefined, action: undefined },
-            { ...opts, additionalSecretOutputs: ["password"] },
+            { ...opts, additionalSecretOutputs: ["password", "sentinelPassword"] },
             "redis-ha",
             "RollGate",
         );

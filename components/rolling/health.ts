@@ -14,8 +14,26 @@ import { checkSentinelGroup, sentinelMasterAddress } from "../sentinel/readiness
 import { pollUntil } from "../shared/poll";
 import { type NodeAccess, parseInfo, withRedis } from "../shared/redis-connection";
 
-/** How a gate logs in to every member: the stack's password, and the CA on TLS stacks. */
-export type Credentials = Pick<NodeAccess, "password" | "tls">;
+/**
+ * How a gate logs in: to the data nodes with the stack's password (as the operator user on ACL stacks), to
+ * the sentinels with their own password (`sentinelPassword`, by default the same), and the CA on TLS stacks.
+ */
+export type Credentials = Pick<NodeAccess, "username" | "password" | "tls"> & { sentinelPassword?: string };
+
+/** The login to a data node. */
+export function dataLogin(c: Credentials): Pick<NodeAccess, "username" | "password" | "tls"> {
+    return { username: c.username, password: c.password, tls: c.tls };
+}
+
+/** The login to a sentinel: the default user with the sentinels' password. */
+export function sentinelLogin(c: Credentials): Pick<NodeAccess, "password" | "tls"> {
+    return { password: c.sentinelPassword ?? c.password, tls: c.tls };
+}
+
+/** The login to member `name` of the group: a sentinel's or a data node's. */
+export function memberLogin(group: RollGroup, name: string, c: Credentials): Pick<NodeAccess, "username" | "password" | "tls"> {
+    return group.kind === "sentinel" && group.sentinels.some((s) => s.name === name) ? sentinelLogin(c) : dataLogin(c);
+}
 
 /** A member as a gate reaches it: the published endpoint, from the machine running pulumi. */
 export interface RollPeer {
@@ -35,7 +53,7 @@ const where = (p: RollPeer) => `${p.name} (${p.access.host}:${p.access.port})`;
 async function replicationProblems(dataNodes: RollPeer[], creds: Credentials): Promise<string[]> {
     const views = await Promise.all(
         dataNodes.map((n) =>
-            withRedis({ ...n.access, ...creds }, (c) => c.info("replication"))
+            withRedis({ ...n.access, ...dataLogin(creds) }, (c) => c.info("replication"))
                 .then((text) => ({ ok: true as const, info: parseInfo(text) }))
                 .catch((err: Error) => ({ ok: false as const, error: err.message })),
         ),
@@ -70,7 +88,9 @@ export async function groupProblems(group: RollGroup, creds: Credentials): Promi
             sentinels: group.sentinels,
             master,
             replicas,
+            ...(creds.username ? { username: creds.username } : {}),
             password,
+            ...(creds.sentinelPassword !== undefined ? { sentinelPassword: creds.sentinelPassword } : {}),
             tls: creds.tls,
             timeoutMs: 0,
         });
@@ -112,12 +132,12 @@ async function linkedClusterReplica(nodes: ClusterNodeSpec[], masterId: string, 
  * redis-cli's cluster manager and Sentinel's own failover do, asked for instead of waiting for a failure.
  * Returns what it did, for the log; a master nothing can take over from is left as it is.
  */
-export async function handOver(group: RollGroup, name: string, node: NodeAccess, timeoutMs: number): Promise<string> {
-    const creds: Credentials = { password: node.password, tls: node.tls };
+export async function handOver(group: RollGroup, name: string, access: RollPeer["access"], creds: Credentials, timeoutMs: number): Promise<string> {
+    const node: NodeAccess = { ...access, ...memberLogin(group, name, creds) };
     if ((await liveRole(node)) !== "master") return `${name} is not a master: nothing to hand over`;
     if (group.kind === "replication") return `${name} is the master and nothing can take over without Sentinel: writes pause until it is back`;
     if (group.kind === "sentinel") {
-        const sentinels = group.sentinels.map((p) => ({ ...p.access, ...creds }));
+        const sentinels = group.sentinels.map((p) => ({ ...p.access, ...sentinelLogin(creds) }));
         const before = JSON.stringify(await sentinelMasterAddress(sentinels[0], group.masterName));
         // SENTINEL FAILOVER does not stop the old master from taking writes, and what it takes after its replica
         // was promoted is lost when it is demoted. So, as CLUSTER FAILOVER does by itself: pause its clients'
@@ -188,7 +208,7 @@ async function sentinelFailover(
             }
             const named = await Promise.all(sentinels.map((a) => sentinelMasterAddress(a, group.masterName).then((m) => JSON.stringify(m))));
             const others = group.dataNodes.filter((n) => n.name !== name);
-            const roles = await Promise.all(others.map((n) => liveRole({ ...n.access, ...creds }).catch(() => "unreachable")));
+            const roles = await Promise.all(others.map((n) => liveRole({ ...n.access, ...dataLogin(creds) }).catch(() => "unreachable")));
             const agreed = named.every((m) => m === named[0]) && named[0] !== before;
             return agreed && roles.includes("master")
                 ? { done: true, value: undefined }

@@ -24,6 +24,8 @@ export interface RollPlanInputs {
     members: Array<RollMember & { access: { host: string; port: number } }>;
     /** Every member's revision (rolling/gate.ts): a change of any is a roll, and the order is read again. */
     revisions: string[];
+    /** ACL stacks: the user the data nodes are read as (the stack's operator user); absent, the default user. */
+    username?: string;
     password: string;
     tls?: NodeTls;
 }
@@ -40,7 +42,12 @@ async function liveRoles(inputs: RollPlanInputs): Promise<Record<string, RollRol
     const roles: Record<string, RollRole | undefined> = {};
     await Promise.all(
         inputs.members.map(async (m) => {
-            const live = await liveRole({ ...m.access, password: inputs.password, tls: inputs.tls }).catch(() => undefined);
+            // Sentinels roll last whatever they say (and keep the stack password for themselves); a data
+            // node's role is what INFO says now, read as the operator when ACL users are in use.
+            const live =
+                m.role === "sentinel"
+                    ? "sentinel"
+                    : await liveRole({ ...m.access, username: inputs.username, password: inputs.password, tls: inputs.tls }).catch(() => undefined);
             roles[m.name] = live === "master" || live === "replica" || live === "sentinel" ? live : undefined;
         }),
     );

@@ -198,21 +198,29 @@ export function aclUserLine(user: AclUserLine): string {
 }
 
 /**
- * The stack's own users, least privilege each (Redis's replication and Sentinel documentation list what
- * those links send). `operator` is the deploy-time providers': readiness reads INFO/ROLE, cluster
- * formation and resharding drive CLUSTER and MIGRATE, certificate renewal reloads with CONFIG SET.
+ * The stack's own users, least privilege each. `replication` is what a replica sends its master (`masteruser`).
+ * `sentinel` is the set Redis's Sentinel documentation lists for the user a sentinel logs in to the data
+ * nodes as (`sentinel auth-user`), with the hello channel it publishes and subscribes to. `operator` is the
+ * deploy-time providers' and the container healthcheck's: readiness and the roll gates read INFO/ROLE and
+ * hand a master over (CLIENT PAUSE, REPLICAOF), LiveConfig and the TLS renewal CONFIG SET and REWRITE, the
+ * AclUsers resource keeps the application users (ACL SETUSER/DELUSER); no key access.
  */
-export const INTERNAL_USERS = {
+const INTERNAL = {
     replication: { name: "redis-ha-replication", rules: "+psync +replconf +ping" },
     sentinel: {
         name: "redis-ha-sentinel",
-        rules: "allchannels +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill",
+        rules:
+            "-@all +auth +client|getname +client|id +client|setname +command +hello +ping +role +info +publish +subscribe +psubscribe " +
+            "+punsubscribe +unsubscribe +slaveof +replicaof +config|rewrite +client|list +client|kill +multi +exec +script|kill &__sentinel__:hello",
     },
     operator: {
         name: "redis-ha-operator",
-        rules: "~* +ping +info +role +cluster +migrate +asking +readonly +wait +config|get +config|set +client|setname +client|list +dbsize +scan",
+        rules:
+            "-@all +auth +hello +ping +info +role +config|get +config|set +config|rewrite +client|setname +client|pause +client|unpause " +
+            "+replicaof +acl|setuser +acl|deluser +acl|users",
     },
 } as const;
+export const INTERNAL_USERS = INTERNAL;
 
 export type InternalUser = keyof typeof INTERNAL_USERS;
 

@@ -1,7 +1,6 @@
 /**
  * A node's TLS and ACL part of redis.conf from the stack's settings: the TLS directives, the `user` lines
- * (application users and the stack's own least-privilege users, passwords only as SHA-256), and the
- * replication user. Undefined when neither TLS nor ACL is in use, so such a stack renders what it did before.
+ * of the stack's own least-privilege users (passwords only as SHA-256), and the replication user. Undefined when neither TLS nor ACL is in use, so such a stack renders what it did before.
  * Pure: the passwords' hashes are computed by the caller's Output chain (node:crypto is I/O-free but kept out).
  */
 import type { NodeSecurityConf } from "../docker/redis-conf";
@@ -30,15 +29,24 @@ export function aclInUse(settings: Pick<Settings, "acl">): boolean {
     return settings.acl.users.length > 0 || settings.acl.defaultUser === "off";
 }
 
+/** The stack's own users' passwords (generated, secret) and their SHA-256 (what the `user` lines carry). */
 export interface SecurityPasswords {
-    /** SHA-256 (hex) of each application user's password, by name. */
-    userSha256: Record<string, string>;
-    /** The stack's own users: password and its SHA-256. */
     internal: Record<InternalUser, { password: string; sha256: string }>;
 }
 
+/** The stack's own users a topology's data nodes have: the sentinel user only where sentinels log in. */
+export function internalUsersOf(topology: Settings["topology"]): InternalUser[] {
+    return topology === "sentinel" ? ["replication", "sentinel", "operator"] : ["replication", "operator"];
+}
+
+/**
+ * A node's TLS and ACL part of redis.conf. Its `user` lines are the stack's own users only: their passwords
+ * are generated once and their rules change only with redis-ha, so they may replace a container. The
+ * application users (`acl.users`) are not in the file: the AclUsers resource beside each node keeps them
+ * with ACL SETUSER, live (security/acl-users.ts), and the start script carries them across restarts.
+ */
 export function nodeSecurityConf(
-    settings: Pick<Settings, "tls" | "acl">,
+    settings: Pick<Settings, "tls" | "acl" | "topology">,
     /** Needed as soon as ACL is in use (aclInUse); a TLS-only stack has no users of its own. */
     passwords: SecurityPasswords | undefined,
     /** `plaintextPort`: where plain text stays open when tls.allowPlaintext (the topology's layout chooses it). */
@@ -46,15 +54,13 @@ export function nodeSecurityConf(
 ): NodeSecurityConf | undefined {
     const acl = aclInUse(settings);
     if (!settings.tls.enabled && !acl) return undefined;
-    if (acl && !passwords) throw new Error("ACL users are in use but no passwords were given for them");
-    const pw: { userSha256: Record<string, string>; internal?: SecurityPasswords["internal"] } = passwords ?? { userSha256: {} };
-    const own = pw.internal;
-    const internal = !own
+    if (acl && !passwords) throw new Error("ACL users are in use but no passwords were given for the stack's own users");
+    const own = acl ? passwords?.internal : undefined;
+    const userLines = !own
         ? []
-        : (Object.keys(INTERNAL_USERS) as InternalUser[]).map((k) =>
+        : internalUsersOf(settings.topology).map((k) =>
               aclUserLine({ name: INTERNAL_USERS[k].name, passwordSha256: own[k].sha256, rules: INTERNAL_USERS[k].rules }),
           );
-    const users = settings.acl.users.map((u) => aclUserLine({ name: u.name, passwordSha256: pw.userSha256[u.name], rules: u.rules }));
     return {
         tls: settings.tls.enabled
             ? {
@@ -64,8 +70,8 @@ export function nodeSecurityConf(
                   cluster: node.cluster,
               }
             : undefined,
-        userLines: acl ? [...internal, ...users] : [],
+        userLines,
         defaultUser: settings.acl.defaultUser,
-        masterUser: acl && pw.internal ? { name: INTERNAL_USERS.replication.name, password: pw.internal.replication.password } : undefined,
+        masterUser: own ? { name: INTERNAL_USERS.replication.name, password: own.replication.password } : undefined,
     };
 }

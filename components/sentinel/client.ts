@@ -10,6 +10,8 @@ import type { Endpoint, NatMap } from "../shared/endpoint";
 export interface SentinelClientOptions {
     sentinels: Endpoint[];
     name: string;
+    /** ACL stacks with the default user off: the application user the client logs in to the data nodes as. */
+    username?: string;
     password?: string;
     sentinelPassword?: string;
     natMap?: NatMap;
@@ -23,6 +25,7 @@ export function sentinelClientOptions(args: {
     /** Sentinels reachable by the client (published endpoints). */
     sentinels: Endpoint[];
     masterName: string;
+    username?: string;
     password?: string;
     /** Defaults to `password` (the stack uses one password for data nodes and sentinels). */
     sentinelPassword?: string;
@@ -36,6 +39,7 @@ export function sentinelClientOptions(args: {
         name: args.masterName,
     };
     const sentinelPassword = args.sentinelPassword ?? args.password;
+    if (args.username) options.username = args.username;
     if (args.password) options.password = args.password;
     if (sentinelPassword) options.sentinelPassword = sentinelPassword;
     if (args.natMap && Object.keys(args.natMap).length > 0) options.natMap = args.natMap;

@@ -21,6 +21,7 @@ import { chosenSubnet, nodeIp, stackSubnet } from "../docker/subnet";
 import { renderTemplate } from "../docker/templates";
 import { TLS_FILES, tlsFilesSetup } from "../security/node-security";
 import { type StackTls, nodeTlsFiles } from "../security/node-tls";
+import type { StackAcl } from "../security/stack-acl";
 
 export interface SentinelArgs {
     /** Validated stack settings (defaults applied and sentinel rules checked by parseSettings). */
@@ -29,6 +30,11 @@ export interface SentinelArgs {
     password: pulumi.Input<string>;
     /** TLS stacks: the certificates (security/tls-certificates.ts); sentinels, nodes and replication speak TLS. */
     tls?: StackTls;
+    /**
+     * ACL stacks: the sentinels log in to the data nodes as their own user, replication and the providers as
+     * theirs (security/stack-acl.ts). The sentinels themselves keep `password`.
+     */
+    acl?: StackAcl;
 }
 
 /** A sentinel's endpoint for clients outside Docker. */
@@ -74,11 +80,12 @@ export class Sentinel extends pulumi.ComponentResource {
                     ...(args.tls ? { tlsCaFile: TLS_FILES.caCertFile, setup: tlsFilesSetup() } : {}),
                 }),
             args.tls,
+            args.acl,
         );
         const dataNodes = planned.map((d, i) => ({ ...d, spec: { ...d.spec, ipv4Address: ipOf(i) } }));
         const [master, ...replicas] = layout;
         const sentinelSpecs = sentinelPlan.map((p, j) => ({
-            ...sentinelSpec(s, p, { host: master.peerHost, port: master.listenPort }, args.password, args.tls),
+            ...sentinelSpec(s, p, { host: master.peerHost, port: master.listenPort }, args.password, args.tls, args.acl),
             ipv4Address: ipOf(SENTINEL_ADDRESS_OFFSET + j),
         }));
         const peer = (n: { logicalName: string; hostPort: number }) => ({ name: n.logicalName, access: { host: s.bindAddress, port: n.hostPort } });
@@ -95,6 +102,7 @@ export class Sentinel extends pulumi.ComponentResource {
             args.password,
             this,
             args.tls,
+            args.acl && { login: args.acl.operator },
         );
         const nodes = declared.slice(0, layout.length);
         const sentinelNodes = declared.slice(layout.length);
@@ -111,7 +119,8 @@ export class Sentinel extends pulumi.ComponentResource {
                 replicas: pulumi
                     .all(nodes.slice(1).map((n) => n.containerId))
                     .apply((ids) => replicas.map((r, i) => ({ name: r.logicalName, access: access(r.hostPort), containerId: ids[i] }))),
-                password: pulumi.secret(args.password),
+                ...(args.acl ? { username: args.acl.operator.username } : {}),
+                password: pulumi.secret(args.acl?.operator.password ?? args.password),
                 sentinelPassword: pulumi.secret(args.password),
                 tunables: {
                     quorum: group.quorum,
@@ -139,11 +148,19 @@ export class Sentinel extends pulumi.ComponentResource {
         this.sentinels = ready(sentinelEndpoints);
         // Sentinels hand out in-network addresses; in bridge mode the natMap turns them into published ports.
         const natMap = s.network.mode === "bridge" ? natMapForLayout([...layout, ...sentinelPlan], s.bindAddress) : undefined;
+        // With the default user off, clients log in to the data nodes as the first application user (stack-acl.ts).
+        const client = args.acl?.client;
         this.ioredisSentinelOptions = pulumi.secret(
             pulumi
-                .all([this.readiness.id, pulumi.output(args.password), args.tls?.caCert])
-                .apply(([, pw, caCert]) =>
-                    sentinelClientOptions({ sentinels: sentinelEndpoints, masterName: group.masterName, password: pw, natMap, caCert }),
+                .all([this.readiness.id, pulumi.output(args.password), args.tls?.caCert, client?.password])
+                .apply(([, pw, caCert, clientPassword]) =>
+                    sentinelClientOptions({
+                        sentinels: sentinelEndpoints,
+                        masterName: group.masterName,
+                        ...(client ? { username: client.username, password: clientPassword, sentinelPassword: pw } : { password: pw }),
+                        natMap,
+                        caCert,
+                    }),
                 ),
         );
         this.registerOutputs({
@@ -156,9 +173,17 @@ export class Sentinel extends pulumi.ComponentResource {
 }
 
 /** A sentinel's node spec: its seed sentinel.conf, start command and live seed lines. */
-function sentinelSpec(s: Settings, p: SentinelLayout, master: Endpoint, password: pulumi.Input<string>, tls: StackTls | undefined): NodeSpec {
+function sentinelSpec(
+    s: Settings,
+    p: SentinelLayout,
+    master: Endpoint,
+    password: pulumi.Input<string>,
+    tls: StackTls | undefined,
+    acl: StackAcl | undefined,
+): NodeSpec {
     const hostMode = s.network.mode === "host";
-    const viewOf = (pw: string) =>
+    // On ACL stacks the sentinels log in to the data nodes as their own user (auth-user, auth-pass) and keep `password` for themselves.
+    const viewOf = (pw: string, authPass: string) =>
         sentinelConfView({
             sentinelName: p.logicalName,
             networkMode: s.network.mode,
@@ -168,12 +193,18 @@ function sentinelSpec(s: Settings, p: SentinelLayout, master: Endpoint, password
             announce: { host: p.peerHost, port: p.listenPort },
             master,
             settings: s.sentinel,
-            password: pw,
+            password: acl ? authPass : pw,
+            sentinelPassword: pw,
+            ...(acl ? { authUser: acl.sentinel.username } : {}),
             // Quorum and the tunables are live (SentinelReadiness SENTINEL SETs them): not in the upload.
             omitLive: true,
             ...(tls ? { tls: { ...TLS_FILES, authClients: s.tls.authClients } } : {}),
         });
-    const config = pulumi.secret(pulumi.output(password).apply((pw) => renderTemplate("sentinel.conf.mustache", viewOf(pw))));
+    const config = pulumi.secret(
+        pulumi
+            .all([password, acl?.sentinel.password ?? ""])
+            .apply(([pw, authPass]) => renderTemplate("sentinel.conf.mustache", viewOf(pw, authPass))),
+    );
     return {
         config,
         password,
@@ -182,7 +213,7 @@ function sentinelSpec(s: Settings, p: SentinelLayout, master: Endpoint, password
         configPath: SENTINEL_SEED_PATH,
         command: sentinelContainerCommand(tls ? { setup: tlsFilesSetup() } : {}),
         // The live lines hold no password: rendered from a view with an empty one.
-        liveSeed: sentinelLiveLines(viewOf("")),
+        liveSeed: sentinelLiveLines(viewOf("", "")),
         tls: tls && { ...nodeTlsFiles(tls, p.logicalName), ca: tls.caCert },
     };
 }

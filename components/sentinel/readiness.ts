@@ -30,6 +30,8 @@ export interface SentinelReadinessInputs {
     master: GroupMember;
     /** The replicas at first deploy; the expected replica count is `replicas.length`. */
     replicas: GroupMember[];
+    /** ACL stacks: the user the data nodes are read as (the stack's operator user); absent, the default user. */
+    username?: string;
     /** The data nodes' password ("" for none). */
     password: string;
     /** The sentinels' own password; defaults to `password`. */
@@ -86,7 +88,7 @@ export async function checkSentinelGroup(inputs: SentinelReadinessInputs): Promi
                 tryRead(async () =>
                     parseInfo(
                         await withRedis(
-                            { ...n.access, password: inputs.password, tls: inputs.tls },
+                            { ...n.access, username: inputs.username, password: inputs.password, tls: inputs.tls },
                             (c) => c.call("INFO", "server", "replication") as Promise<string>,
                         ),
                     ),
@@ -186,6 +188,7 @@ export const sentinelReadinessProvider: pulumi.dynamic.ResourceProvider = readin
         sentinels: i.sentinels,
         master: i.master,
         replicas: i.replicas,
+        ...(i.username ? { username: i.username } : {}),
         password: i.password,
         sentinelPassword: i.sentinelPassword ?? i.password,
         tunables: i.tunables ?? null,

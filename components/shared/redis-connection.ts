@@ -3,6 +3,8 @@ import type { Endpoint } from "./endpoint";
 
 /** How a dynamic provider reaches one node: from the machine running `pulumi`, so the published endpoint. */
 export interface NodeAccess extends Endpoint {
+    /** ACL stacks: the user to log in as (the stack's operator user); absent, the default user. */
+    username?: string;
     password?: string;
     /** TLS stacks: the CA that signed the node's certificate (and the name to verify, when `host` is not on it). */
     tls?: NodeTls;
@@ -28,6 +30,7 @@ export async function withRedis<T>(node: NodeAccess, fn: (client: RedisClient) =
     const client: RedisClient = new Redis({
         host: node.host,
         port: node.port,
+        username: node.username || undefined,
         password: node.password || undefined,
         ...ioredisTls(node.tls),
         lazyConnect: true,

@@ -111,7 +111,7 @@ it("a rolling gate's health check and handover work over TLS", async () => {
     // Without the CA every node is unreachable: the check really went over TLS.
     expect((await groupProblems(group, { password: PASSWORD })).join("; ")).toMatch(/not reachable/);
     const master = specs(3).find((s) => s.name === "node-1")!;
-    const done = await handOver(group, master.name, { ...master.access, password: PASSWORD, tls }, 20000);
+    const done = await handOver(group, master.name, master.access, { password: PASSWORD, tls }, 20000);
     expect(done).toBe("node-1 handed over to node-5 with CLUSTER FAILOVER");
 });
 

@@ -1,7 +1,7 @@
 /**
  * The rendered TLS + ACL redis.conf run by real redis-server 7.0 processes: a replica replicates from its
  * master over TLS as the stack's replication user, the default user cannot log in when `acl.defaultUser` is
- * off, and an application user gets NOPERM outside its rules.
+ * off, and an application user (set live as the AclUsers resource does) gets NOPERM outside its rules.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -15,6 +15,7 @@ import { sentinelConfView } from "../../components/sentinel/conf";
 import { INTERNAL_USERS, type InternalUser } from "../../components/security/acl";
 import { type SecurityPasswords, TLS_FILES, nodeSecurityConf } from "../../components/security/node-security";
 import { issueCertificates } from "../../components/security/tls-certificates";
+import { applyAclUsers } from "../../components/security/acl-users";
 import { TLS_RENEW_WITHIN_DAYS } from "../../components/settings";
 import { startRedis, stopAllRedis } from "../support/redis-process";
 
@@ -23,7 +24,6 @@ const REPLICA = { plain: 7566, tls: 7567 };
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 const APP = { name: "app", password: "app-pw", rules: "~app:* +@read +@write -@dangerous" };
 const passwords: SecurityPasswords = {
-    userSha256: { app: sha(APP.password) },
     internal: Object.fromEntries(
         (Object.keys(INTERNAL_USERS) as InternalUser[]).map((k) => [
             k,
@@ -78,6 +78,17 @@ it("a replica links to its master over TLS as redis-ha-replication; default user
         ...operator,
     });
 
+    // The application user is set live, as the node's AclUsers resource does.
+    await applyAclUsers({
+        name: "node-0",
+        access: { host: "127.0.0.1", port: MASTER.tls },
+        username: operator.user,
+        password: operator.password,
+        tls: { ca: certs.caCert },
+        users: [{ name: APP.name, passwordSha256: sha(APP.password), rules: APP.rules }],
+        containerId: "c",
+        timeoutMs: 10000,
+    });
     const tls = { ca: certs.caCert };
     const replica = new Redis({
         host: "127.0.0.1",

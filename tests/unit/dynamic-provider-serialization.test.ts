@@ -15,6 +15,7 @@ import { replicationReadinessProvider } from "../../components/replication/readi
 import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
 import { generatedPasswordProvider } from "../../components/shared/generated-password";
 import { tlsCertificatesProvider } from "../../components/security/tls-certificates";
+import { aclUsersProvider } from "../../components/security/acl-users";
 
 const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["GeneratedPassword", generatedPasswordProvider],
@@ -25,6 +26,7 @@ const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["RollGate", rollGateProvider],
     ["RollPlan", rollPlanProvider],
     ["TlsCertificates", tlsCertificatesProvider],
+    ["AclUsers", aclUsersProvider],
 ];
 
 it.each(providers)("the serialized %s provider reads no `exports.X` of its own modules", async (_name, provider) => {

@@ -84,6 +84,7 @@ describe("classification of every rendered directive", () => {
                 "sentinel.downAfterMs",
                 "sentinel.failoverTimeoutMs",
                 "sentinel.parallelSyncs",
+                "acl.users",
             ].sort(),
         );
         for (const k of ["image", "basePort", "password", "bindAddress", "network.mode"]) expect(SETTING_CHANGES[k]).toBe("restart");

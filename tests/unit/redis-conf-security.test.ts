@@ -20,7 +20,6 @@ const base: RedisConfInput = {
     replicaOf: { host: "redis-ha-t-node-0", port: 6379 },
 };
 const passwords: SecurityPasswords = {
-    userSha256: { app: sha("app-pw") },
     internal: Object.fromEntries(
         (Object.keys(INTERNAL_USERS) as InternalUser[]).map((k) => [k, { password: `${k}-pw`, sha256: sha(`${k}-pw`) }]),
     ) as SecurityPasswords["internal"],
@@ -64,21 +63,35 @@ describe("redis.conf security combinations", () => {
         expect(lines(conf)).toEqual(expect.arrayContaining(["port 6380", "tls-port 6379", "tls-auth-clients yes", "tls-cluster yes"]));
     });
 
-    it("ACL users: hashed user lines for the stack's own users and the application's, replication as its own user", () => {
+    it("ACL users: hashed user lines for the stack's own users only (the application's are set live), replication as its own user", () => {
         const conf = render({ acl: { users: [APP] } });
+        const userLines = lines(conf).filter((l) => l.startsWith("user "));
+        expect(userLines).toEqual([
+            `user redis-ha-replication reset on #${sha("replication-pw")} +psync +replconf +ping`,
+            `user redis-ha-operator reset on #${sha("operator-pw")} ${INTERNAL_USERS.operator.rules}`,
+        ]);
         expect(lines(conf)).toEqual(
-            expect.arrayContaining([
-                `user redis-ha-replication reset on #${sha("replication-pw")} +psync +replconf +ping`,
-                expect.stringMatching(/^user redis-ha-sentinel reset on #[0-9a-f]{64} allchannels \+multi/),
-                expect.stringMatching(/^user redis-ha-operator reset on #[0-9a-f]{64} ~\* \+ping/),
-                `user app reset on #${sha("app-pw")} ~app:* +@read +@write -@dangerous`,
-                "masteruser redis-ha-replication",
-                'masterauth "replication-pw"',
-                'requirepass "default-pw"',
-            ]),
+            expect.arrayContaining(["masteruser redis-ha-replication", 'masterauth "replication-pw"', 'requirepass "default-pw"']),
         );
+        // The application user is the AclUsers resource's (security/acl-users.ts): not in the uploaded file.
+        expect(conf).not.toMatch(/^user app /m);
         expect(conf).not.toContain("app-pw");
         expect(conf).not.toContain("user default");
+    });
+
+    it("topology sentinel: the sentinel user too, with the rules Redis documents for Sentinel and the hello channel", () => {
+        const conf = render({ topology: "sentinel", replicas: 1, acl: { users: [APP] } });
+        expect(
+            lines(conf)
+                .filter((l) => l.startsWith("user "))
+                .map((l) => l.split(" ")[1]),
+        ).toEqual(["redis-ha-replication", "redis-ha-sentinel", "redis-ha-operator"]);
+        expect(lines(conf)).toContain(`user redis-ha-sentinel reset on #${sha("sentinel-pw")} ${INTERNAL_USERS.sentinel.rules}`);
+        expect(INTERNAL_USERS.sentinel.rules).toMatch(/^-@all .*&__sentinel__:hello$/);
+    });
+
+    it("default user on without application users: no ACL part, the file as before", () => {
+        expect(nodeSecurityConf(parseSettings({ acl: { users: [] } }, "p", "s"), passwords, { cluster: false })).toBeUndefined();
     });
 
     it("defaultUser off: no requirepass, the default user disabled", () => {

@@ -76,8 +76,9 @@ export const engineDriver = {
         return { outputs: JSON.parse(stdout), operations: report.steps.map((s) => ({ key: s.urn, op: s.op })), report, display: stderr };
     },
     /** The engine's plan for `config`: change summary and steps, and the engine's display of it (providers' messages included). */
-    async preview(stack: string, config: Record<string, unknown>): Promise<RunReport & { display: string }> {
-        const { report, stderr } = await stackLocal("preview", stack, setArgs(config));
+    async preview(stack: string, config: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<RunReport & { display: string }> {
+        const secretArgs = Object.entries(secrets).flatMap(([key, value]) => ["--secret", `${key}=${value}`]);
+        const { report, stderr } = await stackLocal("preview", stack, [...setArgs(config), ...secretArgs]);
         return { ...report, display: stderr };
     },
     /** Refresh (running the program, so stack outputs follow the refreshed resources); returns the outputs. */
