@@ -6,8 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../shared/dynamic";
-import { pollUntil } from "../shared/poll";
-import { type NodeAccess, type NodeTls, withRedis } from "../shared/redis-connection";
+import { type NodeAccess, type NodeTls, withRedisRetried } from "../shared/redis-connection";
 import type { LiveDirective } from "./live-config";
 
 export interface LiveConfigInputs {
@@ -36,13 +35,11 @@ export function liveConfigKey(inputs: LiveConfigInputs): string {
 export async function applyLiveConfig(inputs: LiveConfigInputs): Promise<void> {
     const node: NodeAccess = { ...inputs.access, username: inputs.username, password: inputs.password, tls: inputs.tls };
     const args = inputs.directives.flatMap(([name, value]) => [name, value]);
-    await pollUntil(
-        async () => {
-            await withRedis(node, async (c) => {
-                await c.call("CONFIG", "SET", ...args);
-                await c.call("CONFIG", "REWRITE");
-            });
-            return { done: true, value: undefined };
+    await withRedisRetried(
+        node,
+        async (c) => {
+            await c.call("CONFIG", "SET", ...args);
+            await c.call("CONFIG", "REWRITE");
         },
         {
             timeoutMs: inputs.timeoutMs,

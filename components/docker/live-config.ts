@@ -16,6 +16,21 @@ import { RESERVED_USER_NAMES } from "../security/acl";
 export type ChangeKind = "live" | "restart";
 
 /**
+ * TLS (issue 11), for data nodes and sentinels alike. Redis takes these with CONFIG SET, but their values
+ * never change with settings: the file paths are fixed inside the container, so a renewed certificate
+ * changes the files' content, never a directive. tls-auth-clients follows `tls.authClients`, which still
+ * replaces the containers.
+ */
+const TLS_DIRECTIVES: Readonly<Record<string, ChangeKind>> = {
+    "tls-port": "restart",
+    "tls-cert-file": "restart",
+    "tls-key-file": "restart",
+    "tls-ca-cert-file": "restart",
+    "tls-auth-clients": "restart",
+    "tls-replication": "restart",
+};
+
+/**
  * Every redis.conf directive templates/redis.conf.mustache renders (cluster directives included), and
  * whether a change reaches a running node. Constants of the template count too: a new redis-ha that changes
  * one restarts the node. `tests/unit/live-config.test.ts` checks that the template renders nothing else.
@@ -61,16 +76,7 @@ export const REDIS_DIRECTIVES: Readonly<Record<string, ChangeKind>> = {
     "cluster-announce-ip": "restart",
     "cluster-announce-port": "restart",
     "cluster-announce-bus-port": "restart",
-    // TLS (issue 11). Redis takes these with CONFIG SET, but their values never change with settings: the
-    // file paths are fixed inside the container, and a renewal rewrites the files' content and reloads it
-    // by CONFIG SET of the same paths (no directive changes). tls-auth-clients follows `tls.authClients`,
-    // which still replaces the containers.
-    "tls-port": "restart",
-    "tls-cert-file": "restart",
-    "tls-key-file": "restart",
-    "tls-ca-cert-file": "restart",
-    "tls-auth-clients": "restart",
-    "tls-replication": "restart",
+    ...TLS_DIRECTIVES,
     "tls-cluster": "restart",
     // ACL (issue 11): the replication user and the `user` lines of the stack's own users (generated
     // passwords, rules fixed by redis-ha) and of the default user. The application users (`acl.users`) are
@@ -101,13 +107,7 @@ export const SENTINEL_DIRECTIVES: Readonly<Record<string, ChangeKind>> = {
     "sentinel monitor": "live",
     "sentinel auth-pass": "restart",
     "sentinel auth-user": "restart",
-    // TLS (issue 11): fixed file paths inside the container, as for the data nodes.
-    "tls-port": "restart",
-    "tls-cert-file": "restart",
-    "tls-key-file": "restart",
-    "tls-ca-cert-file": "restart",
-    "tls-auth-clients": "restart",
-    "tls-replication": "restart",
+    ...TLS_DIRECTIVES,
     "sentinel down-after-milliseconds": "live",
     "sentinel failover-timeout": "live",
     "sentinel parallel-syncs": "live",

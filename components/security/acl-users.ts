@@ -11,8 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../shared/dynamic";
-import { pollUntil } from "../shared/poll";
-import { type NodeAccess, type NodeTls, withRedis } from "../shared/redis-connection";
+import { type NodeAccess, type NodeTls, withRedisRetried } from "../shared/redis-connection";
 import { RESERVED_USER_NAMES, aclRuleArgs } from "./acl";
 
 /** An application user as the nodes get it: the password only as its SHA-256. */
@@ -70,18 +69,16 @@ export function describeAclUsersChange(node: string, olds: AclUserSpec[], news: 
 /** Sets every user, deletes the ones not configured, then CONFIG REWRITE; returns the names it deleted. */
 export async function applyAclUsers(inputs: AclUsersInputs): Promise<string[]> {
     const node: NodeAccess = { ...inputs.access, username: inputs.username, password: inputs.password, tls: inputs.tls };
-    return pollUntil(
-        async () => {
-            const deleted = await withRedis(node, async (c) => {
-                for (const user of inputs.users) await c.call("ACL", ...aclSetUserArgs(user));
-                const keep = new Set([...RESERVED_USER_NAMES, ...inputs.users.map((u) => u.name)]);
-                const stale = ((await c.call("ACL", "USERS")) as string[]).filter((n) => !keep.has(n));
-                // DELUSER also disconnects the user's clients: a removed user is logged out at once.
-                if (stale.length > 0) await c.call("ACL", "DELUSER", ...stale);
-                await c.call("CONFIG", "REWRITE");
-                return stale;
-            });
-            return { done: true, value: deleted };
+    return withRedisRetried(
+        node,
+        async (c) => {
+            for (const user of inputs.users) await c.call("ACL", ...aclSetUserArgs(user));
+            const keep = new Set([...RESERVED_USER_NAMES, ...inputs.users.map((u) => u.name)]);
+            const stale = ((await c.call("ACL", "USERS")) as string[]).filter((n) => !keep.has(n));
+            // DELUSER also disconnects the user's clients: a removed user is logged out at once.
+            if (stale.length > 0) await c.call("ACL", "DELUSER", ...stale);
+            await c.call("CONFIG", "REWRITE");
+            return stale;
         },
         {
             timeoutMs: inputs.timeoutMs,

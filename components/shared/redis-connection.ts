@@ -1,5 +1,6 @@
 import type { Redis as RedisClient } from "ioredis";
 import type { Endpoint } from "./endpoint";
+import { pollUntil } from "./poll";
 
 /** How a dynamic provider reaches one node: from the machine running `pulumi`, so the published endpoint. */
 export interface NodeAccess extends Endpoint {
@@ -56,6 +57,19 @@ export async function withRedis<T>(node: NodeAccess, fn: (client: RedisClient) =
     } finally {
         client.disconnect();
     }
+}
+
+/**
+ * withRedis, tried again until one session runs `fn` to the end or `timeoutMs` passes: for a change a
+ * provider must make on a node that may still be starting (LiveConfig, AclUsers). `fn` must be safe to
+ * run again; the timeout says what was asked of the node and the last error.
+ */
+export async function withRedisRetried<T>(
+    node: NodeAccess,
+    fn: (client: RedisClient) => Promise<T>,
+    opts: { timeoutMs: number; description: string },
+): Promise<T> {
+    return pollUntil(async () => ({ done: true, value: await withRedis(node, fn) }), opts);
 }
 
 /** Parses the `field:value` lines of an INFO reply into a map. */

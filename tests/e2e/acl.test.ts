@@ -14,6 +14,7 @@ import * as fs from "fs";
 import Redis, { type RedisOptions } from "ioredis";
 import { HEALTH_AUTH_FILE_PATH } from "../../components/docker/redis-node";
 import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects, stepsByOp } from "./support/stack-driver";
+import { until } from "./support/probes";
 
 /** The reply to one command on a fresh connection, or the error it got (connecting included). */
 async function reply(options: RedisOptions, ...command: string[]): Promise<string> {
@@ -27,21 +28,6 @@ async function reply(options: RedisOptions, ...command: string[]): Promise<strin
         return cause || (err as Error).message;
     } finally {
         client.disconnect();
-    }
-}
-
-async function poll<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-        try {
-            const value = await fn();
-            if (value !== undefined) return value;
-        } catch (err) {
-            last = err;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-        await new Promise((r) => setTimeout(r, 100));
     }
 }
 
@@ -224,11 +210,21 @@ describe(`ACL users through ${driver.name}`, () => {
             const { master, other } = await roles();
             const killed = Date.now();
             docker("kill", master.containerName);
-            await poll("the sentinels to name the replica master", 60000, async () =>
-                (await roles()).master.name === other.name ? true : undefined,
+            await until(
+                "the sentinels to name the replica master",
+                async () => {
+                    const named = (await roles()).master.name;
+                    return named === other.name ? true : `sentinels name ${named}`;
+                },
+                60000,
             );
-            await poll("the promoted node to say role:master", 30000, async () =>
-                /role:master/.test(await reply({ ...outputs.ioredisOptions, port: other.port }, "INFO", "replication")) ? true : undefined,
+            await until(
+                "the promoted node to say role:master",
+                async () => {
+                    const info = await reply({ ...outputs.ioredisOptions, port: other.port }, "INFO", "replication");
+                    return /role:master/.test(info) ? true : (/role:\w+/.exec(info)?.[0] ?? info);
+                },
+                30000,
             );
             console.log(`failover after docker kill of the master: ${Date.now() - killed} ms until the promoted node says role:master`);
             const viaSentinel = new Redis({ ...outputs.ioredisSentinelOptions, lazyConnect: true, maxRetriesPerRequest: 1 });

@@ -10,6 +10,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import Redis, { Cluster } from "ioredis";
 import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects } from "./support/stack-driver";
+import { infoField, until } from "./support/probes";
 
 jest.setTimeout(240000);
 
@@ -39,25 +40,6 @@ async function withNode<T>(node: { host: string; port: number }, password: strin
         client.disconnect();
     }
 }
-
-/** Polls a real condition (50 ms apart) until it holds; fails with what it saw last. */
-async function until(what: string, probe: () => Promise<string | true>, timeoutMs = 60000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let seen = "";
-    for (;;) {
-        try {
-            const r = await probe();
-            if (r === true) return;
-            seen = r;
-        } catch (err) {
-            seen = (err as Error).message;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${seen}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
-}
-
-const infoField = (text: string, field: string) => new RegExp(`^${field}:(.*)$`, "m").exec(text)?.[1]?.trim();
 
 /** Writes KEYS keys through the Cluster client and reads them back; returns how many keys each master holds. */
 async function writeAndReadAll(opts: ClusterOptions, prefix: string): Promise<void> {

@@ -30,6 +30,9 @@ const cli = (container: string, ...args: string[]) =>
     docker("exec", container, "sh", "-c", `redis-cli --no-auth-warning --askpass ${args.join(" ")} < ${AUTH_FILE}`);
 const idsOf = (stack: string) => Object.fromEntries(labelledObjects(stack).containers.map((n) => [n, docker("inspect", "-f", "{{.Id}}", n)]));
 const imageOf = (container: string) => docker("inspect", "-f", "{{.Image}}", container);
+/** The cluster's masters as the stack outputs of an `up` list them (live roles, read at the end of that up). */
+const mastersOf = (outputs: Record<string, any>): string[] =>
+    outputs.nodes.filter((n: { role: string }) => n.role === "master").map((n: { name: string }) => n.name);
 /** The roll's steps as the plan states them (the display repeats a provider's messages under "Diagnostics"). */
 const rollLines = (display: string) => [...new Set(display.split("\n").flatMap((l) => /roll \d+\/\d+: .*/.exec(l) ?? []))];
 
@@ -128,11 +131,7 @@ describe("cluster: live change, then a rolling image upgrade", () => {
         expect(roll.samples).toBeGreaterThan(10);
         expect(roll.fewestRunning).toBeGreaterThanOrEqual(5);
         // Every master handed over: the layout replicas are the masters now, each with its 1/3 of the slots.
-        expect(roll.up.outputs.nodes.filter((n: { role: string }) => n.role === "master").map((n: { name: string }) => n.name)).toEqual([
-            "shard-0-1",
-            "shard-1-1",
-            "shard-2-1",
-        ]);
+        expect(mastersOf(roll.up.outputs)).toEqual(["shard-0-1", "shard-1-1", "shard-2-1"]);
         figures.clusterRoll = {
             upMs: roll.upMs,
             fewestRunning: roll.fewestRunning,
@@ -164,11 +163,7 @@ describe("cluster: live change, then a rolling image upgrade", () => {
         );
         // One handover per shard, from the current master to the replica already rolled: the layout masters
         // are masters again. (Ordered by the layout, shard-X-1 would have handed over early and got it back.)
-        expect(back.up.outputs.nodes.filter((n: { role: string }) => n.role === "master").map((n: { name: string }) => n.name)).toEqual([
-            "shard-0-0",
-            "shard-1-0",
-            "shard-2-0",
-        ]);
+        expect(mastersOf(back.up.outputs)).toEqual(["shard-0-0", "shard-1-0", "shard-2-0"]);
         expect(back.fewestRunning).toBeGreaterThanOrEqual(5);
         figures.clusterRollBack = {
             upMs: back.upMs,

@@ -12,9 +12,9 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import Redis, { Cluster, type RedisOptions } from "ioredis";
 import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects } from "./support/stack-driver";
+import { infoField, plainTextReply, until } from "./support/probes";
 import { pingClusterBus } from "../support/cluster-bus";
 import { TLS_FILES } from "../../components/security/node-security";
 
@@ -36,43 +36,6 @@ const STACK = "e2e-tls-cluster";
 const BASE_PORT = 8100;
 const CONFIG = { topology: "cluster", image: LOCAL_IMAGE, basePort: BASE_PORT, tls: { enabled: true } };
 const KEYS = 3000;
-
-/** Polls a real condition (50 ms apart) until it holds; fails with what it saw last. */
-async function until(what: string, probe: () => Promise<string | true>, timeoutMs = 60000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let seen = "";
-    for (;;) {
-        try {
-            const r = await probe();
-            if (r === true) return;
-            seen = r;
-        } catch (err) {
-            seen = (err as Error).message;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${seen}`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
-}
-
-const infoField = (text: string, field: string) => new RegExp(`^${field}:(.*)$`, "m").exec(text)?.[1]?.trim();
-
-/** What a node's published port sends back to a plain-text PING until it closes the connection (bounded). */
-function plainTextReply(port: number, timeoutMs = 5000): Promise<{ reply: string; closed: boolean }> {
-    return new Promise((resolve) => {
-        let reply = "";
-        const socket = net.connect({ host: "127.0.0.1", port }, () => socket.write("PING\r\n"));
-        const timer = setTimeout(() => {
-            socket.destroy();
-            resolve({ reply, closed: false });
-        }, timeoutMs);
-        socket.on("data", (d) => (reply += d.toString("latin1")));
-        socket.on("error", () => undefined);
-        socket.on("close", () => {
-            clearTimeout(timer);
-            resolve({ reply, closed: true });
-        });
-    });
-}
 
 describe(`cluster with TLS through ${driver.name}`, () => {
     let outputs: Record<string, any>;

@@ -8,12 +8,12 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import Redis, { type RedisOptions } from "ioredis";
 import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects } from "./support/stack-driver";
+import { plainTextReply } from "./support/probes";
 import { TLS_FILES } from "../../components/security/node-security";
 import { issueCertificates } from "../../components/security/tls-certificates";
 
@@ -42,24 +42,6 @@ async function connectError(options: RedisOptions): Promise<string> {
     } finally {
         client.disconnect();
     }
-}
-
-/** What a node sends back to a plain-text PING until it closes the connection (bounded). */
-function plainTextReply(port: number, timeoutMs = 5000): Promise<{ reply: string; closed: boolean }> {
-    return new Promise((resolve) => {
-        let reply = "";
-        const socket = net.connect({ host: "127.0.0.1", port }, () => socket.write("PING\r\n"));
-        const timer = setTimeout(() => {
-            socket.destroy();
-            resolve({ reply, closed: false });
-        }, timeoutMs);
-        socket.on("data", (d) => (reply += d.toString("latin1")));
-        socket.on("error", () => undefined);
-        socket.on("close", () => {
-            clearTimeout(timer);
-            resolve({ reply, closed: true });
-        });
-    });
 }
 
 /** The serial number (hex, lower case, no leading zeros) of the certificate a TLS port presents. */
