@@ -62,6 +62,18 @@ describe("describeScaling: what a preview prints", () => {
         expect(text).toMatch(/shard-1 takes 1365 from shard-3|shard-1 takes 1365 slots from shard-3/);
     });
 
+    it("replicas 1 → 2 → 0: replicas join and leave, and not one slot moves", () => {
+        expect(describeScaling(specs(3, 1), formedStatus(3, THREE), specs(3, 2))).toBe(
+            "joining: shard-0-2, shard-1-2, shard-2-2; no slot moves: every master already holds its share",
+        );
+        const two = formedStatus(3, THREE).concat(
+            [0, 1, 2].map((s) => ({ ...formedStatus(3, THREE)[3 + s], name: `shard-${s}-2`, nodeId: `shard-${s}-2`.padEnd(40, "0") })),
+        );
+        expect(describeScaling(specs(3, 2), two, specs(3, 0))).toBe(
+            "leaving (forgotten, then deleted): shard-0-1, shard-1-1, shard-2-1, shard-0-2, shard-1-2, shard-2-2; no slot moves: every master already holds its share",
+        );
+    });
+
     it("no text when no node joins or leaves (a maxmemory change, a replaced container)", () => {
         expect(describeScaling(specs(3, 1), formedStatus(3, THREE), specs(3, 1))).toBeUndefined();
     });
