@@ -34,8 +34,17 @@ echo "docker-up: starting dockerd (log: $LOG_FILE)"
 # A background child of a non-interactive shell is never a group leader, so setsid execs without forking
 # and $! is dockerd's own pid. DOCKERD_EXTRA_ARGS (word-split) is passed to dockerd. Beware when using it
 # for a second engine beside a running one: `--bridge none` makes dockerd delete the shared docker0 link.
+# Every inherited descriptor above stderr is closed first: a caller running this under
+# `flock /tmp/redis-ha-ports.lock` would otherwise hand the lock's descriptor to the daemon, which then
+# holds the lock for as long as it runs and every later `flock` waits forever.
 # shellcheck disable=SC2086
-setsid dockerd ${DOCKERD_EXTRA_ARGS:-} >"$LOG_FILE" 2>&1 </dev/null &
+(
+    for fd in /proc/self/fd/*; do
+        fd="${fd##*/}"
+        if ((fd > 2)); then eval "exec ${fd}>&-" 2>/dev/null || true; fi
+    done
+    exec setsid dockerd ${DOCKERD_EXTRA_ARGS:-} >"$LOG_FILE" 2>&1 </dev/null
+) &
 pid=$!
 echo "$pid" >"$PID_FILE"
 
