@@ -18,6 +18,9 @@ const { cacheCompiles } = require("./ts-cache") as {
     cacheCompiles(service: unknown, opts: { cacheDir: string; tsConfigPath: string; registerOptions: object; projectRequire: NodeRequire }): boolean;
 };
 
+/** stack-trace-memo.js (plain JavaScript, like ts-cache.js). */
+const { memoizeStackTraces } = require("./stack-trace-memo") as { memoizeStackTraces(): void };
+
 interface TsUtils {
     loadTypeScriptCompilerOptions(tsConfigPath: string): Record<string, unknown>;
     typeScriptRequireStrings(): { tsnodeRequire: string; typescriptRequire: string };
@@ -54,6 +57,7 @@ function registerTypeScript(projectDir: string, projectRequire: NodeRequire, pac
     // depend on: one per project, shared by every stack and state directory.
     const cacheDir = path.join(projectDir, "node_modules", ".cache", "stack-local");
     cacheCompiles(tsn.register(registerOptions), { cacheDir: path.join(cacheDir, "ts"), tsConfigPath, registerOptions, projectRequire });
+    memoizeStackTraces();
     if (transpileOnly) return "off";
     // Resolved with .ts registered, as `require` will resolve it.
     return typeCheckProgram({ typescriptRequire, projectRequire, tsConfigPath, entry: require.resolve(entry), cacheDir }) ? "ran" : "up to date";
