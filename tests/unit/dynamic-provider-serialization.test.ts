@@ -7,27 +7,7 @@
  * tunableDrift (exports.TUNABLE_FIELDS). Guard: no serialized provider reads a module's `exports`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { clusterFormationProvider } from "../../components/cluster/formation";
-import { liveConfigProvider } from "../../components/docker/live-config-resource";
-import { rollGateProvider } from "../../components/rolling/gate";
-import { rollPlanProvider } from "../../components/rolling/plan";
-import { replicationReadinessProvider } from "../../components/replication/readiness";
-import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
-import { generatedPasswordProvider } from "../../components/shared/generated-password";
-import { tlsCertificatesProvider } from "../../components/security/tls-certificates";
-import { aclUsersProvider } from "../../components/security/acl-users";
-
-const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
-    ["GeneratedPassword", generatedPasswordProvider],
-    ["ReplicationReadiness", replicationReadinessProvider],
-    ["SentinelReadiness", sentinelReadinessProvider],
-    ["ClusterFormation", clusterFormationProvider],
-    ["LiveConfig", liveConfigProvider],
-    ["RollGate", rollGateProvider],
-    ["RollPlan", rollPlanProvider],
-    ["TlsCertificates", tlsCertificatesProvider],
-    ["AclUsers", aclUsersProvider],
-];
+import { DYNAMIC_PROVIDERS as providers } from "./support/dynamic-providers";
 
 it.each(providers)("the serialized %s provider reads no `exports.X` of its own modules", async (_name, provider) => {
     const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });

@@ -20,6 +20,8 @@ const { cacheCompiles } = require("./ts-cache") as {
 
 /** stack-trace-memo.js (plain JavaScript, like ts-cache.js). */
 const { memoizeStackTraces } = require("./stack-trace-memo") as { memoizeStackTraces(): void };
+/** closure-parse-memo.js (plain JavaScript, like ts-cache.js). */
+const { memoizeClosureParse } = require("./closure-parse-memo") as { memoizeClosureParse(projectRequire: NodeRequire, cacheDir: string): boolean };
 
 interface TsUtils {
     loadTypeScriptCompilerOptions(tsConfigPath: string): Record<string, unknown>;
@@ -101,7 +103,9 @@ export function projectProgram(
         const packageObject = fs.existsSync(pkgFile) ? (JSON.parse(fs.readFileSync(pkgFile, "utf8")) as Record<string, unknown>) : {};
         restoreExtensions(savedExtensions);
         const entry = programPath(projectDir, packageObject);
-        times.typeCheck = registerTypeScript(projectDir, createRequire(pkgFile), packageObject, entry);
+        const projectRequire = createRequire(pkgFile);
+        times.typeCheck = registerTypeScript(projectDir, projectRequire, packageObject, entry);
+        memoizeClosureParse(projectRequire, path.join(projectDir, "node_modules", ".cache", "stack-local"));
         process.chdir(projectDir);
         const prepared = Date.now();
         times.prepareMs = prepared - started;
