@@ -23,11 +23,10 @@ bin="$dir/pulumi"
 reports_version() { [[ -x "$bin" ]] && [[ "$("$bin" version 2>/dev/null)" == "$version" ]]; }
 
 # Dynamic providers run in `pulumi-resource-pulumi-nodejs`, which a normal Pulumi install ships beside
-# the CLI. @pulumi/pulumi's npm package has the same script (it resolves the SDK from the project it is
-# started in); put a copy beside the built CLI, where the engine looks for bundled plugins.
+# the CLI, where the engine looks for bundled plugins. Ours (scripts/pulumi-resource-pulumi-nodejs) is
+# @pulumi/pulumi's npm script with one Node.js start less; it too runs the SDK of the project it is started in.
 place_nodejs_plugin() {
-    local script="node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-    [[ -f "$script" ]] || { echo "install-pulumi: $script is missing (run npm ci first)" >&2; exit 1; }
+    local script="scripts/pulumi-resource-pulumi-nodejs"
     cmp -s "$script" "$dir/pulumi-resource-pulumi-nodejs" || install -m 755 "$script" "$dir/pulumi-resource-pulumi-nodejs"
 }
 
