@@ -44,10 +44,12 @@ const BASE_PORT = 8100;
 const CONFIG = { topology: "cluster", image: LOCAL_IMAGE, basePort: BASE_PORT, tls: { enabled: true } };
 const KEYS = 3000;
 /**
- * The client user the outputs name (the first of acl.users). `+cluster|slots`: a Cluster client reads the slot
- * map with CLUSTER SLOTS, which `+@read +@write` do not include.
+ * The client user the outputs name (the first of acl.users). `+cluster|slots +cluster|info`: an ioredis Cluster
+ * client reads the slot map with CLUSTER SLOTS and checks CLUSTER INFO before it is ready, which `+@read
+ * +@write` do not include (without them it reconnects forever). Its INFO ready check per node is refused and
+ * skipped with a warning.
  */
-const APP = { name: "app", password: "app-e2e-cluster-Pw1", rules: "~app:* +@read +@write -@dangerous +cluster|slots" };
+const APP = { name: "app", password: "app-e2e-cluster-Pw1", rules: "~app:* +@read +@write -@dangerous +cluster|slots +cluster|info" };
 /** The test's own view of the nodes (INFO, CONFIG GET, CLUSTER INFO, redis-cli --cluster check); not a client's. */
 const PROBE = { name: "probe", password: "probe-e2e-cluster-Pw2", rules: "~* +@all" };
 /** `acl` goes in as one secret, as tests/e2e/acl.test.ts explains. */

@@ -37,8 +37,11 @@ const passwords: SecurityPasswords = {
     ) as SecurityPasswords["internal"],
 };
 const operator = { username: INTERNAL_USERS.operator.name, password: passwords.internal.operator.password };
-/** `+cluster|slots`: a Cluster client reads the slot map with CLUSTER SLOTS, which `+@read +@write` do not include. */
-const APP = { name: "app", password: "app-pw-it", rules: "~app:* +@read +@write -@dangerous +cluster|slots" };
+/**
+ * `+cluster|slots +cluster|info`: an ioredis Cluster client reads the slot map with CLUSTER SLOTS and checks
+ * CLUSTER INFO before it is ready, which `+@read +@write` do not include.
+ */
+const APP = { name: "app", password: "app-pw-it", rules: "~app:* +@read +@write -@dangerous +cluster|slots +cluster|info" };
 /** Test-only: reads ACL LOG at the end. Not a user of the stack. */
 const ADMIN = { name: "it-admin", password: "it-admin-pw" };
 const STACK_PASSWORD = "cluster-acl-stack-pw";
