@@ -175,7 +175,13 @@ it("a fourth shard joins and leaves: MIGRATE with AUTH2 as the operator moves ke
         /^shard-0 takes \d+ slots from shard-3; shard-1 takes \d+ slots from shard-3; shard-2 takes \d+ slots from shard-3$/,
     );
     expect(readinessProblems({ nodes: specs(3) }, left.snapshot)).toEqual([]);
-    expect(Number(await as(newMaster.port, operator.username, operator.password, "DBSIZE"))).toBe(0);
+    // Every key is back on the three masters (node-3, emptied, now replicates one of them: Redis makes a master that
+    // loses its last slot a replica of the node that took it).
+    const masters = [];
+    for (const s of specs(3)) if ((await as(s.access.port, operator.username, operator.password, "ROLE")).startsWith("master")) masters.push(s);
+    expect(masters).toHaveLength(3);
+    const counts = await Promise.all(masters.map((s) => as(s.access.port, operator.username, operator.password, "DBSIZE")));
+    expect(counts.reduce((sum, c) => sum + Number(c), 0)).toBe(KEYS);
     // What the engine does next: delete the leaving containers.
     for (const n of nodes.filter((x) => x.spec.shard === 3)) await n.proc.kill();
     for (const s of specs(3)) {
@@ -214,7 +220,8 @@ it("the operator reads and writes no value, and cannot flush, reset or reconfigu
         ["CLUSTER", "RESET"],
         ["CLUSTER", "FLUSHSLOTS"],
         ["CLUSTER", "DELSLOTS", "1"],
-        ["DEBUG", "SLEEP", "0"],
+        ["ACL", "LIST"],
+        ["MONITOR"],
         ["SHUTDOWN"],
         ["RESTORE", "x", "0", "x"],
     ];
