@@ -65,7 +65,7 @@ function specFromLiveCluster(nodes: ClusterTestNode[]): ClusterSpec {
 async function waitReady(spec: ClusterSpec): Promise<void> {
     await pollUntil(
         async () => {
-            const problems = readinessProblems(spec, await observeCluster(spec.nodes, PASSWORD));
+            const problems = readinessProblems(spec, await observeCluster(spec.nodes, { password: PASSWORD }));
             return problems.length === 0 ? { done: true, value: undefined } : { done: false, observed: problems.join("; ") };
         },
         { timeoutMs: TIMEOUT_MS, intervalMs: 25, description: "the cluster to be ready" },

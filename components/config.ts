@@ -51,9 +51,10 @@ export function readRawConfig(project: string): RawConfig {
 
 /**
  * Topologies whose nodes get ACL users: the application users kept live on every data node, and the stack's
- * own users for replication, the sentinels and the deploy-time providers.
+ * own users for replication, the sentinels and the deploy-time providers (on cluster nodes the operator also
+ * forms, reshards and hands over: security/acl.ts). Every topology now.
  */
-export const ACL_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replication", "sentinel"];
+export const ACL_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replication", "sentinel", "cluster"];
 
 /**
  * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,

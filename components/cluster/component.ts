@@ -25,6 +25,7 @@ import type { Settings } from "../settings";
 import { type StackBase, declareStackBase } from "../docker/stack-base";
 import { TLS_FILES, nodeSecurityConf } from "../security/node-security";
 import { type StackTls, nodeTlsFiles } from "../security/node-tls";
+import type { StackAcl } from "../security/stack-acl";
 
 export interface ClusterArgs {
     /** Validated stack settings (defaults applied by parseSettings); `cluster` gives the shape. */
@@ -36,6 +37,12 @@ export interface ClusterArgs {
      * (`tls-cluster yes`) speak TLS only, and so do the formation, the gates and LiveConfig.
      */
     tls?: StackTls;
+    /**
+     * ACL stacks: every node gets the stack's own users (the operator with its cluster rules) and the
+     * application users; replicas replicate as the replication user; the formation, the gates, LiveConfig,
+     * AclUsers and the healthcheck log in as the operator user (security/stack-acl.ts).
+     */
+    acl?: StackAcl;
 }
 
 /** A cluster node as the stack outputs report it: live role (at the last deploy or refresh), shard and slots. */
@@ -68,7 +75,7 @@ export class Cluster extends pulumi.ComponentResource {
         const subnet = s.network.mode === "bridge" ? (chosenSubnet(s.network.subnet) ?? stackSubnet(s.namePrefix)) : undefined;
         const ips = layout.map((n) => (subnet ? nodeIp(subnet, n.addressIndex) : undefined));
         const base = declareStackBase(name, { ...s, ipam: subnet && { subnet: subnet.subnet, gateway: subnet.gateway } }, this);
-        const nodes = declareClusterNodes(name, s, layout, base, ips, args.password, this, args.tls);
+        const nodes = declareClusterNodes(name, s, layout, base, ips, args.password, this, args.tls, args.acl);
 
         this.formation = new ClusterFormation(
             `${name}-formation`,
@@ -77,7 +84,8 @@ export class Cluster extends pulumi.ComponentResource {
                 // Per node, only the revision waits for its container: a preview then still knows every node's name,
                 // shard and addresses, so the formation's diff can say who joins and leaves and which slots move.
                 nodes: layout.map((node, i) => ({ ...clusterNodeSpec(s, node, { id: "", ip: ips[i] }), revision: nodes[i].containerId })),
-                password: pulumi.secret(args.password),
+                ...(args.acl ? { username: args.acl.operator.username } : {}),
+                password: pulumi.secret(args.acl?.operator.password ?? args.password),
                 ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
                 nodeTimeoutMs: s.cluster.nodeTimeoutMs,
                 timeoutMs: s.readinessTimeoutMs,
@@ -102,15 +110,18 @@ export class Cluster extends pulumi.ComponentResource {
         this.lastRebalance = this.formation.lastRebalance;
         const seeds = clusterSeedNodes(s, layout);
         this.seedNodes = this.formation.id.apply(() => seeds);
+        // With the default user off, clients log in as the first application user (stack-acl.ts).
+        const client = args.acl?.client;
         this.ioredisClusterOptions = pulumi.secret(
             pulumi
-                .all([this.formation.id, pulumi.secret(args.password), args.tls?.caCert])
-                .apply(([, pw, caCert]) => clusterClientOptions(s, layout, pw, caCert)),
+                .all([this.formation.id, pulumi.secret(client?.password ?? args.password), args.tls?.caCert])
+                .apply(([, pw, caCert]) => clusterClientOptions(s, layout, { username: client?.username, password: pw }, caCert)),
         );
         if (s.network.mode === "bridge") {
             // On TLS stacks the CA file every node has (the exec runs as root, which may read it).
             const tlsFlags = args.tls ? ` --tls --cacert ${TLS_FILES.caCertFile}` : "";
-            this.redisCli = this.formation.id.apply(() => `docker exec -it ${layout[0].containerName} redis-cli -c${tlsFlags} --askpass`);
+            const userFlag = client ? ` --user ${client.username}` : "";
+            this.redisCli = this.formation.id.apply(() => `docker exec -it ${layout[0].containerName} redis-cli -c${tlsFlags}${userFlag} --askpass`);
         }
         this.registerOutputs({
             nodes: this.nodes,
@@ -132,6 +143,8 @@ export function declareClusterNodes(
     parent: pulumi.Resource,
     /** TLS stacks: each node gets its own certificate, TLS directives (`tls-cluster yes` too) and a TLS healthcheck. */
     tls?: StackTls,
+    /** ACL stacks: the stack's own users in every redis.conf, the application users kept live, the operator's login. */
+    acl?: StackAcl,
 ): RedisNode[] {
     const entries = layout.map((node, i) => {
         const clusterLines = clusterNodeConfLines(settings, node);
@@ -142,15 +155,18 @@ export function declareClusterNodes(
             // No replicaof (Redis refuses it in cluster mode) and no replica-announce-*: roles come from the
             // formation resource, and peers know each other from the cluster bus.
             clusterLines,
-            security: tls && nodeSecurityConf(settings, undefined, { cluster: true }),
+            security: acl
+                ? acl.passwords.apply((pw) => nodeSecurityConf(settings, pw, { cluster: true }))
+                : tls && nodeSecurityConf(settings, undefined, { cluster: true }),
         });
         const labels = { "redis-ha.shard": String(node.shard) };
         const live = nodeLive(settings, clusterLines);
         const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), ca: tls.caCert };
-        return { node, spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live, tls: nodeTls }, role: node.role };
+        const nodeAcl = acl && { login: acl.operator, users: acl.users };
+        return { node, spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live, tls: nodeTls, acl: nodeAcl }, role: node.role };
     });
     // Every replica, then every master (each after CLUSTER FAILOVER to its in-sync replica). The gates check
     // the cluster as the formation's readiness does, so they get the same node specs (without revisions).
     const nodes = layout.map((node, i) => clusterNodeSpec(settings, node, { id: "", ip: ips[i] }));
-    return declareRollingNodes(name, settings, base, entries, { kind: "cluster", nodes }, password, parent, tls);
+    return declareRollingNodes(name, settings, base, entries, { kind: "cluster", nodes }, password, parent, tls, acl && { login: acl.operator });
 }

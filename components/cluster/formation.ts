@@ -13,7 +13,9 @@
  *                            in bridge mode; 127.0.0.1 + port + port+10000 in host mode. Redis 7.0 MEET
  *                            needs an IP; a name is resolved on the machine running pulumi
  *                  revision  optional; anything that changes when the node is replaced (container id)
- *   password     requirepass of every node (also their masterauth); "" for none. Secret in the state.
+ *   username     optional; ACL stacks: the user the provider logs in as (the stack's operator user), also
+ *                the one the nodes' MIGRATE logs in to the target with. Absent: the default user.
+ *   password     that user's password (requirepass of every node without ACL); "" for none. Secret in the state.
  *   tls          optional; TLS stacks: the CA every node's certificate is signed by. Every connection of
  *                the provider then speaks TLS and verifies the node (its access host is on its certificate).
  *                Not topology: a renewed CA re-runs nothing.
@@ -49,7 +51,7 @@ import {
     parseClusterNodes,
 } from "./observe";
 import { type ReadinessStage, readinessProblems } from "./readiness";
-import { type ResizeContext, forget, handOver, reshard } from "./resize";
+import { type ClusterLogin, type ResizeContext, forget, handOver, reshard } from "./resize";
 import { describeScaling, membershipChange, planHandovers, strangers } from "./scaling";
 import { ClusterNodeSpec, ClusterSpec, clusterTopologyKey, validateClusterSpec } from "./spec";
 import { pollUntil } from "../shared/poll";
@@ -57,11 +59,14 @@ import type { Redis as RedisClient } from "ioredis";
 import { type NodeTls, parseInfo, withRedis } from "../shared/redis-connection";
 
 export type { ClusterNodeSpec } from "./spec";
+export type { ClusterLogin } from "./resize";
 export type { ClusterNodeStatus, ClusterHealth } from "./observe";
 
 export interface ClusterFormationInputs {
     clusterName: string;
     nodes: ClusterNodeSpec[];
+    /** ACL stacks: the operator user; absent, the default user. */
+    username?: string;
     password: string;
     /** TLS stacks: how every node's certificate is verified (not in the diff key). */
     tls?: NodeTls;
@@ -118,12 +123,12 @@ async function convergeTo(
     return pollUntil(
         async () => {
             progress.rounds++;
-            const snap = await observeCluster(spec.nodes, inputs.password, inputs.tls);
+            const snap = await observeCluster(spec.nodes, loginOf(inputs));
             const view = deriveLiveView(spec, snap);
             const plan = planConvergence(spec, snap, view);
             if (plan.actions.length > 0) {
                 progress.actions.push(...plan.actions);
-                const failures = await executeActions(spec.nodes, plan.actions, inputs.password, inputs.tls);
+                const failures = await executeActions(spec.nodes, plan.actions, loginOf(inputs));
                 return { done: false, observed: [...failures, ...plan.waiting].join("; ") || `sent ${plan.actions.map(describeAction).join("; ")}` };
             }
             const problems = readinessProblems(spec, snap, view, stage);
@@ -147,8 +152,8 @@ async function convergeTo(
 export async function convergeCluster(inputs: ClusterFormationInputs, former: ClusterNodeSpec[] = []): Promise<ConvergeResult> {
     const deadline = Date.now() + inputs.timeoutMs;
     const nodes = await resolveMeetHosts(inputs.nodes);
-    const ctx: ResizeContext = { nodes, former: await resolveMeetHosts(former), password: inputs.password, tls: inputs.tls, deadline };
-    const observe = () => observeCluster(nodes, inputs.password, inputs.tls);
+    const ctx: ResizeContext = { nodes, former: await resolveMeetHosts(former), login: loginOf(inputs), deadline };
+    const observe = () => observeCluster(nodes, loginOf(inputs));
     const target: ClusterSpec = { nodes, nodeTimeoutMs: inputs.nodeTimeoutMs };
     const progress: Progress = { actions: [], rounds: 0 };
     const boosted = inputs.nodeTimeoutMs !== undefined && inputs.nodeTimeoutMs > FORMATION_TIMEOUT && isUnformed(target, await observe());
@@ -164,8 +169,7 @@ export async function convergeCluster(inputs: ClusterFormationInputs, former: Cl
             await executeActions(
                 nodes,
                 nodes.map((n) => ({ kind: "setNodeTimeout", node: n.name, ms: inputs.nodeTimeoutMs! })),
-                inputs.password,
-                inputs.tls,
+                loginOf(inputs),
             );
             throw err;
         }
@@ -197,7 +201,7 @@ async function formAndDescribe(inputs: ClusterFormationInputs, former: ClusterNo
 
 export async function readCluster(inputs: ClusterFormationOutputs): Promise<ClusterFormationOutputs> {
     const nodes = await resolveMeetHosts(inputs.nodes);
-    const status = clusterStatus({ nodes }, await observeCluster(nodes, inputs.password, inputs.tls));
+    const status = clusterStatus({ nodes }, await observeCluster(nodes, loginOf(inputs)));
     return { ...inputs, clusterState: status.clusterState, nodeStatus: status.nodes, lastRebalance: inputs.lastRebalance ?? "" };
 }
 
@@ -317,10 +321,14 @@ export async function resolveMeetHosts(nodes: ClusterNodeSpec[]): Promise<Cluste
     );
 }
 
-/** `tls`: TLS stacks, the CA the node's certificate is verified with (as for every function below). */
-export async function observeNode(node: ClusterNodeSpec, password: string, tls?: NodeTls): Promise<NodeObservation> {
+/** The login of the formation inputs. */
+export function loginOf(inputs: Pick<ClusterFormationInputs, "username" | "password" | "tls">): ClusterLogin {
+    return { username: inputs.username, password: inputs.password, tls: inputs.tls };
+}
+
+export async function observeNode(node: ClusterNodeSpec, login: ClusterLogin): Promise<NodeObservation> {
     try {
-        return await withRedis({ ...node.access, password, tls }, async (c: RedisClient) => {
+        return await withRedis({ ...node.access, ...login }, async (c: RedisClient) => {
             const [myId, nodes, info, replication, keys, timeout] = await Promise.all([
                 c.call("CLUSTER", "MYID") as Promise<string>,
                 c.call("CLUSTER", "NODES") as Promise<string>,
@@ -346,22 +354,22 @@ export async function observeNode(node: ClusterNodeSpec, password: string, tls?:
     }
 }
 
-export async function observeCluster(nodes: ClusterNodeSpec[], password: string, tls?: NodeTls): Promise<ClusterSnapshot> {
-    return { nodes: await Promise.all(nodes.map((n) => observeNode(n, password, tls))) };
+export async function observeCluster(nodes: ClusterNodeSpec[], login: ClusterLogin): Promise<ClusterSnapshot> {
+    return { nodes: await Promise.all(nodes.map((n) => observeNode(n, login))) };
 }
 
 /**
  * Runs one round's actions: one connection per node, that node's actions in order, nodes in parallel.
  * Failures are returned (the next round re-plans from what actually happened), not thrown.
  */
-export async function executeActions(nodes: ClusterNodeSpec[], actions: ClusterAction[], password: string, tls?: NodeTls): Promise<string[]> {
+export async function executeActions(nodes: ClusterNodeSpec[], actions: ClusterAction[], login: ClusterLogin): Promise<string[]> {
     const byNode = new Map<string, ClusterAction[]>();
     for (const a of actions) byNode.set(a.node, [...(byNode.get(a.node) ?? []), a]);
     const failures = await Promise.all(
         [...byNode].map(async ([name, list]) => {
             const node = nodes.find((n) => n.name === name)!;
             try {
-                return await withRedis({ ...node.access, password, tls }, async (c: RedisClient) => {
+                return await withRedis({ ...node.access, ...login }, async (c: RedisClient) => {
                     const errors: string[] = [];
                     for (const a of list) {
                         const [command, ...args] = commandOf(a);

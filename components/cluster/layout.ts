@@ -169,7 +169,7 @@ export function clusterNodeSpec(input: ClusterWiringInput, node: ClusterNodeLayo
 export interface ClusterClientOptions {
     startupNodes: Endpoint[];
     /** `redisOptions.tls` on TLS stacks: every node verified with the stack's CA (see clusterClientOptions). */
-    options: { natMap?: NatMap; redisOptions: { password: string; tls?: { ca: string } }; maxRedirections?: number };
+    options: { natMap?: NatMap; redisOptions: { username?: string; password: string; tls?: { ca: string } }; maxRedirections?: number };
 }
 
 /**
@@ -191,11 +191,12 @@ export function clusterSeedNodes(input: ClusterWiringInput, layout: ClusterNodeL
  * natMap gives (bindAddress), and checks the certificate against that address. Every node's certificate
  * carries bindAddress and 127.0.0.1 (security/certificates.ts), so no `servername` is needed; one would be
  * wrong anyway, since the same options serve every node and each node has its own certificate.
+ * ACL stacks with the default user off: `username` is the user clients log in as (security/stack-acl.ts).
  */
 export function clusterClientOptions(
     input: ClusterWiringInput,
     layout: ClusterNodeLayout[],
-    password: string,
+    login: { username?: string; password: string },
     caCert?: string,
 ): ClusterClientOptions {
     const natMap = input.network.mode === "bridge" ? natMapForLayout(layout, input.bindAddress) : undefined;
@@ -203,7 +204,11 @@ export function clusterClientOptions(
         startupNodes: clusterSeedNodes(input, layout),
         options: {
             ...(natMap ? { natMap, maxRedirections: NAT_MAX_REDIRECTIONS } : {}),
-            redisOptions: { password, ...(caCert === undefined ? {} : { tls: { ca: caCert } }) },
+            redisOptions: {
+                ...(login.username ? { username: login.username } : {}),
+                password: login.password,
+                ...(caCert === undefined ? {} : { tls: { ca: caCert } }),
+            },
         },
     };
 }

@@ -50,7 +50,12 @@ export interface NodeAddress {
 export interface ClusterAccess {
     /** Where to start reading the membership: access endpoints of one or more nodes, tried in order. */
     seeds: Endpoint[];
-    /** requirepass of every node (also used for MIGRATE's AUTH); "" for none. */
+    /**
+     * ACL stacks: the user the engine logs in as (the operator user); MIGRATE then logs in to the target as
+     * the same user (AUTH2). Absent: the default user, and MIGRATE's plain AUTH.
+     */
+    username?: string;
+    /** That user's password (requirepass of every node without ACL), also MIGRATE's; "" for none. */
     password: string;
     /**
      * TLS stacks: the CA the nodes' certificates are verified with. MIGRATE needs nothing more: a node with
@@ -144,12 +149,14 @@ function defaultLabel(a: NodeAddress): string {
  * lived, without a per-command timeout (MIGRATE of a big key legitimately takes long; MIGRATE's own
  * timeout bounds its I/O), and `lazyConnect` so a refused connection is reported, not retried.
  */
-async function connect(endpoint: Endpoint, password: string, tls: NodeTls | undefined): Promise<RedisClient> {
+async function connect(endpoint: Endpoint, login: Pick<ClusterAccess, "username" | "password" | "tls">): Promise<RedisClient> {
     const Redis = require("ioredis");
+    const tls = login.tls;
     const client: RedisClient = new Redis({
         host: endpoint.host,
         port: endpoint.port,
-        password: password || undefined,
+        username: login.username || undefined,
+        password: login.password || undefined,
         ...ioredisTls(tls),
         lazyConnect: true,
         connectTimeout: 2000,
@@ -222,7 +229,7 @@ class Membership {
         const seedErrors: string[] = [];
         for (const seed of this.opts.seeds) {
             try {
-                const c = await connect(seed, this.opts.password, this.opts.tls);
+                const c = await connect(seed, this.opts);
                 try {
                     seedText = (await c.call("CLUSTER", "NODES")) as string;
                 } finally {
@@ -255,7 +262,7 @@ class Membership {
                     const endpoint = this.opts.access(address);
                     const label = this.label(address);
                     try {
-                        const conn = await connect(endpoint, this.opts.password, this.opts.tls);
+                        const conn = await connect(endpoint, this.opts);
                         const text = (await conn.call("CLUSTER", "NODES")) as string;
                         const view = parseClusterNodes(text);
                         const self = view.find(isMyself);
@@ -358,7 +365,8 @@ class Mover {
         private readonly ms: Membership,
         private readonly opts: ReshardOptions,
     ) {
-        this.auth = opts.password ? ["AUTH", opts.password] : [];
+        // The target takes the keys from the source as this user: with the default user off, only AUTH2 logs in.
+        this.auth = !opts.password ? [] : opts.username ? ["AUTH2", opts.username, opts.password] : ["AUTH", opts.password];
     }
 
     /**

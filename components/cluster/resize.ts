@@ -7,32 +7,38 @@
  */
 import type { Redis as RedisClient } from "ioredis";
 import { pollUntil } from "../shared/poll";
-import { type NodeTls, withRedis } from "../shared/redis-connection";
+import { type NodeAccess, withRedis } from "../shared/redis-connection";
 import { selfEntry, reachable, type ClusterSnapshot } from "./observe";
 import { type NodeAddress, type ReshardOptions, forgetNodes, rebalanceCluster } from "./reshard";
 import { type Handover, type Stranger, accessByClusterAddress, specByClusterAddress } from "./scaling";
 import type { ClusterNodeSpec } from "./spec";
+
+/**
+ * How the cluster's providers log in to every node: the user (ACL stacks: the operator user; absent, the
+ * default user), its password, and on TLS stacks the CA the nodes' certificates are verified with.
+ */
+export type ClusterLogin = Pick<NodeAccess, "username" | "password" | "tls">;
 
 export interface ResizeContext {
     /** The spec's nodes (meet hosts resolved). */
     nodes: ClusterNodeSpec[];
     /** Nodes of the previous spec that are no longer in it: how to reach a leaving node. */
     former: ClusterNodeSpec[];
-    password: string;
-    /** TLS stacks: the CA the nodes' certificates are verified with. */
-    tls?: NodeTls;
+    /** How the provider logs in to every node (ClusterLogin); MIGRATE logs in to the target as the same user. */
+    login: ClusterLogin;
     deadline: number;
 }
 
 /** How reshard.ts reaches and names each node: by the specs' cluster addresses; `shard-<s>` as the label. */
-function access(ctx: ResizeContext): Pick<ReshardOptions, "seeds" | "password" | "tls" | "access" | "label"> {
+function access(ctx: ResizeContext): Pick<ReshardOptions, "seeds" | "username" | "password" | "tls" | "access" | "label"> {
     const specs = [...ctx.nodes, ...ctx.former];
     const endpointOf = accessByClusterAddress(specs);
     const specOf = specByClusterAddress(specs);
     return {
         seeds: ctx.nodes.map((n) => n.access),
-        password: ctx.password,
-        tls: ctx.tls,
+        username: ctx.login.username,
+        password: ctx.login.password ?? "",
+        tls: ctx.login.tls,
         access: (a: NodeAddress) => endpointOf(a.ip, a.port) ?? { host: a.ip, port: a.port },
         label: (a: NodeAddress) => {
             const spec = specOf(a.ip, a.port);
@@ -49,7 +55,7 @@ export async function handOver(ctx: ResizeContext, handovers: Handover[], observ
     if (handovers.length === 0) return;
     for (const h of handovers) {
         const node = ctx.nodes.find((n) => n.name === h.node)!;
-        await withRedis({ ...node.access, password: ctx.password, tls: ctx.tls }, (c: RedisClient) => c.call("CLUSTER", "FAILOVER"));
+        await withRedis({ ...node.access, ...ctx.login }, (c: RedisClient) => c.call("CLUSTER", "FAILOVER"));
     }
     await pollUntil(
         async () => {

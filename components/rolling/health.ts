@@ -97,7 +97,7 @@ export async function groupProblems(group: RollGroup, creds: Credentials): Promi
         return problems;
     }
     const spec = { nodes: group.nodes };
-    return readinessProblems(spec, await observeCluster(group.nodes, password, creds.tls));
+    return readinessProblems(spec, await observeCluster(group.nodes, dataLogin(creds)));
 }
 
 /** `master`, `replica` or `sentinel` as the node says now; throws when it cannot be reached. */

@@ -204,6 +204,8 @@ export function aclUserLine(user: AclUserLine): string {
  * deploy-time providers' and the container healthcheck's: readiness and the roll gates read INFO/ROLE and
  * hand a master over (CLIENT PAUSE, REPLICAOF), LiveConfig and the TLS renewal CONFIG SET and REWRITE, the
  * AclUsers resource keeps the application users (ACL SETUSER/DELUSER); no key access.
+ * `operator.clusterRules`: what the same user gets on top on cluster nodes only (clusterOperatorRules), so
+ * the other topologies' nodes keep their rules (and their containers) as they were.
  */
 const INTERNAL = {
     replication: { name: "redis-ha-replication", rules: "+psync +replconf +ping" },
@@ -218,6 +220,20 @@ const INTERNAL = {
         rules:
             "-@all +auth +hello +ping +info +role +config|get +config|set +config|rewrite +client|setname +client|pause +client|unpause " +
             "+replicaof +acl|setuser +acl|deluser +acl|users",
+        // Each part is what a cluster provider sends (NOPERM otherwise, tests/integration/cluster-acl.test.ts):
+        // cluster|myid, nodes, info: observing a node (formation, readiness, the roll gates);
+        // cluster|meet, addslotsrange, replicate: forming; cluster|failover: the handovers before a master
+        // leaves or restarts; cluster|setslot, getkeysinslot, countkeysinslot and migrate: resharding;
+        // cluster|forget: a node leaving; dbsize: whether a node holds keys (formation, leaving masters);
+        // eval + memory|usage: sizing a MIGRATE batch by MEMORY USAGE in one script; exists + asking: naming
+        // the key a failed MIGRATE stopped on. restore-asking + select: the nodes' own MIGRATE logs in to the
+        // target as this user (AUTH2), selects db 0 and restores there. `~*`: MIGRATE needs read and write on
+        // its keys on the source, RESTORE-ASKING write on the target; no command that reads or writes a value
+        // for the caller (GET, SET, ...) is allowed, so the keys go only where MIGRATE takes them.
+        clusterRules:
+            "+cluster|myid +cluster|nodes +cluster|info +cluster|meet +cluster|addslotsrange +cluster|replicate +cluster|failover " +
+            "+cluster|setslot +cluster|getkeysinslot +cluster|countkeysinslot +cluster|forget +dbsize +migrate +eval +memory|usage " +
+            "+exists +asking +restore-asking +select ~*",
     },
 } as const;
 export const INTERNAL_USERS = INTERNAL;
@@ -226,3 +242,9 @@ export type InternalUser = keyof typeof INTERNAL_USERS;
 
 /** User names a config may not take: Redis's own and the stack's. */
 export const RESERVED_USER_NAMES: readonly string[] = ["default", ...Object.values(INTERNAL_USERS).map((u) => u.name)];
+
+/** A stack user's rules on a topology's data nodes: the operator gets its cluster rules on cluster nodes. */
+export function internalUserRules(user: InternalUser, topology: string): string {
+    const u: { rules: string; clusterRules?: string } = INTERNAL_USERS[user];
+    return topology === "cluster" && u.clusterRules ? `${u.rules} ${u.clusterRules}` : u.rules;
+}

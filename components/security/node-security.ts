@@ -5,7 +5,7 @@
  */
 import type { NodeSecurityConf } from "../docker/redis-conf";
 import type { Settings } from "../settings";
-import { INTERNAL_USERS, type InternalUser, aclUserLine } from "./acl";
+import { INTERNAL_USERS, type InternalUser, aclUserLine, internalUserRules } from "./acl";
 
 /**
  * Where a node's TLS files are inside its container: uploaded there (never in argv, environment or
@@ -59,7 +59,7 @@ export function nodeSecurityConf(
     const userLines = !own
         ? []
         : internalUsersOf(settings.topology).map((k) =>
-              aclUserLine({ name: INTERNAL_USERS[k].name, passwordSha256: own[k].sha256, rules: INTERNAL_USERS[k].rules }),
+              aclUserLine({ name: INTERNAL_USERS[k].name, passwordSha256: own[k].sha256, rules: internalUserRules(k, settings.topology) }),
           );
     return {
         tls: settings.tls.enabled

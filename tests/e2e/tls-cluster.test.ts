@@ -7,6 +7,10 @@
  * and closes a plain one; no password or key in the clear (state, outputs, docker inspect, environment, ps,
  * logs); `docker kill` of a master still gets its replica promoted; a fourth shard joins
  * (`cluster.shards=4`), its slots moved with MIGRATE between the nodes over TLS. Timings are printed.
+ * The same bridge stack runs with `acl.defaultUser: off` and an application user (issue 11, ACL on cluster):
+ * the default user is refused, the outputs hand clients the application user, which reads and writes its keys
+ * on every master and gets NOPERM outside its rules; formation, the failover and the reshard (the nodes'
+ * MIGRATE logging in to the target as the operator user, AUTH2) run with the stack's own users.
  * Host network, shorter: formed with every node on bindAddress (certificates name it), TLS-only client ports,
  * a Cluster client from the outputs (no natMap), and the buses on port + 10000 TLS-only, reached directly.
  */
@@ -29,20 +33,40 @@ interface NodeOut {
 }
 interface ClusterOptions {
     startupNodes: Array<{ host: string; port: number }>;
-    options: { natMap?: Record<string, { host: string; port: number }>; redisOptions: { password: string; tls?: { ca: string } } };
+    options: {
+        natMap?: Record<string, { host: string; port: number }>;
+        redisOptions: { username?: string; password: string; tls?: { ca: string } };
+    };
 }
 
 const STACK = "e2e-tls-cluster";
 const BASE_PORT = 8100;
 const CONFIG = { topology: "cluster", image: LOCAL_IMAGE, basePort: BASE_PORT, tls: { enabled: true } };
 const KEYS = 3000;
+/**
+ * The client user the outputs name (the first of acl.users). `+cluster|slots +cluster|info`: an ioredis Cluster
+ * client reads the slot map with CLUSTER SLOTS and checks CLUSTER INFO before it is ready, which `+@read
+ * +@write` do not include (without them it reconnects forever). Its INFO ready check per node is refused and
+ * skipped with a warning.
+ */
+const APP = { name: "app", password: "app-e2e-cluster-Pw1", rules: "~app:* +@read +@write -@dangerous +cluster|slots +cluster|info" };
+/** The test's own view of the nodes (INFO, CONFIG GET, CLUSTER INFO, redis-cli --cluster check); not a client's. */
+const PROBE = { name: "probe", password: "probe-e2e-cluster-Pw2", rules: "~* +@all" };
+/** `acl` goes in as one secret, as tests/e2e/acl.test.ts explains. */
+const ACL_SECRETS = { acl: JSON.stringify({ defaultUser: "off", users: [APP, PROBE] }) };
 
 describe(`cluster with TLS through ${driver.name}`, () => {
     let outputs: Record<string, any>;
     let opts: ClusterOptions;
     const node = (name: string): NodeOut => outputs.nodes.find((n: NodeOut) => n.name === name);
-    /** One node over TLS with the stack's password and CA, as the outputs give them. */
-    const nodeOptions = (port: number): RedisOptions => ({ host: "127.0.0.1", port, ...opts.options.redisOptions });
+    /** One node over TLS with the CA the outputs give, as the test's probe user. */
+    const nodeOptions = (port: number): RedisOptions => ({
+        host: "127.0.0.1",
+        port,
+        ...opts.options.redisOptions,
+        username: PROBE.name,
+        password: PROBE.password,
+    });
     async function withNode<T>(port: number, fn: (c: Redis) => Promise<T>): Promise<T> {
         const client = new Redis({ ...nodeOptions(port), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
         try {
@@ -56,13 +80,15 @@ describe(`cluster with TLS through ${driver.name}`, () => {
 
     it("up forms the cluster over TLS; the outputs carry the CA in the Cluster options and a redis-cli -c --tls line", async () => {
         const started = Date.now();
-        ({ outputs } = await driver.up(STACK, CONFIG));
+        ({ outputs } = await driver.up(STACK, CONFIG, ACL_SECRETS));
         console.log(`TLS cluster up (six nodes, from nothing to ready): ${Date.now() - started} ms`);
         opts = outputs.ioredisClusterOptions;
         expect(outputs.caCert).toMatch(/^-----BEGIN CERTIFICATE-----/);
-        expect(opts.options.redisOptions).toEqual({ password: outputs.password, tls: { ca: outputs.caCert } });
+        expect(opts.options.redisOptions).toEqual({ username: APP.name, password: APP.password, tls: { ca: outputs.caCert } });
         expect(opts.options.natMap![`redis-ha-${STACK}-shard-1-0:6379`]).toEqual({ host: "127.0.0.1", port: BASE_PORT + 1 });
-        expect(outputs.redisCli).toBe(`docker exec -it redis-ha-${STACK}-shard-0-0 redis-cli -c --tls --cacert ${TLS_FILES.caCertFile} --askpass`);
+        expect(outputs.redisCli).toBe(
+            `docker exec -it redis-ha-${STACK}-shard-0-0 redis-cli -c --tls --cacert ${TLS_FILES.caCertFile} --user ${APP.name} --askpass`,
+        );
         expect(outputs.nodes.map((n: NodeOut) => [n.name, n.role, n.port, n.slots.length > 0])).toEqual([
             ["shard-0-0", "master", BASE_PORT, true],
             ["shard-1-0", "master", BASE_PORT + 1, true],
@@ -96,19 +122,50 @@ describe(`cluster with TLS through ${driver.name}`, () => {
         expect(cause).toMatch(/certificate/i);
     });
 
-    it("a Cluster client from ioredisClusterOptions writes and reads keys over every master, through the natMap, over TLS", async () => {
+    it("the default user is off on every node: neither the stack password nor no password logs in", async () => {
+        for (const n of outputs.nodes as NodeOut[]) {
+            for (const password of [outputs.password as string, undefined]) {
+                const client = new Redis({
+                    host: "127.0.0.1",
+                    port: n.port,
+                    password,
+                    tls: { ca: outputs.caCert },
+                    lazyConnect: true,
+                    enableReadyCheck: false,
+                    maxRetriesPerRequest: 0,
+                    retryStrategy: () => null,
+                });
+                let cause = "";
+                client.on("error", (err: Error) => (cause ||= err.message));
+                const reply = await client
+                    .connect()
+                    .then(() => client.ping())
+                    .catch((err: Error) => cause || err.message);
+                client.disconnect();
+                expect({ node: n.name, password: !!password, reply }).toEqual({
+                    node: n.name,
+                    password: !!password,
+                    reply: expect.stringMatching(password ? /WRONGPASS/ : /NOAUTH/),
+                });
+            }
+        }
+    });
+
+    it("a Cluster client from ioredisClusterOptions (the application user) writes and reads its keys over every master, through the natMap, over TLS; NOPERM outside its rules", async () => {
         const cluster = new Cluster(opts.startupNodes, { ...opts.options, scaleReads: "master" });
         try {
             for (let i = 0; i < KEYS; i += 500) {
-                await Promise.all(Array.from({ length: 500 }, (_, j) => cluster.set(`tls:${i + j}`, `v${i + j}`)));
+                await Promise.all(Array.from({ length: 500 }, (_, j) => cluster.set(`app:${i + j}`, `v${i + j}`)));
             }
             for (let i = 0; i < KEYS; i += 500) {
-                const values = await Promise.all(Array.from({ length: 500 }, (_, j) => cluster.get(`tls:${i + j}`)));
+                const values = await Promise.all(Array.from({ length: 500 }, (_, j) => cluster.get(`app:${i + j}`)));
                 expect(values).toEqual(Array.from({ length: 500 }, (_, j) => `v${i + j}`));
             }
             const sizes = await Promise.all(cluster.nodes("master").map((n) => n.dbsize()));
             expect(sizes).toHaveLength(3);
             for (const s of sizes) expect(s).toBeGreaterThan(KEYS / 5);
+            await expect(cluster.set("other:1", "x")).rejects.toThrow(/NOPERM/);
+            await expect(cluster.call("FLUSHALL")).rejects.toThrow(/NOPERM/);
         } finally {
             cluster.disconnect();
         }
@@ -118,13 +175,22 @@ describe(`cluster with TLS through ${driver.name}`, () => {
         // `-it` wants a terminal; the test feeds the password on stdin instead (what --askpass reads).
         const [cmd, ...args] = (outputs.redisCli as string).replace(" -it ", " -i ").split(" ");
         const cli = (...command: string[]) =>
-            spawnSync(cmd, [...args, "--no-auth-warning", ...command], { input: `${outputs.password}\n`, encoding: "utf8", timeout: 15000 });
-        // `name` hashes to slot 5798 (shard 1), so from shard-0-0 the write goes through a MOVED.
-        const set = cli("SET", "name", "huey");
+            spawnSync(cmd, [...args, "--no-auth-warning", ...command], { input: `${APP.password}\n`, encoding: "utf8", timeout: 15000 });
+        // `app:name` hashes to slot 6000 (shard 1), so from shard-0-0 the write goes through a MOVED.
+        const set = cli("SET", "app:name", "huey");
         expect(set.stderr).toBe("");
         expect(set.stdout.trim()).toBe("OK");
-        expect(cli("GET", "tls:1").stdout.trim()).toBe("v1");
-        const check = cli("--cluster", "check", "127.0.0.1:6379");
+        expect(cli("GET", "app:1").stdout.trim()).toBe("v1");
+        // The check reads every node's CLUSTER NODES and INFO: the probe user's, not the application user's.
+        const check = spawnSync(
+            cmd,
+            [...args.map((a) => (a === APP.name ? PROBE.name : a)), "--no-auth-warning", "--cluster", "check", "127.0.0.1:6379"],
+            {
+                input: `${PROBE.password}\n`,
+                encoding: "utf8",
+                timeout: 15000,
+            },
+        );
         expect(check.stdout).toMatch(/\[OK\] All 16384 slots covered/);
     });
 
@@ -162,7 +228,7 @@ describe(`cluster with TLS through ${driver.name}`, () => {
         const containers = (outputs.nodes as NodeOut[]).map((n) => n.containerName);
         const keys = containers.map((c) => docker("exec", c, "cat", TLS_FILES.keyFile));
         expect(new Set(keys).size).toBe(containers.length);
-        const secrets = [outputs.password as string, ...keys.flatMap(pemLines)];
+        const secrets = [outputs.password as string, APP.password, PROBE.password, ...keys.flatMap(pemLines)];
         const places: Record<string, string> = {
             "state file": fs.readFileSync(driver.stateFile(STACK), "utf8"),
             "outputs without --show-secrets": JSON.stringify(await driver.outputsWithoutSecrets(STACK)),
@@ -197,8 +263,8 @@ describe(`cluster with TLS through ${driver.name}`, () => {
         );
         const cluster = new Cluster(opts.startupNodes, opts.options);
         try {
-            expect(await cluster.get("tls:0")).toBe("v0");
-            expect(await cluster.set("tls:after-failover", "yes")).toBe("OK");
+            expect(await cluster.get("app:0")).toBe("v0");
+            expect(await cluster.set("app:after-failover", "yes")).toBe("OK");
         } finally {
             cluster.disconnect();
         }
@@ -215,7 +281,7 @@ describe(`cluster with TLS through ${driver.name}`, () => {
 
     it("cluster.shards=4: a fourth shard joins and takes its slots, the keys moved by MIGRATE between the nodes over TLS", async () => {
         const started = Date.now();
-        const scaled = await driver.up(STACK, { ...CONFIG, cluster: { shards: 4 } });
+        const scaled = await driver.up(STACK, { ...CONFIG, cluster: { shards: 4 } }, ACL_SECRETS);
         console.log(`TLS cluster scale-out 3 -> 4 shards (up): ${Date.now() - started} ms; ${scaled.outputs.lastRebalance}`);
         outputs = scaled.outputs;
         expect(outputs.nodes.filter((n: NodeOut) => n.slots.length > 0)).toHaveLength(4);
@@ -227,7 +293,7 @@ describe(`cluster with TLS through ${driver.name}`, () => {
         const cluster = new Cluster(outputs.ioredisClusterOptions.startupNodes, outputs.ioredisClusterOptions.options);
         try {
             for (let i = 0; i < KEYS; i += 500) {
-                const values = await Promise.all(Array.from({ length: 500 }, (_, j) => cluster.get(`tls:${i + j}`)));
+                const values = await Promise.all(Array.from({ length: 500 }, (_, j) => cluster.get(`app:${i + j}`)));
                 expect(values).toEqual(Array.from({ length: 500 }, (_, j) => `v${i + j}`));
             }
         } finally {

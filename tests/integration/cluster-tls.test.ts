@@ -83,7 +83,7 @@ function tlsCluster(): Cluster {
 
 it("forms three shards through the TLS ports only, every node announcing its TLS port and replicating over TLS", async () => {
     // Without the CA the provider cannot reach a node at all: nothing is formed over plain text by accident.
-    const blind = await observeCluster(specs(3), PASSWORD);
+    const blind = await observeCluster(specs(3), { password: PASSWORD });
     expect(blind.nodes.every((o) => !o.reachable)).toBe(true);
 
     const { snapshot } = await convergeCluster(inputs(3));

@@ -10,7 +10,7 @@
 import * as net from "net";
 import { clusterConfLines, clusterLayout } from "../../components/cluster/layout";
 import { ClusterNodeSpec } from "../../components/cluster/spec";
-import type { RedisConfInput } from "../../components/docker/redis-conf";
+import type { NodeSecurityConf, RedisConfInput } from "../../components/docker/redis-conf";
 import { renderRedisConf } from "../../components/docker/templates";
 import { TOPOLOGY_COMMANDS } from "../../components/cluster/formation";
 import { RedisProcess, redisCli, startRedis } from "./redis-process";
@@ -49,6 +49,11 @@ export interface ClusterNodesOptions {
      * stays open in plain text for the harness's own readiness PING and INFO reads.
      */
     tls?: { tlsBasePort: number; files: { caCertFile: string; certFile: string; keyFile: string } };
+    /**
+     * ACL nodes: the stack's own `user` lines, `masteruser` and the default user as nodeSecurityConf renders them
+     * for a cluster node, and the user the harness's readiness PING logs in as (with its password).
+     */
+    acl?: { security: Omit<NodeSecurityConf, "tls">; login: { user: string; password: string } };
 }
 
 export interface ClusterTestNode {
@@ -60,12 +65,13 @@ export interface ClusterTestNode {
 
 export function clusterNodeConf(name: string, port: number, opts: ClusterNodesOptions, tlsPort?: number): string {
     const tls = opts.tls && tlsPort !== undefined ? { ...opts.tls.files, authClients: "no", cluster: true, plaintextPort: port } : undefined;
+    const security: NodeSecurityConf | undefined = opts.acl ? { ...opts.acl.security, tls } : tls && { tls, userLines: [], defaultUser: "on" };
     const input: RedisConfInput = {
         nodeName: name,
         role: "cluster node",
         bind: "127.0.0.1",
         port: tls ? tlsPort! : port,
-        ...(tls ? { security: { tls, userLines: [], defaultUser: "on" as const } } : {}),
+        ...(security ? { security } : {}),
         password: opts.password,
         persistence: { save: [], appendonly: false, appendfsync: "everysec" },
         maxmemory: "0",
@@ -85,7 +91,8 @@ export async function startClusterNodes(opts: ClusterNodesOptions): Promise<Clus
         roles.map(async (r) => {
             const port = opts.basePort + r.index;
             const tlsPort = opts.tls && opts.tls.tlsBasePort + r.index;
-            const proc = await startRedis({ port, password: opts.password, config: clusterNodeConf(r.name, port, opts, tlsPort) });
+            const login = opts.acl ? opts.acl.login : { password: opts.password };
+            const proc = await startRedis({ port, ...login, config: clusterNodeConf(r.name, port, opts, tlsPort) });
             // Peers and the provider reach a TLS node on its TLS port.
             const served = tlsPort ?? port;
             const accessPort = opts.proxyBasePort !== undefined ? await startForwarder(opts.proxyBasePort + r.index, served) : served;

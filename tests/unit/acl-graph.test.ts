@@ -2,7 +2,8 @@
  * ACL wiring of the stack (issue 11), under mocks: every data node gets an AclUsers resource holding the
  * application users as hashes (secret), its redis.conf the stack's own users only, the healthcheck and every
  * deploy-time link log in as the operator user, the sentinels as their own user; the outputs name the client
- * user when the default user is off; no ACL password shows in anything `docker inspect` prints.
+ * user when the default user is off; no ACL password shows in anything `docker inspect` prints. Cluster nodes
+ * too: the operator there also forms and reshards, with its cluster rules.
  */
 import { createHash } from "crypto";
 import { MockRun, byType, isWireSecret, runStack, unwrapSecret } from "./support/mock-stack";
@@ -11,6 +12,7 @@ type Upload = { file: string; content: unknown; permissions?: string };
 const uploadsOf = (c: { inputs: Record<string, any> }) => unwrapSecret<Upload[]>(c.inputs.uploads);
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 const APP = { name: "app", password: "app-pw-unit", rules: "~app:* +@read +@write -@dangerous" };
+const clusterRedisOptions = (run: MockRun) => (run.outputs.ioredisClusterOptions as { options: { redisOptions: unknown } }).options.redisOptions;
 const nodeOf = (c: { inputs: Record<string, any> }) => c.inputs.labels.find((l: { label: string }) => l.label === "redis-ha.node").value as string;
 
 describe("sentinel stack with acl.defaultUser off", () => {
@@ -126,9 +128,72 @@ it("without ACL settings the graph has no AclUsers, no operator login and the he
     expect(uploadsOf(container).map((u) => u.file)).not.toContain("/usr/local/etc/redis/health-auth");
 });
 
-it("a cluster stack with acl.users stops before declaring anything, naming the key", async () => {
-    const failure = await runStack({ topology: "cluster", acl: { users: [APP] } }).catch((err) => err);
-    expect(String(failure.message)).toContain("acl.users");
-    expect(String(failure.message)).toContain("topology cluster");
-    expect(failure.declaredResources).toEqual([]);
+describe("cluster stack with acl.defaultUser off", () => {
+    let run: MockRun;
+    beforeAll(async () => {
+        run = await runStack(
+            { topology: "cluster", image: "redis-ha-local/redis:7.0", password: "stack-pw-unit", acl: { defaultUser: "off", users: [APP] } },
+            { secretKeys: ["password", "acl"] },
+        );
+    });
+
+    it("every node: the stack's own users (the operator with its cluster rules), the default user off, masteruser; healthcheck as the operator", () => {
+        const containers = byType(run, ":Container");
+        expect(containers).toHaveLength(6);
+        const userLines = new Set<string>();
+        for (const c of containers) {
+            const conf = unwrapSecret<string>(uploadsOf(c).find((u) => u.file === "/usr/local/etc/redis/redis.conf")!.content);
+            expect(conf).toMatch(/^cluster-enabled yes$/m);
+            const users = conf.split("\n").filter((l) => l.startsWith("user "));
+            expect(users.map((l) => l.split(" ")[1])).toEqual(["redis-ha-replication", "redis-ha-operator", "default"]);
+            users.forEach((l) => userLines.add(l));
+            expect(users[1]).toContain(" +cluster|setslot ");
+            expect(users[1]).toContain(" +migrate ");
+            expect(users[1]).toMatch(/ ~\*$/);
+            expect(users[0]).toBe(`user redis-ha-replication reset on #${sha("generated-in-mock")} +psync +replconf +ping`);
+            expect(conf).toMatch(/^masteruser redis-ha-replication$/m);
+            expect(conf).toMatch(/^masterauth "generated-in-mock"$/m);
+            expect(conf).not.toMatch(/^requirepass/m);
+            expect(conf).not.toContain(APP.password);
+            expect(c.inputs.healthcheck.tests[1]).toContain("--user redis-ha-operator --askpass ping < /usr/local/etc/redis/health-auth");
+        }
+        // The same lines on every node, masters and replicas alike.
+        expect(userLines.size).toBe(3);
+    });
+
+    it("the formation, LiveConfig, AclUsers and every roll gate log in as the operator", () => {
+        const formation = byType(run, ":ClusterFormation")[0].inputs;
+        expect(formation.username).toBe("redis-ha-operator");
+        expect(unwrapSecret(formation.password)).toBe("generated-in-mock");
+        for (const live of byType(run, ":LiveConfig")) expect(live.inputs.username).toBe("redis-ha-operator");
+        const acl = byType(run, ":AclUsers");
+        expect(acl).toHaveLength(6);
+        for (const a of acl) {
+            expect(a.inputs.username).toBe("redis-ha-operator");
+            expect(unwrapSecret(a.inputs.users)).toEqual([{ name: "app", passwordSha256: sha(APP.password), rules: APP.rules }]);
+        }
+        const gates = byType(run, ":RollGate");
+        expect(gates).toHaveLength(6);
+        for (const g of gates) {
+            expect(g.inputs.username).toBe("redis-ha-operator");
+            expect(unwrapSecret(g.inputs.password)).toBe("generated-in-mock");
+        }
+        expect(byType(run, ":RollPlan")[0].inputs.username).toBe("redis-ha-operator");
+    });
+
+    it("the Cluster client options and redisCli name the application user; its password stays secret", () => {
+        expect(clusterRedisOptions(run)).toEqual({ username: "app", password: APP.password });
+        expect(run.outputs.redisCli).toBe("docker exec -it redis-ha-test-shard-0-0 redis-cli -c --user app --askpass");
+        expect(run.secretOutputs).toEqual(expect.arrayContaining(["ioredisClusterOptions", "password"]));
+    });
+});
+
+it("a cluster stack with acl.users and the default user on keeps the stack password for clients", async () => {
+    const run = await runStack(
+        { topology: "cluster", image: "redis-ha-local/redis:7.0", password: "stack-pw-unit", acl: { users: [APP] } },
+        { secretKeys: ["password", "acl"] },
+    );
+    expect(clusterRedisOptions(run)).toEqual({ password: "stack-pw-unit" });
+    expect(run.outputs.redisCli).toBe("docker exec -it redis-ha-test-shard-0-0 redis-cli -c --askpass");
+    expect(byType(run, ":ClusterFormation")[0].inputs.username).toBe("redis-ha-operator");
 });

@@ -1,6 +1,6 @@
 /** tls.* and acl.* settings: defaults, shapes, and ACL rules checked with Redis's grammar (security/acl.ts). */
 import { parseSettings, undeployedSecurity } from "../../components/config";
-import { aclRulesProblem, aclUserLine, INTERNAL_USERS } from "../../components/security/acl";
+import { type InternalUser, aclRulesProblem, aclUserLine, internalUserRules, INTERNAL_USERS } from "../../components/security/acl";
 import { ConfigError } from "../../components/settings";
 
 function problemsOf(raw: Record<string, unknown>): string {
@@ -129,8 +129,13 @@ describe("ACL rule grammar (Redis 7.0's ACLSetUser / ACLSetSelector)", () => {
         expect(problem?.message).toContain(why);
     });
 
-    it("parses the stack's own users' rules", () => {
+    it("parses the stack's own users' rules, on cluster nodes too", () => {
         for (const user of Object.values(INTERNAL_USERS)) expect(aclRulesProblem(user.rules)).toBeUndefined();
+        for (const user of Object.keys(INTERNAL_USERS) as InternalUser[])
+            for (const topology of ["standalone", "cluster"]) expect(aclRulesProblem(internalUserRules(user, topology))).toBeUndefined();
+        expect(internalUserRules("operator", "cluster")).toBe(`${INTERNAL_USERS.operator.rules} ${INTERNAL_USERS.operator.clusterRules}`);
+        expect(internalUserRules("operator", "sentinel")).toBe(INTERNAL_USERS.operator.rules);
+        expect(internalUserRules("replication", "cluster")).toBe(INTERNAL_USERS.replication.rules);
     });
 });
 
@@ -142,20 +147,16 @@ describe("user lines", () => {
 });
 
 describe("until the containers get them", () => {
-    it("a stack asking for ACL users stops instead of running open", () => {
+    it("ACL users and the default user off are deployed on every topology, cluster included", () => {
         expect(undeployedSecurity(parseSettings({}, "p", "s"))).toEqual([]);
-        const pending = undeployedSecurity(
-            parseSettings(
-                {
-                    topology: "cluster",
-                    tls: { enabled: true },
-                    acl: { defaultUser: "off", users: [{ name: "app", password: "x", rules: "+get" }] },
-                },
+        for (const topology of ["standalone", "replication", "sentinel", "cluster"]) {
+            const settings = parseSettings(
+                { topology, tls: { enabled: true }, acl: { defaultUser: "off", users: [{ name: "app", password: "x", rules: "+get" }] } },
                 "p",
                 "s",
-            ),
-        );
-        expect(pending.map((p) => p.key)).toEqual(["acl.users", "acl.defaultUser"]);
+            );
+            expect(undeployedSecurity(settings)).toEqual([]);
+        }
     });
 
     it("TLS with generated certificates is deployed on every topology; the parts not wired yet are named", () => {
