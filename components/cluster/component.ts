@@ -24,7 +24,7 @@ import { chosenSubnet, nodeIp, stackSubnet } from "../docker/subnet";
 import type { Settings } from "../settings";
 import { type StackBase, declareStackBase } from "../docker/stack-base";
 import { TLS_FILES, nodeSecurityConf } from "../security/node-security";
-import { type StackTls, nodeTlsFiles } from "../security/node-tls";
+import { type StackTls, nodeTlsFiles, providerTls } from "../security/node-tls";
 
 export interface ClusterArgs {
     /** Validated stack settings (defaults applied by parseSettings); `cluster` gives the shape. */
@@ -78,7 +78,7 @@ export class Cluster extends pulumi.ComponentResource {
                 // shard and addresses, so the formation's diff can say who joins and leaves and which slots move.
                 nodes: layout.map((node, i) => ({ ...clusterNodeSpec(s, node, { id: "", ip: ips[i] }), revision: nodes[i].containerId })),
                 password: pulumi.secret(args.password),
-                ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
+                ...(args.tls ? { tls: providerTls(args.tls) } : {}),
                 nodeTimeoutMs: s.cluster.nodeTimeoutMs,
                 timeoutMs: s.readinessTimeoutMs,
             },
@@ -104,12 +104,14 @@ export class Cluster extends pulumi.ComponentResource {
         this.seedNodes = this.formation.id.apply(() => seeds);
         this.ioredisClusterOptions = pulumi.secret(
             pulumi
-                .all([this.formation.id, pulumi.secret(args.password), args.tls?.caCert])
-                .apply(([, pw, caCert]) => clusterClientOptions(s, layout, pw, caCert)),
+                .all([this.formation.id, pulumi.secret(args.password), args.tls?.caCert, args.tls?.client])
+                .apply(([, pw, caCert, client]) => clusterClientOptions(s, layout, pw, caCert, client)),
         );
         if (s.network.mode === "bridge") {
-            // On TLS stacks the CA file every node has (the exec runs as root, which may read it).
-            const tlsFlags = args.tls ? ` --tls --cacert ${TLS_FILES.caCertFile}` : "";
+            // On TLS stacks the CA file every node has (the exec runs as root, which may read it), and the node's
+            // own certificate and key when the nodes ask clients for one (it carries clientAuth).
+            const clientFlags = args.tls?.client ? ` --cert ${TLS_FILES.certFile} --key ${TLS_FILES.keyFile}` : "";
+            const tlsFlags = args.tls ? ` --tls --cacert ${TLS_FILES.caCertFile}${clientFlags}` : "";
             this.redisCli = this.formation.id.apply(() => `docker exec -it ${layout[0].containerName} redis-cli -c${tlsFlags} --askpass`);
         }
         this.registerOutputs({
@@ -146,7 +148,7 @@ export function declareClusterNodes(
         });
         const labels = { "redis-ha.shard": String(node.shard) };
         const live = nodeLive(settings, clusterLines);
-        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), ca: tls.caCert };
+        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), access: providerTls(tls) };
         return { node, spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live, tls: nodeTls }, role: node.role };
     });
     // Every replica, then every master (each after CLUSTER FAILOVER to its in-sync replica). The gates check

@@ -169,7 +169,7 @@ export function clusterNodeSpec(input: ClusterWiringInput, node: ClusterNodeLayo
 export interface ClusterClientOptions {
     startupNodes: Endpoint[];
     /** `redisOptions.tls` on TLS stacks: every node verified with the stack's CA (see clusterClientOptions). */
-    options: { natMap?: NatMap; redisOptions: { password: string; tls?: { ca: string } }; maxRedirections?: number };
+    options: { natMap?: NatMap; redisOptions: { password: string; tls?: { ca: string; cert?: string; key?: string } }; maxRedirections?: number };
 }
 
 /**
@@ -197,13 +197,18 @@ export function clusterClientOptions(
     layout: ClusterNodeLayout[],
     password: string,
     caCert?: string,
+    /** tls.authClients yes or optional: the client certificate every node connection presents. */
+    client?: { cert: string; key: string },
 ): ClusterClientOptions {
     const natMap = input.network.mode === "bridge" ? natMapForLayout(layout, input.bindAddress) : undefined;
     return {
         startupNodes: clusterSeedNodes(input, layout),
         options: {
             ...(natMap ? { natMap, maxRedirections: NAT_MAX_REDIRECTIONS } : {}),
-            redisOptions: { password, ...(caCert === undefined ? {} : { tls: { ca: caCert } }) },
+            redisOptions: {
+                password,
+                ...(caCert === undefined ? {} : { tls: { ca: caCert, ...(client ? { cert: client.cert, key: client.key } : {}) } }),
+            },
         },
     };
 }
