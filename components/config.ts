@@ -59,8 +59,9 @@ export const ACL_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replicati
  * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,
  * since a stack asked to encrypt or to restrict users must not run in plain text or open. Wired so far:
  * generated or own certificates and any tls.authClients on every topology; tls.allowPlaintext on standalone,
- * replication and sentinel (a cluster announces one client port per node, so its MOVED replies and CLUSTER
- * SLOTS could not name the plain one); ACL users on ACL_WIRED_TOPOLOGIES.
+ * replication and sentinel (Redis names the plain port in MOVED to a plain client, but a cluster stack does
+ * not publish its nodes' plain ports nor map them for clients outside Docker yet); ACL users on
+ * ACL_WIRED_TOPOLOGIES.
  */
 export function undeployedSecurity(settings: Settings): ConfigProblem[] {
     const pending = "is checked but not deployed by this version yet";
@@ -68,7 +69,7 @@ export function undeployedSecurity(settings: Settings): ConfigProblem[] {
     if (settings.tls.enabled && settings.tls.allowPlaintext && settings.topology === "cluster") {
         problems.push({
             key: "tls.allowPlaintext",
-            message: `true with topology cluster ${pending} (a cluster announces the TLS port only, so redirections could not name a plain one); use it with standalone, replication or sentinel`,
+            message: `true with topology cluster ${pending} (the nodes' plain ports are neither published nor in a natMap for clients outside Docker); use it with standalone, replication or sentinel`,
         });
     }
     const aclOnly = `with topology ${settings.topology} ${pending} (ACL users are wired for ${ACL_WIRED_TOPOLOGIES.join(", ")} only)`;

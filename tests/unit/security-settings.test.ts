@@ -170,7 +170,7 @@ describe("until the containers get them", () => {
             const plain = parseSettings({ topology, tls: { enabled: true, allowPlaintext: true, authClients: "yes" } }, "p", "s");
             expect(undeployedSecurity(plain)).toEqual([]);
         }
-        // A cluster announces one client port per node: a plain port would never be named in a redirection.
+        // Not wired for a cluster: its nodes' plain ports are neither published nor mapped for outside clients.
         const pending = undeployedSecurity(parseSettings({ topology: "cluster", tls: { enabled: true, allowPlaintext: true } }, "p", "s"));
         expect(pending.map((p) => p.key)).toEqual(["tls.allowPlaintext"]);
         expect(pending[0].message).toMatch(/topology cluster/);
