@@ -100,3 +100,20 @@ it("tls.authClients no (the default): no client certificate is issued and nothin
     expect(run.outputs.redisCli).not.toContain("--cert");
     for (const c of byType(run, ":Container")) expect(c.inputs.ports).toHaveLength(1);
 });
+
+it("own certificate with tls.authClients yes: it is the client certificate too (providers, outputs); no client certificate is generated", async () => {
+    const { issueCertificates } = require("../../components/security/tls-certificates");
+    const mine = await issueCertificates(
+        { commonName: "own", subjects: [{ name: "mine", dnsNames: [], ipAddresses: ["127.0.0.1"] }], validityDays: 90, renewWithinDays: 30 },
+        undefined,
+        new Date(),
+    );
+    const own = { caCert: mine.caCert, cert: mine.certs.mine.cert, key: mine.keys.mine };
+    const run = await runStack({ topology: "replication", replicas: 1, tls: { enabled: true, authClients: "yes", ...own } }, { secretKeys: ["tls"] });
+    expect(byType(run, ":TlsCertificates")).toHaveLength(0);
+    expect(unwrapSecret(byType(run, ":ReplicationReadiness")[0].inputs.tls)).toEqual({ ca: own.caCert, cert: own.cert, key: own.key });
+    expect(run.outputs.clientCert).toBe(own.cert);
+    expect(run.outputs.clientKey).toBe(own.key);
+    expect(run.secretOutputs).toContain("clientKey");
+    for (const c of byType(run, ":Container")) expect(c.inputs.healthcheck.tests[1]).toContain(NODE_CLIENT_FLAGS);
+});
