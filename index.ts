@@ -11,8 +11,8 @@ import { Replication } from "./components/replication/component";
 import { Sentinel } from "./components/sentinel/component";
 import { Standalone } from "./components/standalone";
 import { TlsCertificates } from "./components/security/tls-certificates";
-import { certificateSubjects } from "./components/security/certificates";
-import { type StackTls, ownStackTls } from "./components/security/node-tls";
+import { certificateSubjects, clientCertificatesAsked } from "./components/security/certificates";
+import { type StackTls, ownStackTls, stackClientCertificate } from "./components/security/node-tls";
 import { TLS_RENEW_WITHIN_DAYS } from "./components/settings";
 import { declareStackAcl } from "./components/security/stack-acl";
 
@@ -24,8 +24,9 @@ const nodePassword: pulumi.Output<string> =
     config.getSecret("password") ?? new GeneratedPassword(`${settings.namePrefix}-password`, { length: 32 }).result;
 
 // TLS: a CA and one certificate per node and sentinel, generated at deploy time and renewed by `up`;
-// or the user's own CA, certificate and key (tls.caCert/cert/key), used as given by every node.
-const certificates: StackTls | undefined = !settings.tls.enabled
+// or the user's own CA, certificate and key (tls.caCert/cert/key), used as given by every node. With
+// tls.authClients yes or optional, also a client certificate (the own one, with the user's certificate).
+const issued: Omit<StackTls, "client"> | undefined = !settings.tls.enabled
     ? undefined
     : settings.tls.own
       ? ownStackTls(
@@ -38,6 +39,12 @@ const certificates: StackTls | undefined = !settings.tls.enabled
             validityDays: settings.tls.validityDays,
             renewWithinDays: TLS_RENEW_WITHIN_DAYS,
         });
+const certificates: StackTls | undefined = issued && {
+    caCert: issued.caCert,
+    certs: issued.certs,
+    keys: issued.keys,
+    client: stackClientCertificate(issued, clientCertificatesAsked(settings)),
+};
 
 // ACL: the stack's own users' generated passwords, and the application users (kept live on every data node).
 const acl = declareStackAcl(settings.namePrefix, settings);
@@ -60,7 +67,15 @@ const outputs = stackOutputs(
     settings.topology,
     deploy(),
     nodePassword,
-    certificates && { caCert: certificates.caCert, caFile: `${settings.namePrefix}-ca.crt` },
+    certificates && {
+        caCert: certificates.caCert,
+        caFile: `${settings.namePrefix}-ca.crt`,
+        client: certificates.client && {
+            certificate: certificates.client,
+            certFile: `${settings.namePrefix}-client.crt`,
+            keyFile: `${settings.namePrefix}-client.key`,
+        },
+    },
     acl?.client,
 );
 
@@ -73,6 +88,12 @@ const exported = {
     redisCli: outputs.redisCli,
     /** TLS stacks: save it where redisCli expects it (`pulumi stack output caCert > <namePrefix>-ca.crt`). */
     caCert: outputs.caCert,
+    /**
+     * tls.authClients yes or optional: the client certificate and its key (secret), for redisCli's --cert and
+     * --key files (`pulumi stack output clientCert > <namePrefix>-client.crt`, `… --show-secrets clientKey > …`).
+     */
+    clientCert: outputs.clientCert,
+    clientKey: outputs.clientKey,
     /** Master-based topologies (standalone, replication, sentinel). */
     master: outputs.master,
     ioredisOptions: outputs.ioredisOptions,

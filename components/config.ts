@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_ROUND_PORT_STEP, clusterLayout } from "./cluster/layout";
 import { parseSubnet, subnetCapacity } from "./docker/subnet";
-import { replicationLayout, standaloneLayout } from "./docker/layout";
+import { PLAINTEXT_PORT_OFFSET, replicationLayout, standaloneLayout } from "./docker/layout";
 import { RESERVED_USER_NAMES, aclRulesProblem } from "./security/acl";
 import { ownCertificateProblems } from "./security/own-certificates";
 import { validateSentinelSettings } from "./sentinel/conf";
@@ -59,19 +59,18 @@ export const ACL_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replicati
 /**
  * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,
  * since a stack asked to encrypt or to restrict users must not run in plain text or open. Wired so far:
- * generated or own certificates on every topology, plain port off, any tls.authClients but `yes` (the
- * deploy-time links present no client certificate yet); ACL users on ACL_WIRED_TOPOLOGIES.
+ * generated or own certificates and any tls.authClients on every topology; tls.allowPlaintext on standalone,
+ * replication and sentinel (Redis names the plain port in MOVED to a plain client, but a cluster stack does
+ * not publish its nodes' plain ports nor map them for clients outside Docker yet); ACL users on
+ * ACL_WIRED_TOPOLOGIES.
  */
 export function undeployedSecurity(settings: Settings): ConfigProblem[] {
     const pending = "is checked but not deployed by this version yet";
     const problems: ConfigProblem[] = [];
-    const tls = settings.tls;
-    if (tls.enabled && tls.allowPlaintext)
-        problems.push({ key: "tls.allowPlaintext", message: `true ${pending} (the plain port is always off with TLS)` });
-    if (tls.enabled && tls.authClients === "yes") {
+    if (settings.tls.enabled && settings.tls.allowPlaintext && settings.topology === "cluster") {
         problems.push({
-            key: "tls.authClients",
-            message: `yes ${pending} (the deploy-time links present no client certificate); use no or optional`,
+            key: "tls.allowPlaintext",
+            message: `true with topology cluster ${pending} (the nodes' plain ports are neither published nor in a natMap for clients outside Docker); use it with standalone, replication or sentinel`,
         });
     }
     const aclOnly = `with topology ${settings.topology} ${pending} (ACL users are wired for ${ACL_WIRED_TOPOLOGIES.join(", ")} only)`;
@@ -160,10 +159,22 @@ export interface PlannedPort {
     key: string;
     /** Human description used in validation messages. */
     purpose: string;
+    /** A cluster bus port (no plain-text twin). */
+    bus?: boolean;
 }
 
 /** Every host port the chosen topology takes (published in bridge mode, listened on in host mode). */
 export function planPorts(settings: Settings): PlannedPort[] {
+    const ports = topologyPorts(settings);
+    if (!settings.tls.enabled || !settings.tls.allowPlaintext) return ports;
+    // tls.allowPlaintext: each node's plain-text port beside its TLS one (docker/layout.ts PLAINTEXT_PORT_OFFSET).
+    const plain = ports
+        .filter((p) => !p.bus)
+        .map((p) => ({ port: p.port + PLAINTEXT_PORT_OFFSET, key: "tls.allowPlaintext", purpose: `${p.purpose} plain text` }));
+    return [...ports, ...plain];
+}
+
+function topologyPorts(settings: Settings): PlannedPort[] {
     switch (settings.topology) {
         case "standalone":
             return standaloneLayout(settings).map((n) => ({ port: n.hostPort, key: "basePort", purpose: `${n.logicalName} (${n.role})` }));
@@ -181,8 +192,8 @@ export function planPorts(settings: Settings): PlannedPort[] {
         case "cluster":
             return clusterLayout(settings).flatMap((n) => {
                 const key = n.member === 0 ? "cluster.shards" : "cluster.replicasPerShard";
-                const ports = [{ port: n.hostPort, key, purpose: `${n.logicalName} (shard ${n.shard} ${n.role})` }];
-                if (n.hostBusPort !== undefined) ports.push({ port: n.hostBusPort, key, purpose: `${n.logicalName} cluster bus` });
+                const ports: PlannedPort[] = [{ port: n.hostPort, key, purpose: `${n.logicalName} (shard ${n.shard} ${n.role})` }];
+                if (n.hostBusPort !== undefined) ports.push({ port: n.hostBusPort, key, purpose: `${n.logicalName} cluster bus`, bus: true });
                 return ports;
             });
     }

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "./shared/endpoint";
 import type { NodeInfo } from "./docker/redis-node";
+import type { ClientCertificate } from "./security/node-tls";
 
 /** What a topology component hands to the stack outputs. */
 export interface TopologyOutputs {
@@ -30,9 +31,20 @@ export interface TopologyOutputs {
 export interface StackOutputs extends TopologyOutputs {
     topology: string;
     /** ioredis `new Redis(options)` for the deploy-time master; secret because it carries the password. */
-    ioredisOptions?: pulumi.Output<{ host: string; port: number; username?: string; password: string; tls?: { ca: string } }>;
+    ioredisOptions?: pulumi.Output<{
+        host: string;
+        port: number;
+        username?: string;
+        password: string;
+        /** `cert` and `key`: the client certificate, when the nodes ask for one (tls.authClients yes or optional). */
+        tls?: { ca: string; cert?: string; key?: string };
+    }>;
     /** TLS stacks: the CA every node's certificate is signed by (PEM; clients verify the nodes with it). */
     caCert?: pulumi.Output<string>;
+    /** tls.authClients yes or optional: the client certificate (PEM) redisCli presents (`--cert`). */
+    clientCert?: pulumi.Output<string>;
+    /** Its private key (PEM, `--key`); secret. */
+    clientKey?: pulumi.Output<string>;
     password: pulumi.Output<string>;
     /** A redis-cli invocation that prompts for the password instead of showing it. */
     redisCli: pulumi.Output<string>;
@@ -42,6 +54,8 @@ export interface StackOutputs extends TopologyOutputs {
 export interface OutputTls {
     caCert: pulumi.Output<string>;
     caFile: string;
+    /** tls.authClients yes or optional: the client certificate, and the file names redisCli expects it and its key in. */
+    client?: { certificate: pulumi.Output<ClientCertificate>; certFile: string; keyFile: string };
 }
 
 /**
@@ -63,7 +77,8 @@ export function stackOutputs(
     const secretPassword = pulumi.secret(password);
     const clientPassword = pulumi.secret(clientUser?.password ?? password);
     const userFlag = clientUser ? ` --user ${clientUser.username}` : "";
-    const tlsFlags = tls ? ` --tls --cacert ${tls.caFile}` : "";
+    const clientFlags = tls?.client ? ` --cert ${tls.client.certFile} --key ${tls.client.keyFile}` : "";
+    const tlsFlags = tls ? ` --tls --cacert ${tls.caFile}${clientFlags}` : "";
     const cliTarget: pulumi.Output<Endpoint> | undefined = deployment.master ?? deployment.seedNodes?.apply((seeds) => seeds[0]);
     if (!cliTarget) throw new Error(`topology ${topology} reports neither a master nor seed nodes`);
     const clusterFlag = deployment.seedNodes ? " -c" : "";
@@ -73,15 +88,18 @@ export function stackOutputs(
         ioredisOptions:
             deployment.master &&
             pulumi.secret(
-                pulumi.all([deployment.master, clientPassword, tls?.caCert]).apply(([m, pw, ca]) => ({
+                pulumi.all([deployment.master, clientPassword, tls?.caCert, tls?.client?.certificate]).apply(([m, pw, ca, client]) => ({
                     host: m.host,
                     port: m.port,
                     ...(clientUser ? { username: clientUser.username } : {}),
                     password: pw,
-                    ...(ca === undefined ? {} : { tls: { ca } }),
+                    ...(ca === undefined ? {} : { tls: { ca, ...(client ? { cert: client.cert, key: client.key } : {}) } }),
                 })),
             ),
         caCert: tls?.caCert,
+        // The certificate is no secret; the Output carrying it with its key is.
+        clientCert: tls?.client && pulumi.unsecret(tls.client.certificate.apply((c) => c.cert)),
+        clientKey: tls?.client && pulumi.secret(tls.client.certificate.apply((c) => c.key)),
         password: secretPassword,
         redisCli: deployment.redisCli ?? cliTarget.apply((m) => `redis-cli${clusterFlag}${tlsFlags}${userFlag} -h ${m.host} -p ${m.port} --askpass`),
     };

@@ -77,9 +77,12 @@ export interface TlsSettings {
     own?: { caCert: string; cert: string; key: string };
     /** Lifetime of generated certificates; `up` renews them when they expire within TLS_RENEW_WITHIN_DAYS. */
     validityDays: number;
-    /** Keep the plain-text port open next to the TLS port. */
+    /** Keep a plain-text port open next to the TLS port: the TLS port + 1000 (docker/layout.ts PLAINTEXT_PORT_OFFSET). */
     allowPlaintext: boolean;
-    /** Redis `tls-auth-clients`: whether clients must present a certificate signed by the CA. */
+    /**
+     * Redis `tls-auth-clients`: whether clients must present a certificate signed by the CA. `yes` and
+     * `optional` also give the stack a client certificate (security/certificates.ts clientCertificatesAsked).
+     */
     authClients: TlsAuthClients;
 }
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NodeInfo, NodeSettings, declareNode, nodeInfo, planNodes } from "./docker/redis-node";
+import { NodeInfo, NodeSettings, declareNode, masterEndpoint, nodeInfo, planNodes } from "./docker/redis-node";
 import { standaloneLayout } from "./docker/layout";
 import type { Settings } from "./settings";
 import { declareStackBase } from "./docker/stack-base";
@@ -31,10 +31,10 @@ export class Standalone extends pulumi.ComponentResource {
         const [planned] = planNodes(s, layout, args.password, undefined, args.tls, args.acl);
         const node = declareNode(name, s, base, planned.node, planned.spec, this);
 
-        const info = nodeInfo(layout, s.bindAddress);
+        const info = nodeInfo(layout, s.bindAddress, s.tls.enabled && s.tls.allowPlaintext);
         // Outputs resolve only once the container is healthy.
         this.nodes = node.containerId.apply(() => info);
-        this.master = node.containerId.apply(() => ({ host: info[0].host, port: info[0].port }));
+        this.master = node.containerId.apply(() => masterEndpoint(info[0]));
         this.registerOutputs({ nodes: this.nodes, master: this.master });
     }
 }

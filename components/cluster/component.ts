@@ -24,7 +24,7 @@ import { chosenSubnet, nodeIp, stackSubnet } from "../docker/subnet";
 import type { Settings } from "../settings";
 import { type StackBase, declareStackBase } from "../docker/stack-base";
 import { TLS_FILES, nodeSecurityConf } from "../security/node-security";
-import { type StackTls, nodeTlsFiles } from "../security/node-tls";
+import { type StackTls, nodeTlsFiles, providerTls } from "../security/node-tls";
 import type { StackAcl } from "../security/stack-acl";
 
 export interface ClusterArgs {
@@ -86,7 +86,7 @@ export class Cluster extends pulumi.ComponentResource {
                 nodes: layout.map((node, i) => ({ ...clusterNodeSpec(s, node, { id: "", ip: ips[i] }), revision: nodes[i].containerId })),
                 ...(args.acl ? { username: args.acl.operator.username } : {}),
                 password: pulumi.secret(args.acl?.operator.password ?? args.password),
-                ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
+                ...(args.tls ? { tls: providerTls(args.tls) } : {}),
                 nodeTimeoutMs: s.cluster.nodeTimeoutMs,
                 timeoutMs: s.readinessTimeoutMs,
             },
@@ -114,12 +114,16 @@ export class Cluster extends pulumi.ComponentResource {
         const client = args.acl?.client;
         this.ioredisClusterOptions = pulumi.secret(
             pulumi
-                .all([this.formation.id, pulumi.secret(client?.password ?? args.password), args.tls?.caCert])
-                .apply(([, pw, caCert]) => clusterClientOptions(s, layout, { username: client?.username, password: pw }, caCert)),
+                .all([this.formation.id, pulumi.secret(client?.password ?? args.password), args.tls?.caCert, args.tls?.client])
+                .apply(([, pw, caCert, clientCert]) =>
+                    clusterClientOptions(s, layout, { username: client?.username, password: pw }, caCert, clientCert),
+                ),
         );
         if (s.network.mode === "bridge") {
-            // On TLS stacks the CA file every node has (the exec runs as root, which may read it).
-            const tlsFlags = args.tls ? ` --tls --cacert ${TLS_FILES.caCertFile}` : "";
+            // On TLS stacks the CA file every node has (the exec runs as root, which may read it), and the node's
+            // own certificate and key when the nodes ask clients for one (it carries clientAuth).
+            const clientFlags = args.tls?.client ? ` --cert ${TLS_FILES.certFile} --key ${TLS_FILES.keyFile}` : "";
+            const tlsFlags = args.tls ? ` --tls --cacert ${TLS_FILES.caCertFile}${clientFlags}` : "";
             const userFlag = client ? ` --user ${client.username}` : "";
             this.redisCli = this.formation.id.apply(() => `docker exec -it ${layout[0].containerName} redis-cli -c${tlsFlags}${userFlag} --askpass`);
         }
@@ -161,7 +165,7 @@ export function declareClusterNodes(
         });
         const labels = { "redis-ha.shard": String(node.shard) };
         const live = nodeLive(settings, clusterLines);
-        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), ca: tls.caCert };
+        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), access: providerTls(tls) };
         const nodeAcl = acl && { login: acl.operator, users: acl.users };
         return { node, spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live, tls: nodeTls, acl: nodeAcl }, role: node.role };
     });

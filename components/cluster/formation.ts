@@ -269,7 +269,7 @@ export class ClusterFormation extends pulumi.dynamic.Resource {
             clusterFormationProvider,
             name,
             { ...args, clusterState: undefined, nodeStatus: undefined, lastRebalance: undefined },
-            { ...opts, additionalSecretOutputs: ["password"] },
+            { ...opts, additionalSecretOutputs: ["password", "tls"] },
             "redis-ha",
             "ClusterFormation",
         );

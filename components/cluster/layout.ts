@@ -169,7 +169,11 @@ export function clusterNodeSpec(input: ClusterWiringInput, node: ClusterNodeLayo
 export interface ClusterClientOptions {
     startupNodes: Endpoint[];
     /** `redisOptions.tls` on TLS stacks: every node verified with the stack's CA (see clusterClientOptions). */
-    options: { natMap?: NatMap; redisOptions: { username?: string; password: string; tls?: { ca: string } }; maxRedirections?: number };
+    options: {
+        natMap?: NatMap;
+        redisOptions: { username?: string; password: string; tls?: { ca: string; cert?: string; key?: string } };
+        maxRedirections?: number;
+    };
 }
 
 /**
@@ -198,6 +202,8 @@ export function clusterClientOptions(
     layout: ClusterNodeLayout[],
     login: { username?: string; password: string },
     caCert?: string,
+    /** tls.authClients yes or optional: the client certificate every node connection presents. */
+    client?: { cert: string; key: string },
 ): ClusterClientOptions {
     const natMap = input.network.mode === "bridge" ? natMapForLayout(layout, input.bindAddress) : undefined;
     return {
@@ -207,7 +213,7 @@ export function clusterClientOptions(
             redisOptions: {
                 ...(login.username ? { username: login.username } : {}),
                 password: login.password,
-                ...(caCert === undefined ? {} : { tls: { ca: caCert } }),
+                ...(caCert === undefined ? {} : { tls: { ca: caCert, ...(client ? { cert: client.cert, key: client.key } : {}) } }),
             },
         },
     };

@@ -64,3 +64,17 @@ export function replicationLayout(input: LayoutInput): NodeLayout[] {
     }
     return nodes;
 }
+
+/**
+ * `tls.allowPlaintext: true`: a TLS node (data node or sentinel) also serves plain text on its TLS port +
+ * PLAINTEXT_PORT_OFFSET, inside its container and on the host alike (6379 -> 7379 in a bridge container,
+ * basePort -> basePort + 1000 published). Clear of the other ports a stack takes: replicas at basePort + i,
+ * a cluster's basePort + shard + 100·round and its bus at + 10000, sentinels at basePort + 20000 + j;
+ * config.ts planPorts checks the whole plan for collisions anyway.
+ */
+export const PLAINTEXT_PORT_OFFSET = 1000;
+
+/** A TLS node's plain-text port pair under `tls.allowPlaintext` (PLAINTEXT_PORT_OFFSET). */
+export function plaintextPorts(node: { hostPort: number; listenPort: number }): { hostPort: number; listenPort: number } {
+    return { hostPort: node.hostPort + PLAINTEXT_PORT_OFFSET, listenPort: node.listenPort + PLAINTEXT_PORT_OFFSET };
+}

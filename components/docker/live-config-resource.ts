@@ -75,6 +75,6 @@ export class LiveConfig extends pulumi.dynamic.Resource {
     declare readonly directives: pulumi.Output<LiveDirective[]>;
 
     constructor(name: string, args: ResourceArgs<LiveConfigInputs>, opts?: pulumi.CustomResourceOptions) {
-        super(liveConfigProvider, name, args, { ...opts, additionalSecretOutputs: ["password"] }, "redis-ha", "LiveConfig");
+        super(liveConfigProvider, name, args, { ...opts, additionalSecretOutputs: ["password", "tls"] }, "redis-ha", "LiveConfig");
     }
 }

@@ -7,7 +7,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type NodeNetwork, type StackBase, stackLabels } from "./stack-base";
-import type { NodeLayout } from "./layout";
+import { type NodeLayout, plaintextPorts } from "./layout";
 import { type RedisConfInput, liveConfLines } from "./redis-conf";
 import type { Settings } from "../settings";
 import { renderRedisConf } from "./templates";
@@ -15,7 +15,8 @@ import { LIVE_CONF_ENV, type LiveDirective, dataNodeComposeScript, liveRedisDire
 import { LiveConfig } from "./live-config-resource";
 import { type NodeSecurityConf } from "./redis-conf";
 import { nodeSecurityConf } from "../security/node-security";
-import { type NodeFile, type NodeTlsFiles, type StackTls, nodeTlsFiles } from "../security/node-tls";
+import { type NodeFile, type NodeTlsFiles, type StackTls, nodeTlsFiles, providerTls } from "../security/node-tls";
+import type { NodeTls } from "../shared/redis-connection";
 import { AclUsers, type AclUserSpec } from "../security/acl-users";
 import type { NodeLogin, StackAcl } from "../security/stack-acl";
 
@@ -69,6 +70,8 @@ export interface RedisNodeArgs {
     files?: NodeFile[];
     /** TLS nodes: the healthcheck speaks TLS, verifying the node with this CA file. */
     healthTlsCaFile?: string;
+    /** TLS nodes asking clients for a certificate: the one the healthcheck presents (the node's own). */
+    healthTlsClient?: { certFile: string; keyFile: string };
     /** The node's RollGate (rolling/gate.ts): the container is replaced only once its gate lets it go. */
     rollGate?: pulumi.Resource;
 }
@@ -92,6 +95,8 @@ export function containerRevision(args: RedisNodeArgs): pulumi.Output<string> {
         files: (args.files ?? []).map((f) => f.path),
         healthTlsCaFile: args.healthTlsCaFile ?? null,
         healthUser: args.healthLogin?.username ?? null,
+        // Only when set: a stack without it keeps the digest (and the containers) it had.
+        ...(args.healthTlsClient ? { healthTlsClient: args.healthTlsClient } : {}),
     };
     // A digest of the secrets is no secret: it says only that they changed.
     return pulumi.unsecret(
@@ -125,6 +130,9 @@ export class RedisNode extends pulumi.ComponentResource {
         const labels = stackLabels(args.stack, args.topology, args.labels);
         const configPath = args.configPath ?? REDIS_CONF_PATH;
         const healthHost = args.network.mode === "host" ? args.bindAddress : "127.0.0.1";
+        const healthTls = args.healthTlsCaFile
+            ? ` --tls --cacert ${args.healthTlsCaFile}${args.healthTlsClient ? ` --cert ${args.healthTlsClient.certFile} --key ${args.healthTlsClient.keyFile}` : ""}`
+            : "";
         const healthAuth = args.healthLogin
             ? `--user ${args.healthLogin.username} --askpass ping < ${HEALTH_AUTH_FILE_PATH}`
             : `--askpass ping < ${AUTH_FILE_PATH}`;
@@ -177,7 +185,7 @@ export class RedisNode extends pulumi.ComponentResource {
                 healthcheck: {
                     tests: [
                         "CMD-SHELL",
-                        `redis-cli -h ${healthHost} -p ${args.listenPort}${args.healthTlsCaFile ? ` --tls --cacert ${args.healthTlsCaFile}` : ""} --no-auth-warning ${healthAuth} | grep -q PONG`,
+                        `redis-cli -h ${healthHost} -p ${args.listenPort}${healthTls} --no-auth-warning ${healthAuth} | grep -q PONG`,
                     ],
                     interval: "1s",
                     timeout: "3s",
@@ -219,6 +227,8 @@ export interface NodeInfo {
     /** Endpoint for clients outside Docker. */
     host: string;
     port: number;
+    /** `tls.allowPlaintext`: the published plain-text port beside the TLS one (`port`). */
+    plainPort?: number;
 }
 
 /** What differs from node to node in a redis.conf; the rest comes from the stack's settings. */
@@ -288,8 +298,10 @@ export interface NodeSpec {
     live?: NodeLive;
     /** Sentinels: live lines seeded at creation (their running values come from SENTINEL SET). */
     liveSeed?: string[];
-    /** TLS stacks: the node's certificate files (security/node-security.ts nodeTlsFiles) and the CA to reach it with. */
-    tls?: NodeTlsFiles & { ca: pulumi.Input<string> };
+    /** TLS stacks: the node's certificate files (security/node-tls.ts nodeTlsFiles) and how providers reach it (providerTls). */
+    tls?: NodeTlsFiles & { access: pulumi.Input<NodeTls> };
+    /** `tls.allowPlaintext`: the node's plain-text port pair (docker/layout.ts plaintextPorts), published beside the TLS one. */
+    plaintext?: { hostPort: number; listenPort: number };
     /** The node's RollGate, when its topology rolls (rolling/declare.ts). */
     rollGate?: pulumi.Resource;
     /**
@@ -331,9 +343,13 @@ function nodeArgs(settings: Pick<Settings, "stack" | "topology" | "bindAddress">
         liveConf: spec.live ? liveConfLines(spec.live.directives) : spec.liveSeed,
         files: spec.tls?.files,
         healthTlsCaFile: spec.tls?.caCertFile,
+        healthTlsClient: spec.tls?.clientFiles,
         healthLogin: spec.acl?.login,
-        // Only the client port: a cluster's bus port stays inside the network.
-        publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
+        // Only the client ports: a cluster's bus port stays inside the network.
+        publishedPorts: [
+            { hostPort: node.hostPort, containerPort: node.listenPort },
+            ...(spec.plaintext ? [{ hostPort: spec.plaintext.hostPort, containerPort: spec.plaintext.listenPort }] : []),
+        ],
         stack: settings.stack,
         topology: settings.topology,
         labels: { "redis-ha.node": node.logicalName, "redis-ha.role": spec.role, ...spec.labels },
@@ -362,7 +378,7 @@ export function declareNode(
 ): RedisNode {
     const redisNode = new RedisNode(`${name}-${node.logicalName}`, nodeArgs(settings, base, node, spec), { parent });
     const access = { host: settings.bindAddress, port: node.hostPort };
-    const tls = spec.tls ? { tls: pulumi.output(spec.tls.ca).apply((ca) => ({ ca })) } : {};
+    const tls = spec.tls ? { tls: spec.tls.access } : {};
     const login = spec.acl?.login;
     if (spec.live) {
         const live = spec.live;
@@ -420,6 +436,7 @@ export function planNodes(
 ): PlannedNode[] {
     return layout.map((node) => {
         const master = node.replicaOf === undefined ? undefined : layout[node.replicaOf];
+        const plaintext = settings.tls.enabled && settings.tls.allowPlaintext ? plaintextPorts(node) : undefined;
         const config = nodeConf(settings, password, {
             nodeName: node.logicalName,
             role: node.role,
@@ -428,18 +445,31 @@ export function planNodes(
             // Announce the stable name (not the container IP, which changes on restart).
             announce: { host: node.peerHost, port: node.listenPort },
             security: acl
-                ? acl.passwords.apply((pw) => nodeSecurityConf(settings, pw, { cluster: false }))
-                : tls && nodeSecurityConf(settings, undefined, { cluster: false }),
+                ? acl.passwords.apply((pw) => nodeSecurityConf(settings, pw, { cluster: false, plaintextPort: plaintext?.listenPort }))
+                : tls && nodeSecurityConf(settings, undefined, { cluster: false, plaintextPort: plaintext?.listenPort }),
         });
-        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), ca: tls.caCert };
+        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), access: providerTls(tls) };
         const nodeAcl = acl && { login: acl.operator, users: acl.users };
         return {
             node,
-            spec: { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings), tls: nodeTls, acl: nodeAcl },
+            spec: { config, password, role: node.role, command: commandFor?.(node), live: nodeLive(settings), tls: nodeTls, acl: nodeAcl, plaintext },
         };
     });
 }
 
-export function nodeInfo(layout: NodeLayout[], bindAddress: string): NodeInfo[] {
-    return layout.map((n) => ({ name: n.logicalName, containerName: n.containerName, role: n.role, host: bindAddress, port: n.hostPort }));
+/** The `master` output of a node's entry: its endpoint, and its plain-text port under tls.allowPlaintext. */
+export function masterEndpoint(info: NodeInfo): { host: string; port: number; plainPort?: number } {
+    return { host: info.host, port: info.port, ...(info.plainPort === undefined ? {} : { plainPort: info.plainPort }) };
+}
+
+/** Each node's outputs entry; `plaintext` (tls.allowPlaintext) adds its plain-text port. */
+export function nodeInfo(layout: NodeLayout[], bindAddress: string, plaintext = false): NodeInfo[] {
+    return layout.map((n) => ({
+        name: n.logicalName,
+        containerName: n.containerName,
+        role: n.role,
+        host: bindAddress,
+        port: n.hostPort,
+        ...(plaintext ? { plainPort: plaintextPorts(n).hostPort } : {}),
+    }));
 }

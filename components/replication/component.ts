@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NodeInfo, NodeSettings, nodeInfo, planNodes } from "../docker/redis-node";
+import { NodeInfo, NodeSettings, masterEndpoint, nodeInfo, planNodes } from "../docker/redis-node";
 import { declareRollingNodes } from "../rolling/declare";
 import { replicationLayout } from "../docker/layout";
 import { ReplicationReadiness } from "./readiness";
 import type { Settings } from "../settings";
 import { declareStackBase } from "../docker/stack-base";
-import type { StackTls } from "../security/node-tls";
+import { type StackTls, providerTls } from "../security/node-tls";
 import type { StackAcl } from "../security/stack-acl";
 
 export interface ReplicationArgs {
@@ -63,15 +63,15 @@ export class Replication extends pulumi.ComponentResource {
                     ),
                 ...(args.acl ? { username: args.acl.operator.username } : {}),
                 password: pulumi.secret(args.acl?.operator.password ?? args.password),
-                ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
+                ...(args.tls ? { tls: providerTls(args.tls) } : {}),
                 timeoutMs: s.readinessTimeoutMs,
             },
             { parent: this },
         );
 
-        const info = nodeInfo(layout, s.bindAddress);
+        const info = nodeInfo(layout, s.bindAddress, s.tls.enabled && s.tls.allowPlaintext);
         this.nodes = this.readiness.id.apply(() => info);
-        this.master = this.readiness.id.apply(() => ({ host: info[0].host, port: info[0].port }));
+        this.master = this.readiness.id.apply(() => masterEndpoint(info[0]));
         this.registerOutputs({ nodes: this.nodes, master: this.master });
     }
 }

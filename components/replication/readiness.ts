@@ -100,7 +100,7 @@ export class ReplicationReadiness extends pulumi.dynamic.Resource {
             replicationReadinessProvider,
             name,
             { ...args, replicaStatus: undefined },
-            { ...opts, additionalSecretOutputs: ["password"] },
+            { ...opts, additionalSecretOutputs: ["password", "tls"] },
             "redis-ha",
             "ReplicationReadiness",
         );

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackBase } from "../docker/stack-base";
 import { type NodeSpec, type PlacedNode, type RedisNode, declareNode, nodeRevision } from "../docker/redis-node";
 import type { Settings } from "../settings";
-import type { StackTls } from "../security/node-tls";
+import { type StackTls, providerTls } from "../security/node-tls";
 import type { NodeLogin } from "../security/stack-acl";
 import { RollGate } from "./gate";
 import type { RollGroup, RollPeer } from "./health";
@@ -39,7 +39,7 @@ export function declareRollingNodes(
 ): RedisNode[] {
     const accessOf = (e: RollingNode) => ({ host: settings.bindAddress, port: e.node.hostPort });
     const revisions = new Map(entries.map((e) => [e.node.logicalName, nodeRevision(settings, base, e.node, e.spec)]));
-    const tlsInput = tls ? { tls: tls.caCert.apply((ca) => ({ ca })) } : {};
+    const tlsInput = tls ? { tls: providerTls(tls) } : {};
     // ACL stacks: the data nodes as the operator user, the sentinels with their own password.
     const logins = acl
         ? { username: acl.login.username, password: pulumi.secret(acl.login.password), sentinelPassword: pulumi.secret(password) }

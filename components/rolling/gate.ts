@@ -140,7 +140,7 @@ export class RollGate extends pulumi.dynamic.Resource {
             rollGateProvider,
             name,
             { ...args, runId: undefined, action: undefined },
-            { ...opts, additionalSecretOutputs: ["password", "sentinelPassword"] },
+            { ...opts, additionalSecretOutputs: ["password", "sentinelPassword", "tls"] },
             "redis-ha",
             "RollGate",
         );

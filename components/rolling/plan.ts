@@ -106,7 +106,7 @@ export class RollPlan extends pulumi.dynamic.Resource {
             rollPlanProvider,
             name,
             { ...args, order: undefined, roles: undefined },
-            { ...opts, additionalSecretOutputs: ["password"] },
+            { ...opts, additionalSecretOutputs: ["password", "tls"] },
             "redis-ha",
             "RollPlan",
         );

@@ -105,6 +105,6 @@ export const aclUsersProvider: pulumi.dynamic.ResourceProvider = {
 
 export class AclUsers extends pulumi.dynamic.Resource {
     constructor(name: string, args: ResourceArgs<AclUsersInputs>, opts?: pulumi.CustomResourceOptions) {
-        super(aclUsersProvider, name, args, { ...opts, additionalSecretOutputs: ["password", "users"] }, "redis-ha", "AclUsers");
+        super(aclUsersProvider, name, args, { ...opts, additionalSecretOutputs: ["password", "users", "tls"] }, "redis-ha", "AclUsers");
     }
 }

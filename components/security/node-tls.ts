@@ -3,6 +3,8 @@
  * topologies, and the uploads (key secret) plus start-time setup that make them the redis user's alone.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { NodeTls } from "../shared/redis-connection";
+import { CLIENT_CERTIFICATE } from "./certificates";
 import { TLS_FILES, tlsFilesSetup } from "./node-security";
 import type { IssuedCertificate } from "./tls-certificates";
 
@@ -12,6 +14,40 @@ export interface StackTls {
     certs: pulumi.Output<Record<string, IssuedCertificate>>;
     /** Secret: PKCS#8 PEM per subject (node) name. */
     keys: pulumi.Output<Record<string, string>>;
+    /**
+     * When the nodes ask clients for a certificate (security/certificates.ts clientCertificatesAsked): the
+     * one the deploy-time providers present, also handed to clients by the stack outputs. Secret (the key).
+     */
+    client?: pulumi.Output<ClientCertificate>;
+}
+
+/** A client certificate and its key (PEM). */
+export interface ClientCertificate {
+    cert: string;
+    key: string;
+}
+
+/**
+ * The stack's client certificate out of its issued certificates (subject CLIENT_CERTIFICATE); undefined when
+ * none was asked for. With the user's own certificate (ownStackTls) it is that certificate.
+ */
+export function stackClientCertificate(tls: Pick<StackTls, "certs" | "keys">, asked: boolean): pulumi.Output<ClientCertificate> | undefined {
+    if (!asked) return undefined;
+    return pulumi.secret(
+        pulumi.all([tls.certs, tls.keys]).apply(([certs, keys]) => ({
+            cert: certOf(certs, CLIENT_CERTIFICATE).cert,
+            key: certOf(keys, CLIENT_CERTIFICATE),
+        })),
+    );
+}
+
+/**
+ * How the deploy-time providers reach a TLS node: verifying it with the CA, and presenting the client
+ * certificate when the nodes ask for one. Secret as soon as it carries the key.
+ */
+export function providerTls(tls: StackTls): pulumi.Output<NodeTls> {
+    if (!tls.client) return tls.caCert.apply((ca) => ({ ca }));
+    return pulumi.secret(pulumi.all([tls.caCert, tls.client]).apply(([ca, client]) => ({ ca, cert: client.cert, key: client.key })));
 }
 
 /**
@@ -46,6 +82,11 @@ export interface NodeTlsFiles {
     files: NodeFile[];
     /** The CA the healthcheck verifies the node with. */
     caCertFile: string;
+    /**
+     * When the nodes ask clients for a certificate: the node's own, which the healthcheck (and a sentinel
+     * group's data node asking the sentinels at start) presents; it carries clientAuth.
+     */
+    clientFiles?: { certFile: string; keyFile: string };
     /** Shell lines the start command runs as root before Redis drops to the redis user. */
     setup: string[];
 }
@@ -59,6 +100,7 @@ export function nodeTlsFiles(tls: StackTls, name: string): NodeTlsFiles {
             { path: TLS_FILES.keyFile, content: pulumi.secret(tls.keys.apply((k) => certOf(k, name))) },
         ],
         caCertFile: TLS_FILES.caCertFile,
+        ...(tls.client ? { clientFiles: { certFile: TLS_FILES.certFile, keyFile: TLS_FILES.keyFile } } : {}),
         setup: tlsFilesSetup(),
     };
 }

@@ -6,11 +6,17 @@
  *   - it has not expired (nothing renews it: a new one reaches the nodes by a roll);
  *   - it names 127.0.0.1 and bindAddress, the addresses the deploy-time providers and the stack's client
  *     outputs reach nodes by; a verifying client checks that name. Redis itself does not check names on
- *     its own links (replication, Sentinel, cluster bus), only the CA, so container names may be absent.
+ *     its own links (replication, Sentinel, cluster bus), only the CA, so container names may be absent;
+ *   - with tls.authClients yes or optional it is also every client's certificate (the nodes' own links, the
+ *     deploy-time providers, the stack's client outputs), so it must allow clientAuth: an extended key usage
+ *     naming clientAuth, or none at all.
  * Pure: parsing certificates is computation (node:crypto), no I/O. The messages never repeat the key.
  */
 import { X509Certificate, createPrivateKey } from "crypto";
 import type { ConfigProblem, Settings } from "../settings";
+
+/** The extended key usage OID of TLS client authentication. */
+const CLIENT_AUTH_OID = "1.3.6.1.5.5.7.3.2";
 
 export function ownCertificateProblems(settings: Pick<Settings, "tls" | "bindAddress">, now: Date): ConfigProblem[] {
     const own = settings.tls.own;
@@ -39,6 +45,14 @@ export function ownCertificateProblems(settings: Pick<Settings, "tls" | "bindAdd
         ["tls.cert", cert],
     ] as const) {
         if (Date.parse(c.validTo) <= now.getTime()) problems.push({ key, message: `expired on ${c.validTo}` });
+    }
+    // Node lists a certificate's extended key usages in `keyUsage` (undefined when it has none: any use).
+    const usages = cert.keyUsage as string[] | undefined;
+    if (settings.tls.authClients !== "no" && usages !== undefined && !usages.includes(CLIENT_AUTH_OID)) {
+        problems.push({
+            key: "tls.cert",
+            message: `does not allow clientAuth (extended key usage), yet with tls.authClients ${settings.tls.authClients} every node and the stack's providers present it as their client certificate`,
+        });
     }
     const missing = [...new Set(["127.0.0.1", settings.bindAddress])].filter((ip) => cert.checkIP(ip) === undefined);
     if (missing.length > 0) {

@@ -36,7 +36,7 @@ export interface TlsCertificatesOutputs extends TlsCertificatesInputs {
     keys: Record<string, string>;
 }
 
-const SAN_FIELDS = (s: CertificateSubject): string => JSON.stringify([s.dnsNames, s.ipAddresses]);
+const SAN_FIELDS = (s: CertificateSubject): string => JSON.stringify([s.dnsNames, s.ipAddresses, s.use ?? null]);
 
 /** PEM of an exported key (PKCS#8: what Redis's tls-key-file and Node's tls take). */
 function keyPem(der: ArrayBuffer): string {
@@ -103,6 +103,7 @@ async function issueCertificate(
     // A leaf may outlive its CA on paper: the CA is renewed, with every leaf it signed, before it expires.
     const notAfter = new Date(now.getTime() + validityDays * 86400000);
     const serialNumber = randomSerial();
+    const names = [...subject.dnsNames.map((value) => ({ type: "dns", value })), ...subject.ipAddresses.map((value) => ({ type: "ip", value }))];
     const cert = await x509.X509CertificateGenerator.create({
         serialNumber,
         subject: `CN=${commonName} ${subject.name}`,
@@ -115,12 +116,13 @@ async function issueCertificate(
         extensions: [
             new x509.BasicConstraintsExtension(false, undefined, true),
             new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
-            // Both: a node is a server to clients and a client to its master, peers and sentinels.
-            new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-            new x509.SubjectAlternativeNameExtension([
-                ...subject.dnsNames.map((value) => ({ type: "dns", value })),
-                ...subject.ipAddresses.map((value) => ({ type: "ip", value })),
-            ]),
+            // A node's: both, since a node is a server to clients and a client to its master, peers and
+            // sentinels (with tls.authClients yes they present it). The client certificate: clientAuth only.
+            new x509.ExtendedKeyUsageExtension(
+                subject.use === "client" ? [x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+            ),
+            // An empty subjectAltName is invalid DER: the client certificate has none.
+            ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : []),
             await x509.AuthorityKeyIdentifierExtension.create(caCert),
             await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
         ],

@@ -6,6 +6,13 @@
  */
 import type { Endpoint, NatMap } from "../shared/endpoint";
 
+/** ioredis's `tls` for one connection: the CA, and the client certificate when the nodes ask for one. */
+export interface ClientTls {
+    ca: string;
+    cert?: string;
+    key?: string;
+}
+
 /** Options for `new Redis(options)` (ioredis) that follow the master through failovers. */
 export interface SentinelClientOptions {
     sentinels: Endpoint[];
@@ -15,9 +22,9 @@ export interface SentinelClientOptions {
     password?: string;
     sentinelPassword?: string;
     natMap?: NatMap;
-    /** TLS stacks: sentinels and data nodes are verified with the stack's CA. */
-    sentinelTLS?: { ca: string };
-    tls?: { ca: string };
+    /** TLS stacks: sentinels and data nodes are verified with the stack's CA; `cert`, `key`: the client certificate. */
+    sentinelTLS?: ClientTls;
+    tls?: ClientTls;
     enableTLSForSentinelMode?: boolean;
 }
 
@@ -32,6 +39,8 @@ export function sentinelClientOptions(args: {
     natMap?: NatMap;
     /** TLS stacks: the CA certificate. */
     caCert?: string;
+    /** TLS stacks whose nodes ask clients for a certificate (tls.authClients): presented to sentinels and data nodes. */
+    clientCert?: { cert: string; key: string };
 }): SentinelClientOptions {
     if (args.sentinels.length === 0) throw new Error("sentinel client options: at least one sentinel endpoint is required");
     const options: SentinelClientOptions = {
@@ -44,8 +53,9 @@ export function sentinelClientOptions(args: {
     if (sentinelPassword) options.sentinelPassword = sentinelPassword;
     if (args.natMap && Object.keys(args.natMap).length > 0) options.natMap = args.natMap;
     if (args.caCert !== undefined) {
-        options.sentinelTLS = { ca: args.caCert };
-        options.tls = { ca: args.caCert };
+        const tls: ClientTls = { ca: args.caCert, ...(args.clientCert ? { cert: args.clientCert.cert, key: args.clientCert.key } : {}) };
+        options.sentinelTLS = tls;
+        options.tls = { ...tls };
         options.enableTLSForSentinelMode = true;
     }
     return options;

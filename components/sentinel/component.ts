@@ -1,8 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Endpoint, natMapForLayout } from "../shared/endpoint";
-import { AUTH_FILE_PATH, DATA_NODE_CONFIG_PATH, NodeInfo, type NodeSpec, REDIS_CONF_PATH, nodeInfo, planNodes } from "../docker/redis-node";
+import {
+    AUTH_FILE_PATH,
+    DATA_NODE_CONFIG_PATH,
+    NodeInfo,
+    type NodeSpec,
+    REDIS_CONF_PATH,
+    masterEndpoint,
+    nodeInfo,
+    planNodes,
+} from "../docker/redis-node";
 import { declareRollingNodes } from "../rolling/declare";
-import { replicationLayout } from "../docker/layout";
+import { plaintextPorts, replicationLayout } from "../docker/layout";
 import { SentinelClientOptions, sentinelClientOptions } from "./client";
 import { sentinelConfView, sentinelLiveLines } from "./conf";
 import {
@@ -20,7 +29,7 @@ import { declareStackBase } from "../docker/stack-base";
 import { chosenSubnet, nodeIp, stackSubnet } from "../docker/subnet";
 import { renderTemplate } from "../docker/templates";
 import { TLS_FILES, tlsFilesSetup } from "../security/node-security";
-import { type StackTls, nodeTlsFiles } from "../security/node-tls";
+import { type StackTls, nodeTlsFiles, providerTls } from "../security/node-tls";
 import type { StackAcl } from "../security/stack-acl";
 
 export interface SentinelArgs {
@@ -78,6 +87,7 @@ export class Sentinel extends pulumi.ComponentResource {
                     configPath: DATA_NODE_CONFIG_PATH,
                     authFilePath: AUTH_FILE_PATH,
                     ...(args.tls ? { tlsCaFile: TLS_FILES.caCertFile, setup: tlsFilesSetup() } : {}),
+                    ...(args.tls?.client ? { tlsClient: { certFile: TLS_FILES.certFile, keyFile: TLS_FILES.keyFile } } : {}),
                 }),
             args.tls,
             args.acl,
@@ -128,7 +138,7 @@ export class Sentinel extends pulumi.ComponentResource {
                     failoverTimeoutMs: group.failoverTimeoutMs,
                     parallelSyncs: group.parallelSyncs,
                 },
-                ...(args.tls ? { tls: args.tls.caCert.apply((ca) => ({ ca })) } : {}),
+                ...(args.tls ? { tls: providerTls(args.tls) } : {}),
                 timeoutMs: s.readinessTimeoutMs,
             },
             { parent: this },
@@ -136,14 +146,15 @@ export class Sentinel extends pulumi.ComponentResource {
 
         // Outputs resolve after the gate, so a client reading them finds a ready group.
         const ready = <T>(value: T) => this.readiness.id.apply(() => value);
-        const info = nodeInfo(layout, s.bindAddress);
+        const info = nodeInfo(layout, s.bindAddress, s.tls.enabled && s.tls.allowPlaintext);
         this.nodes = ready(info);
-        this.master = ready({ host: info[0].host, port: info[0].port });
+        this.master = ready(masterEndpoint(info[0]));
         const sentinelEndpoints = sentinelPlan.map((p) => ({
             name: p.logicalName,
             containerName: p.containerName,
             host: s.bindAddress,
             port: p.hostPort,
+            ...(s.tls.enabled && s.tls.allowPlaintext ? { plainPort: plaintextPorts(p).hostPort } : {}),
         }));
         this.sentinels = ready(sentinelEndpoints);
         // Sentinels hand out in-network addresses; in bridge mode the natMap turns them into published ports.
@@ -152,14 +163,15 @@ export class Sentinel extends pulumi.ComponentResource {
         const client = args.acl?.client;
         this.ioredisSentinelOptions = pulumi.secret(
             pulumi
-                .all([this.readiness.id, pulumi.output(args.password), args.tls?.caCert, client?.password])
-                .apply(([, pw, caCert, clientPassword]) =>
+                .all([this.readiness.id, pulumi.output(args.password), args.tls?.caCert, client?.password, args.tls?.client])
+                .apply(([, pw, caCert, clientPassword, clientCert]) =>
                     sentinelClientOptions({
                         sentinels: sentinelEndpoints,
                         masterName: group.masterName,
                         ...(client ? { username: client.username, password: clientPassword, sentinelPassword: pw } : { password: pw }),
                         natMap,
                         caCert,
+                        clientCert,
                     }),
                 ),
         );
@@ -182,6 +194,7 @@ function sentinelSpec(
     acl: StackAcl | undefined,
 ): NodeSpec {
     const hostMode = s.network.mode === "host";
+    const plaintext = tls && s.tls.allowPlaintext ? plaintextPorts(p) : undefined;
     // On ACL stacks the sentinels log in to the data nodes as their own user (auth-user, auth-pass) and keep `password` for themselves.
     const viewOf = (pw: string, authPass: string) =>
         sentinelConfView({
@@ -198,7 +211,7 @@ function sentinelSpec(
             ...(acl ? { authUser: acl.sentinel.username } : {}),
             // Quorum and the tunables are live (SentinelReadiness SENTINEL SETs them): not in the upload.
             omitLive: true,
-            ...(tls ? { tls: { ...TLS_FILES, authClients: s.tls.authClients } } : {}),
+            ...(tls ? { tls: { ...TLS_FILES, authClients: s.tls.authClients, plaintextPort: plaintext?.listenPort } } : {}),
         });
     const config = pulumi.secret(
         pulumi
@@ -214,6 +227,7 @@ function sentinelSpec(
         command: sentinelContainerCommand(tls ? { setup: tlsFilesSetup() } : {}),
         // The live lines hold no password: rendered from a view with an empty one.
         liveSeed: sentinelLiveLines(viewOf("", "")),
-        tls: tls && { ...nodeTlsFiles(tls, p.logicalName), ca: tls.caCert },
+        tls: tls && { ...nodeTlsFiles(tls, p.logicalName), access: providerTls(tls) },
+        plaintext,
     };
 }

@@ -31,7 +31,7 @@ export interface SentinelConfInput {
     /** Leave the live lines (sentinelLiveLines) out: the seed uploaded into the container. */
     omitLive?: boolean;
     /** TLS (issue 11): to clients, peers and data nodes; `port 0` then. Absent: the file is as before. */
-    tls?: Pick<NodeTlsConf, "certFile" | "keyFile" | "caCertFile" | "authClients">;
+    tls?: Pick<NodeTlsConf, "certFile" | "keyFile" | "caCertFile" | "authClients" | "plaintextPort">;
     /** ACL user the sentinel logs in to the data nodes as (`sentinel auth-user`), with `password`. */
     authUser?: string;
 }
@@ -59,7 +59,7 @@ export interface SentinelConfView {
     sentinelPasswordQuoted?: string;
     /** sentinelLiveLines, or none when the file leaves them out. */
     liveLines: string[];
-    /** The plain-text port: `port`, or 0 with TLS. */
+    /** The plain-text port: `port`, or with TLS 0 (or tls.plaintextPort under tls.allowPlaintext). */
     plainPort: number;
     tls?: { certFile: string; keyFile: string; caCertFile: string; authClients: string };
     authUser?: string;
@@ -136,7 +136,7 @@ export function sentinelConfView(input: SentinelConfInput): SentinelConfView {
         parallelSyncs: s.parallelSyncs,
         authPassQuoted: password === "" ? undefined : quoteConfigValue(password),
         sentinelPasswordQuoted: sentinelPassword === "" ? undefined : quoteConfigValue(sentinelPassword),
-        plainPort: input.tls ? 0 : input.port,
+        plainPort: input.tls ? (input.tls.plaintextPort ?? 0) : input.port,
         tls: input.tls && {
             certFile: quoteConfigValue(input.tls.certFile),
             keyFile: quoteConfigValue(input.tls.keyFile),

@@ -163,6 +163,8 @@ export interface DataNodeCommandInput {
     askTimeoutSeconds?: number;
     /** TLS stacks: the sentinels are asked over TLS, verified with this CA file. */
     tlsCaFile?: string;
+    /** TLS stacks whose nodes ask clients for a certificate: the node's own certificate and key, presented to the sentinels. */
+    tlsClient?: { certFile: string; keyFile: string };
     /** Lines run first, as root (handing TLS files to the redis user: security/node-security.ts). */
     setup?: string[];
 }
@@ -181,13 +183,15 @@ export function dataNodeStartScript(input: DataNodeCommandInput): string {
     input.sentinels.forEach((s, i) => checkEndpoint(`sentinel ${i}`, s));
     checkEndpoint("self", input.self);
     if (!TOKEN.test(input.masterName)) throw new Error(`data node command: master name ${JSON.stringify(input.masterName)} is not shell-safe`);
-    for (const p of [input.uploadedConfigPath, input.configPath, input.authFilePath, ...(input.tlsCaFile ? [input.tlsCaFile] : [])]) {
+    const tlsPaths = [input.tlsCaFile, input.tlsClient?.certFile, input.tlsClient?.keyFile].filter((p): p is string => p !== undefined);
+    for (const p of [input.uploadedConfigPath, input.configPath, input.authFilePath, ...tlsPaths]) {
         if (!PATH.test(p)) throw new Error(`data node command: path ${JSON.stringify(p)} must be absolute and shell-safe`);
     }
     const timeout = input.askTimeoutSeconds ?? 2;
     const conf = input.configPath;
     const sentinels = input.sentinels.map((s) => `"${s.host} ${s.port}"`).join(" ");
-    const tls = input.tlsCaFile ? ` --tls --cacert ${input.tlsCaFile}` : "";
+    const client = input.tlsClient ? ` --cert ${input.tlsClient.certFile} --key ${input.tlsClient.keyFile}` : "";
+    const tls = input.tlsCaFile ? ` --tls --cacert ${input.tlsCaFile}${client}` : "";
     return [
         ...(input.setup ?? []),
         // The composed file holds the password.

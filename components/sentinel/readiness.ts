@@ -205,7 +205,7 @@ export class SentinelReadiness extends pulumi.dynamic.Resource {
             sentinelReadinessProvider,
             name,
             { ...args, status: undefined },
-            { ...opts, additionalSecretOutputs: ["password", "sentinelPassword"] },
+            { ...opts, additionalSecretOutputs: ["password", "sentinelPassword", "tls"] },
             "redis-ha",
             "SentinelReadiness",
         );

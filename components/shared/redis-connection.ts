@@ -14,11 +14,24 @@ export interface NodeAccess extends Endpoint {
 export interface NodeTls {
     ca: string;
     servername?: string;
+    /** `tls.authClients` yes or optional: the client certificate presented (PEM), and its key (secret). */
+    cert?: string;
+    key?: string;
 }
 
-/** ioredis's `tls` option for a node (none for a plain-text one): verify its certificate with the stack's CA. */
-export function ioredisTls(tls: NodeTls | undefined): { tls?: { ca: string; servername?: string } } {
-    return tls ? { tls: { ca: tls.ca, ...(tls.servername ? { servername: tls.servername } : {}) } } : {};
+/**
+ * ioredis's `tls` option for a node (none for a plain-text one): verify its certificate with the stack's CA,
+ * and present the client certificate when there is one.
+ */
+export function ioredisTls(tls: NodeTls | undefined): { tls?: NodeTls } {
+    if (!tls) return {};
+    return {
+        tls: {
+            ca: tls.ca,
+            ...(tls.servername ? { servername: tls.servername } : {}),
+            ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+        },
+    };
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
- * TLS on the real engine (issue 11), one stack per wired topology reused across its assertions: the plain
- * port is off (plain text to the node's port gets no answer), clients reach the node through the stack
- * outputs (ioredis with `ioredisOptions.tls`, `redis-cli --tls --cacert` as `redisCli` says), and the
- * secrets audit: no password or private key in the state file, the outputs without --show-secrets,
- * `docker inspect`, the container's environment, its processes' arguments or its logs; the key is a file
- * of the redis user alone (0600).
+ * TLS on the real engine (issue 11), one stack per wired topology reused across its assertions: the node's
+ * port speaks TLS only (plain text to it gets no answer), clients reach the node through the stack outputs
+ * (ioredis with `ioredisOptions.tls`, `redis-cli --tls --cacert` as `redisCli` says), and the secrets audit:
+ * no password or private key in the state file, the outputs without --show-secrets, `docker inspect`, the
+ * container's environment, its processes' arguments or its logs; the key is a file of the redis user alone
+ * (0600). The standalone stack also keeps a plain port (`tls.allowPlaintext`); the replication and sentinel
+ * stacks require client certificates (`tls.authClients: yes`), from clients and from the stack's own links.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -62,7 +63,7 @@ const pemLines = (pem: string) => pem.split("\n").filter((l) => l.length >= 16 &
 describe(`TLS through ${driver.name}`, () => {
     describe("standalone (bridge network)", () => {
         const stack = "e2e-tls-standalone";
-        const config = { topology: "standalone", image: LOCAL_IMAGE, basePort: 7600, tls: { enabled: true } };
+        const config = { topology: "standalone", image: LOCAL_IMAGE, basePort: 7600, tls: { enabled: true, allowPlaintext: true } };
         let outputs: Record<string, any>;
         let container: string;
         afterAll(() => driver.destroy(stack).catch(() => undefined));
@@ -72,16 +73,24 @@ describe(`TLS through ${driver.name}`, () => {
             expect(outputs.caCert).toMatch(/^-----BEGIN CERTIFICATE-----/);
             expect(outputs.ioredisOptions).toEqual({ host: "127.0.0.1", port: 7600, password: outputs.password, tls: { ca: outputs.caCert } });
             expect(outputs.redisCli).toBe(`redis-cli --tls --cacert redis-ha-${stack}-ca.crt -h 127.0.0.1 -p 7600 --askpass`);
+            expect(outputs.master).toEqual({ host: "127.0.0.1", port: 7600, plainPort: 8600 });
+            expect(outputs.nodes[0]).toMatchObject({ port: 7600, plainPort: 8600 });
             container = outputs.nodes[0].containerName;
         });
 
-        it("plain text gets no answer: the plain port is off and the node's port speaks TLS only", async () => {
+        it("allowPlaintext: plain text is answered on the published plain port (TLS port + 1000) only; the node's port speaks TLS only", async () => {
             const { reply, closed } = await plainTextReply(7600);
             expect(closed).toBe(true);
             expect(reply).not.toMatch(/^[+-]/);
             await withClient(outputs.ioredisOptions, async (c) => {
-                expect(await c.config("GET", "port")).toEqual(["port", "0"]);
+                expect(await c.config("GET", "port")).toEqual(["port", "7379"]);
                 expect(await c.config("GET", "tls-port")).toEqual(["tls-port", "6379"]);
+                expect(await c.set("tls:both-ports", "seen")).toBe("OK");
+            });
+            const { tls: _tls, ...plain } = outputs.ioredisOptions;
+            await withClient({ ...plain, port: outputs.master.plainPort }, async (c) => {
+                expect(await c.ping()).toBe("PONG");
+                expect(await c.get("tls:both-ports")).toBe("seen");
             });
         });
 
@@ -183,11 +192,12 @@ describe(`TLS through ${driver.name}`, () => {
 
     describe("replication (bridge network)", () => {
         const stack = "e2e-tls-replication";
-        const config = { topology: "replication", replicas: 1, image: LOCAL_IMAGE, basePort: 7610, tls: { enabled: true } };
+        const config = { topology: "replication", replicas: 1, image: LOCAL_IMAGE, basePort: 7610, tls: { enabled: true, authClients: "yes" } };
         let outputs: Record<string, any>;
         afterAll(() => driver.destroy(stack).catch(() => undefined));
 
         it("the replica links to the master over TLS (the master has no plain port to link to) and receives writes", async () => {
+            // authClients yes: the deploy-time providers and the healthchecks got in only with their certificates.
             ({ outputs } = await driver.up(stack, config));
             expect(outputs.nodes.map((n: { role: string; port: number }) => [n.role, n.port])).toEqual([
                 ["master", 7610],
@@ -209,6 +219,42 @@ describe(`TLS through ${driver.name}`, () => {
             });
         });
 
+        it("authClients yes: a client without a certificate is refused; the outputs' client certificate works with ioredis and redis-cli", async () => {
+            expect(outputs.ioredisOptions.tls).toEqual({ ca: outputs.caCert, cert: outputs.clientCert, key: outputs.clientKey });
+            expect(outputs.clientCert).toMatch(/^-----BEGIN CERTIFICATE-----/);
+            await withClient(outputs.ioredisOptions, async (c) =>
+                expect(await c.config("GET", "tls-auth-clients")).toEqual(["tls-auth-clients", "yes"]),
+            );
+            expect(await connectError({ ...outputs.ioredisOptions, tls: { ca: outputs.caCert } })).not.toBe("connected");
+            expect(outputs.redisCli).toBe(
+                `redis-cli --tls --cacert redis-ha-${stack}-ca.crt --cert redis-ha-${stack}-client.crt --key redis-ha-${stack}-client.key -h 127.0.0.1 -p 7610 --askpass`,
+            );
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-tls-cli-"));
+            try {
+                fs.writeFileSync(path.join(dir, `redis-ha-${stack}-ca.crt`), outputs.caCert);
+                fs.writeFileSync(path.join(dir, `redis-ha-${stack}-client.crt`), outputs.clientCert);
+                fs.writeFileSync(path.join(dir, `redis-ha-${stack}-client.key`), outputs.clientKey, { mode: 0o600 });
+                const [cli, ...args] = (outputs.redisCli as string).split(" ");
+                const run = (argv: string[]) =>
+                    spawnSync(cli, [...argv, "--no-auth-warning", "GET", "tls:replicated"], {
+                        cwd: dir,
+                        input: `${outputs.password}\n`,
+                        encoding: "utf8",
+                        timeout: 10000,
+                    });
+                const ok = run(args);
+                expect(ok.stderr).toBe("");
+                expect(ok.stdout.trim()).toBe("yes");
+                // Without --cert/--key the handshake fails.
+                const certIndex = args.indexOf("--cert");
+                expect(run([...args.slice(0, certIndex), ...args.slice(certIndex + 4)]).stdout.trim()).not.toBe("yes");
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+            const hidden = JSON.stringify(await driver.outputsWithoutSecrets(stack));
+            for (const line of pemLines(outputs.clientKey)) expect(hidden.includes(line)).toBe(false);
+        });
+
         it("destroy leaves no container, network or volume of the stack", async () => {
             await driver.destroy(stack);
             expect(labelledObjects(stack)).toEqual({ containers: [], networks: [], volumes: [] });
@@ -217,14 +263,17 @@ describe(`TLS through ${driver.name}`, () => {
 
     describe("sentinel (bridge network)", () => {
         const stack = "e2e-tls-sentinel";
-        const config = { topology: "sentinel", replicas: 1, image: LOCAL_IMAGE, basePort: 7620, tls: { enabled: true } };
+        const config = { topology: "sentinel", replicas: 1, image: LOCAL_IMAGE, basePort: 7620, tls: { enabled: true, authClients: "yes" } };
         let outputs: Record<string, any>;
         afterAll(() => driver.destroy(stack).catch(() => undefined));
 
         it("sentinels and nodes speak TLS only; a client through ioredisSentinelOptions works; the replica is linked over TLS", async () => {
             ({ outputs } = await driver.up(stack, config));
             const options = outputs.ioredisSentinelOptions;
-            expect(options).toMatchObject({ sentinelTLS: { ca: outputs.caCert }, tls: { ca: outputs.caCert }, enableTLSForSentinelMode: true });
+            const clientTls = { ca: outputs.caCert, cert: outputs.clientCert, key: outputs.clientKey };
+            expect(options).toMatchObject({ sentinelTLS: clientTls, tls: clientTls, enableTLSForSentinelMode: true });
+            // authClients yes: a sentinel too refuses a client without a certificate.
+            expect(await connectError({ ...outputs.ioredisOptions, port: 27620, tls: { ca: outputs.caCert } })).not.toBe("connected");
             for (const port of [7620, 7621, 27620, 27621, 27622]) expect((await plainTextReply(port)).reply).not.toMatch(/^[+-]/);
             await withClient(options, async (c) => {
                 expect(await c.set("tls:sentinel", "before")).toBe("OK");

@@ -24,6 +24,8 @@ beforeAll(async () => {
     expired = await issue([local], new Date(Date.now() - 400 * DAY), 31);
 });
 
+const pemBody = (pem: string) => Buffer.from(pem.replace(/-----(BEGIN|END) [A-Z ]+-----/g, "").replace(/\s+/g, ""), "base64");
+
 const own = (o: TlsCertificatesOutputs, patch: Partial<{ caCert: string; cert: string; key: string }> = {}) => ({
     caCert: o.caCert,
     cert: o.certs.node.cert,
@@ -63,6 +65,45 @@ describe("bring-your-own certificates", () => {
 
     it("asks for bindAddress as well when the nodes listen elsewhere", () => {
         expect(problemsOf(own(good), { bindAddress: "10.0.0.5", network: { mode: "host" } })).toContain("does not name 10.0.0.5");
+    });
+
+    it("with tls.authClients yes or optional, the certificate must allow clientAuth: it is every client's certificate too", async () => {
+        // A server-only certificate (extended key usage serverAuth alone), as some PKIs issue for servers.
+        require("reflect-metadata");
+        const x509 = require("@peculiar/x509");
+        const webcrypto = require("crypto").webcrypto;
+        x509.cryptoProvider.set(webcrypto);
+        const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+        const caKey = await webcrypto.subtle.importKey("pkcs8", pemBody(good.caKey), alg, false, ["sign"]);
+        const keys = await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]);
+        const serverOnly = await x509.X509CertificateGenerator.create({
+            serialNumber: "01",
+            subject: "CN=server only",
+            issuer: new x509.X509Certificate(good.caCert).subject,
+            notBefore: new Date(Date.now() - 60000),
+            notAfter: new Date(Date.now() + 30 * DAY),
+            signingAlgorithm: alg,
+            publicKey: keys.publicKey,
+            signingKey: caKey,
+            extensions: [
+                new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+                new x509.SubjectAlternativeNameExtension([{ type: "ip", value: "127.0.0.1" }]),
+            ],
+        });
+        const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)).toString("base64");
+        const serverTls = own(good, {
+            cert: serverOnly.toString("pem"),
+            key: `-----BEGIN PRIVATE KEY-----\n${pkcs8.replace(/(.{64})/g, "$1\n")}\n-----END PRIVATE KEY-----\n`,
+        });
+        // Fine as long as no client certificate is asked for.
+        expect(parseSettings({ tls: { enabled: true, ...serverTls } }, "p", "s").tls.own).toEqual(serverTls);
+        for (const authClients of ["yes", "optional"]) {
+            expect(problemsOf({ ...serverTls, authClients })).toContain(
+                `redis-ha:tls.cert: does not allow clientAuth (extended key usage), yet with tls.authClients ${authClients}`,
+            );
+        }
+        // The stack's issuer gives serverAuth and clientAuth: accepted.
+        expect(parseSettings({ tls: { enabled: true, authClients: "yes", ...own(good) } }, "p", "s").tls.authClients).toBe("yes");
     });
 
     it("never repeats the key in a message", () => {

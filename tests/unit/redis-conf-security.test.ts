@@ -143,4 +143,15 @@ describe("sentinel.conf with TLS and a sentinel user", () => {
         );
         expect(conf).toMatch(/^sentinel auth-user mymaster redis-ha-sentinel\nsentinel auth-pass mymaster "sentinel-user-pw"$/m);
     });
+
+    it("tls.allowPlaintext and tls.authClients yes: the plain port beside tls-port, client certificates required", () => {
+        const tls = {
+            certFile: "/usr/local/etc/redis/tls/node.crt",
+            keyFile: "/usr/local/etc/redis/tls/node.key",
+            caCertFile: "/usr/local/etc/redis/tls/ca.crt",
+        };
+        const conf = render({ tls: { ...tls, authClients: "yes", plaintextPort: 27379 } });
+        expect(lines(conf)).toEqual(expect.arrayContaining(["port 27379", "tls-port 26379", "tls-auth-clients yes", "tls-replication yes"]));
+        expect(lines(render({ tls: { ...tls, authClients: "optional" } }))).toEqual(expect.arrayContaining(["port 0", "tls-auth-clients optional"]));
+    });
 });

@@ -1,5 +1,5 @@
 /** tls.* and acl.* settings: defaults, shapes, and ACL rules checked with Redis's grammar (security/acl.ts). */
-import { parseSettings, undeployedSecurity } from "../../components/config";
+import { parseSettings, planPorts, undeployedSecurity } from "../../components/config";
 import { type InternalUser, aclRulesProblem, aclUserLine, internalUserRules, INTERNAL_USERS } from "../../components/security/acl";
 import { ConfigError } from "../../components/settings";
 
@@ -163,7 +163,33 @@ describe("until the containers get them", () => {
         expect(undeployedSecurity(parseSettings({ tls: { enabled: true, authClients: "optional" } }, "p", "s"))).toEqual([]);
         for (const topology of ["replication", "sentinel", "cluster"])
             expect(undeployedSecurity(parseSettings({ topology, tls: { enabled: true } }, "p", "s"))).toEqual([]);
-        const pending = undeployedSecurity(parseSettings({ tls: { enabled: true, allowPlaintext: true, authClients: "yes" } }, "p", "s"));
-        expect(pending.map((p) => p.key)).toEqual(["tls.allowPlaintext", "tls.authClients"]);
+        for (const topology of ["standalone", "replication", "sentinel", "cluster"]) {
+            const yes = parseSettings({ topology, tls: { enabled: true, authClients: "yes" } }, "p", "s");
+            expect(undeployedSecurity(yes)).toEqual([]);
+        }
+        for (const topology of ["standalone", "replication", "sentinel"]) {
+            const plain = parseSettings({ topology, tls: { enabled: true, allowPlaintext: true, authClients: "yes" } }, "p", "s");
+            expect(undeployedSecurity(plain)).toEqual([]);
+        }
+        // Not wired for a cluster: its nodes' plain ports are neither published nor mapped for outside clients.
+        const pending = undeployedSecurity(parseSettings({ topology: "cluster", tls: { enabled: true, allowPlaintext: true } }, "p", "s"));
+        expect(pending.map((p) => p.key)).toEqual(["tls.allowPlaintext"]);
+        expect(pending[0].message).toMatch(/topology cluster/);
+    });
+
+    it("tls.allowPlaintext takes each node's TLS port + 1000 on the host: checked for collisions with the rest of the plan", () => {
+        const ports = planPorts(
+            parseSettings({ topology: "sentinel", replicas: 1, basePort: 7000, tls: { enabled: true, allowPlaintext: true } }, "p", "s"),
+        );
+        expect(ports.map((p) => p.port).sort((a, b) => a - b)).toEqual([7000, 7001, 8000, 8001, 27000, 27001, 27002, 28000, 28001, 28002]);
+        expect(ports.find((p) => p.port === 8001)).toMatchObject({ key: "tls.allowPlaintext", purpose: "node-1 (replica) plain text" });
+        // Without TLS there is no plain twin: the one port already speaks plain text.
+        expect(
+            planPorts(parseSettings({ topology: "replication", replicas: 1, tls: { enabled: false, allowPlaintext: true } }, "p", "s")),
+        ).toHaveLength(2);
+        // basePort 64536 + 1000 leaves the port range: named before any resource exists.
+        expect(() => parseSettings({ basePort: 64536, tls: { enabled: true, allowPlaintext: true } }, "p", "s")).toThrow(
+            /tls\.allowPlaintext.*node-0 \(master\) plain text would use port 65536, outside 1-65535/,
+        );
     });
 });

@@ -1,7 +1,7 @@
 /** Certificates: the names on each per topology and network mode, what is issued, and when it is renewed. */
 import * as crypto from "crypto";
 import { parseSettings } from "../../components/config";
-import { certificateSubjects, renewalDue } from "../../components/security/certificates";
+import { CLIENT_SUBJECT, certificateSubjects, renewalDue } from "../../components/security/certificates";
 import { issueCertificates, type TlsCertificatesOutputs } from "../../components/security/tls-certificates";
 import { TLS_RENEW_WITHIN_DAYS } from "../../components/settings";
 
@@ -64,6 +64,26 @@ describe("issuing", () => {
             expect(crypto.createPublicKey(key).export({ format: "pem", type: "spki" })).toBe(cert.publicKey.export({ format: "pem", type: "spki" }));
             expect(Date.parse(first.certs[s.name].notAfter)).toBe(now.getTime() + 365 * DAY);
         }
+    });
+
+    it("a node's certificate serves and authenticates as a client (it presents it on its own links with tls.authClients yes)", () => {
+        for (const s of subjects)
+            expect(new crypto.X509Certificate(first.certs[s.name].cert).keyUsage).toEqual(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]);
+    });
+
+    it("with tls.authClients yes or optional, a client certificate too: clientAuth only, no subjectAltName, chained to the CA", async () => {
+        for (const authClients of ["yes", "optional"]) {
+            const withClient = certificateSubjects(settings({ topology: "replication", replicas: 1, tls: { enabled: true, authClients } }));
+            expect(withClient.map((s) => s.name)).toEqual(["node-0", "node-1", "client"]);
+        }
+        const issued = await issueCertificates({ ...inputs, subjects: [...subjects, CLIENT_SUBJECT] }, first, now);
+        const client = new crypto.X509Certificate(issued.certs.client.cert);
+        expect(client.keyUsage).toEqual(["1.3.6.1.5.5.7.3.2"]);
+        expect(client.subjectAltName).toBeUndefined();
+        expect(client.subject).toBe("CN=redis-ha-t client");
+        expect(client.verify(new crypto.X509Certificate(first.caCert).publicKey)).toBe(true);
+        // Adding it reissues nothing else.
+        expect(issued.certs["node-0"]).toEqual(first.certs["node-0"]);
     });
 
     it("keeps everything that is not due", async () => {
