@@ -146,7 +146,7 @@ export function declareClusterNodes(
         });
         const labels = { "redis-ha.shard": String(node.shard) };
         const live = nodeLive(settings, clusterLines);
-        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), ca: tls.caCert };
+        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName, { inPlace: true }), ca: tls.caCert };
         return { node, spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live, tls: nodeTls }, role: node.role };
     });
     // Every replica, then every master (each after CLUSTER FAILOVER to its in-sync replica). The gates check

@@ -17,6 +17,9 @@ import { type NodeSecurityConf } from "./redis-conf";
 import { nodeSecurityConf } from "../security/node-security";
 import { type NodeFile, type NodeTlsFiles, type StackTls, nodeTlsFiles } from "../security/node-tls";
 import { AclUsers, type AclUserSpec } from "../security/acl-users";
+import { TlsFilesPin } from "../security/tls-pin";
+import { TlsReload } from "../security/tls-reload";
+import { TLS_FILES } from "../security/node-security";
 import type { NodeLogin, StackAcl } from "../security/stack-acl";
 
 /** Where the node's config and the healthcheck's password file live inside the container. */
@@ -65,7 +68,10 @@ export interface RedisNodeArgs {
      * running nodes get new values from the live resources (LiveConfig, or SENTINEL SET for sentinels).
      */
     liveConf?: pulumi.Input<string[]>;
-    /** More files uploaded (secret content, mode 0600): a TLS node's certificate, key and CA. */
+    /**
+     * More files uploaded (secret content, mode 0600): a TLS node's certificate, key and CA. Those `inPlace`
+     * come through the node's TlsFilesPin and are not part of its revision.
+     */
     files?: NodeFile[];
     /** TLS nodes: the healthcheck speaks TLS, verifying the node with this CA file. */
     healthTlsCaFile?: string;
@@ -76,7 +82,8 @@ export interface RedisNodeArgs {
 /**
  * The digest of every input of a node's container that replaces it when it changes (the docker provider
  * replaces a container for any of them): a RollGate rolls the node exactly when this changes. `liveConf`
- * is not in it (the container ignores changes of it).
+ * is not in it (the container ignores changes of it), nor the content of `inPlace` files (their pin keeps
+ * the container's upload still; TlsReload renews them in the running container), only their paths.
  */
 export function containerRevision(args: RedisNodeArgs): pulumi.Output<string> {
     const fixed = {
@@ -96,7 +103,13 @@ export function containerRevision(args: RedisNodeArgs): pulumi.Output<string> {
     // A digest of the secrets is no secret: it says only that they changed.
     return pulumi.unsecret(
         pulumi
-            .all([args.imageId, args.config, args.password, pulumi.all((args.files ?? []).map((f) => f.content)), args.healthLogin?.password ?? ""])
+            .all([
+                args.imageId,
+                args.config,
+                args.password,
+                pulumi.all((args.files ?? []).filter((f) => !f.inPlace).map((f) => f.content)),
+                args.healthLogin?.password ?? "",
+            ])
             .apply(([imageId, config, password, files, healthPassword]) => {
                 const crypto = require("crypto");
                 return crypto
@@ -155,6 +168,22 @@ export class RedisNode extends pulumi.ComponentResource {
                       })),
                   };
 
+        // Renewed in place: the container is created with the files as its pin holds them (tls-pin.ts says why).
+        const inPlace = (args.files ?? []).filter((f) => f.inPlace);
+        const pin =
+            inPlace.length === 0
+                ? undefined
+                : new TlsFilesPin(
+                      `${name}-tls-pin`,
+                      {
+                          name: args.containerName,
+                          revision: containerRevision(args),
+                          files: pulumi.secret(pulumi.all(Object.fromEntries(inPlace.map((f) => [f.path, f.content])))),
+                      },
+                      { parent: this },
+                  );
+        const contentOf = (f: NodeFile): pulumi.Input<string> => (pin && f.inPlace ? pin.pinned.apply((p) => p[f.path]) : f.content);
+
         this.container = new docker.Container(
             `${name}-container`,
             {
@@ -172,7 +201,7 @@ export class RedisNode extends pulumi.ComponentResource {
                     ...(args.healthLogin
                         ? [{ file: HEALTH_AUTH_FILE_PATH, content: pulumi.secret(args.healthLogin.password), permissions: "0600" }]
                         : []),
-                    ...(args.files ?? []).map((f) => ({ file: f.path, content: pulumi.secret(f.content), permissions: "0600" })),
+                    ...(args.files ?? []).map((f) => ({ file: f.path, content: pulumi.secret(contentOf(f)), permissions: "0600" })),
                 ],
                 healthcheck: {
                     tests: [
@@ -381,6 +410,26 @@ export function declareNode(
             { parent: redisNode },
         );
     }
+    if (spec.tls?.reload) {
+        const reload = spec.tls.reload;
+        new TlsReload(
+            `${name}-${node.logicalName}-tls-reload`,
+            {
+                name: node.logicalName,
+                containerId: redisNode.containerId,
+                access,
+                ...(login ? { username: login.username } : {}),
+                password: pulumi.secret(login?.password ?? spec.password),
+                paths: TLS_FILES,
+                setup: spec.tls.setup,
+                caCert: reload.caCert,
+                cert: reload.cert,
+                key: pulumi.secret(reload.key),
+                timeoutMs: spec.live?.timeoutMs ?? 60000,
+            },
+            { parent: redisNode },
+        );
+    }
     if (spec.acl) {
         new AclUsers(
             `${name}-${node.logicalName}-acl`,
@@ -431,7 +480,7 @@ export function planNodes(
                 ? acl.passwords.apply((pw) => nodeSecurityConf(settings, pw, { cluster: false }))
                 : tls && nodeSecurityConf(settings, undefined, { cluster: false }),
         });
-        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), ca: tls.caCert };
+        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName, { inPlace: true }), ca: tls.caCert };
         const nodeAcl = acl && { login: acl.operator, users: acl.users };
         return {
             node,

@@ -214,6 +214,6 @@ function sentinelSpec(
         command: sentinelContainerCommand(tls ? { setup: tlsFilesSetup() } : {}),
         // The live lines hold no password: rendered from a view with an empty one.
         liveSeed: sentinelLiveLines(viewOf("", "")),
-        tls: tls && { ...nodeTlsFiles(tls, p.logicalName), ca: tls.caCert },
+        tls: tls && { ...nodeTlsFiles(tls, p.logicalName, { inPlace: false }), ca: tls.caCert },
     };
 }
