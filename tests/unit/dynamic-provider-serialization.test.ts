@@ -16,6 +16,8 @@ import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
 import { generatedPasswordProvider } from "../../components/shared/generated-password";
 import { tlsCertificatesProvider } from "../../components/security/tls-certificates";
 import { aclUsersProvider } from "../../components/security/acl-users";
+import { tlsFilesPinProvider } from "../../components/security/tls-pin";
+import { tlsReloadProvider } from "../../components/security/tls-reload";
 
 const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["GeneratedPassword", generatedPasswordProvider],
@@ -27,6 +29,8 @@ const providers: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["RollPlan", rollPlanProvider],
     ["TlsCertificates", tlsCertificatesProvider],
     ["AclUsers", aclUsersProvider],
+    ["TlsFilesPin", tlsFilesPinProvider],
+    ["TlsReload", tlsReloadProvider],
 ];
 
 it.each(providers)("the serialized %s provider reads no `exports.X` of its own modules", async (_name, provider) => {
