@@ -365,7 +365,15 @@ function nodeArgs(settings: Pick<Settings, "stack" | "topology" | "bindAddress">
         publishedPorts: [{ hostPort: node.hostPort, containerPort: node.listenPort }],
         stack: settings.stack,
         topology: settings.topology,
-        labels: { "redis-ha.node": node.logicalName, "redis-ha.role": spec.role, ...spec.labels },
+        labels: {
+            "redis-ha.node": node.logicalName,
+            "redis-ha.role": spec.role,
+            // Says the TLS files are renewed in place. It also makes the one change of revision a stack deployed
+            // before in-place renewal sees (the files' content left the digest) a real replacement, so its gates
+            // roll the nodes once instead of waiting for containers the engine would keep.
+            ...(spec.tls?.reload ? { "redis-ha.tls-renewal": "in-place" } : {}),
+            ...spec.labels,
+        },
         rollGate: spec.rollGate,
     };
 }
