@@ -114,4 +114,14 @@ it("sentinel: the data nodes reload in place; the sentinels (no TLS reload in Se
     );
     expect(byType(after, ":TlsReload")).toHaveLength(2);
     expect(byType(after, ":TlsFilesPin")).toHaveLength(2);
+    // The data nodes say so on their containers; the sentinels do not.
+    const renewalLabel = (c: DeclaredResource) => c.inputs.labels.find((l: { label: string }) => l.label === "redis-ha.tls-renewal")?.value;
+    const containers = byType(after, ":Container");
+    expect(
+        containers
+            .filter((c) => renewalLabel(c) === "in-place")
+            .map((c) => c.name)
+            .sort(),
+    ).toEqual(["redis-ha-test-node-0-container", "redis-ha-test-node-1-container"]);
+    expect(containers.filter((c) => renewalLabel(c) === undefined)).toHaveLength(3);
 });
