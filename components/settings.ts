@@ -75,7 +75,10 @@ export interface TlsSettings {
     enabled: boolean;
     /** Bring your own: CA certificate, and one certificate and key used by every node (PEM; secrets). */
     own?: { caCert: string; cert: string; key: string };
-    /** Lifetime of generated certificates; `up` renews them when they expire within TLS_RENEW_WITHIN_DAYS. */
+    /**
+     * Lifetime of generated certificates; `up` renews them when they expire within TLS_RENEW_WITHIN_DAYS (so
+     * at every `up` when it is that short or shorter).
+     */
     validityDays: number;
     /** Keep a plain-text port open next to the TLS port: the TLS port + 1000 (docker/layout.ts PLAINTEXT_PORT_OFFSET). */
     allowPlaintext: boolean;
@@ -327,7 +330,9 @@ function readTls(p: Reader, problems: ConfigProblem[]): TlsSettings {
     p.knownFields("tls", raw, ["enabled", "validityDays", "allowPlaintext", "authClients", ...ownKeys]);
     const tls: TlsSettings = {
         enabled: p.boolean("tls.enabled", raw.enabled, DEFAULTS.tls.enabled),
-        validityDays: p.integerValue("tls.validityDays", raw.validityDays, DEFAULTS.tls.validityDays, TLS_RENEW_WITHIN_DAYS + 1, 3650),
+        // 30 days or fewer is allowed: such certificates are due at once, so every `up` renews them (in place),
+        // which is how a renewal is rehearsed (tests/e2e/tls.test.ts) or certificates are rotated at each deploy.
+        validityDays: p.integerValue("tls.validityDays", raw.validityDays, DEFAULTS.tls.validityDays, 1, 3650),
         allowPlaintext: p.boolean("tls.allowPlaintext", raw.allowPlaintext, DEFAULTS.tls.allowPlaintext),
         authClients: p.oneOfValue("tls.authClients", raw.authClients, TLS_AUTH_CLIENTS, DEFAULTS.tls.authClients) ?? DEFAULTS.tls.authClients,
     };

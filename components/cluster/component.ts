@@ -165,7 +165,7 @@ export function declareClusterNodes(
         });
         const labels = { "redis-ha.shard": String(node.shard) };
         const live = nodeLive(settings, clusterLines);
-        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), access: providerTls(tls) };
+        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName, { inPlace: true }), access: providerTls(tls) };
         const nodeAcl = acl && { login: acl.operator, users: acl.users };
         return { node, spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live, tls: nodeTls, acl: nodeAcl }, role: node.role };
     });

@@ -18,6 +18,9 @@ import { nodeSecurityConf } from "../security/node-security";
 import { type NodeFile, type NodeTlsFiles, type StackTls, nodeTlsFiles, providerTls } from "../security/node-tls";
 import type { NodeTls } from "../shared/redis-connection";
 import { AclUsers, type AclUserSpec } from "../security/acl-users";
+import { TlsFilesPin } from "../security/tls-pin";
+import { TlsReload } from "../security/tls-reload";
+import { TLS_FILES } from "../security/node-security";
 import type { NodeLogin, StackAcl } from "../security/stack-acl";
 
 /** Where the node's config and the healthcheck's password file live inside the container. */
@@ -66,7 +69,10 @@ export interface RedisNodeArgs {
      * running nodes get new values from the live resources (LiveConfig, or SENTINEL SET for sentinels).
      */
     liveConf?: pulumi.Input<string[]>;
-    /** More files uploaded (secret content, mode 0600): a TLS node's certificate, key and CA. */
+    /**
+     * More files uploaded (secret content, mode 0600): a TLS node's certificate, key and CA. Those `inPlace`
+     * come through the node's TlsFilesPin and are not part of its revision.
+     */
     files?: NodeFile[];
     /** TLS nodes: the healthcheck speaks TLS, verifying the node with this CA file. */
     healthTlsCaFile?: string;
@@ -79,7 +85,8 @@ export interface RedisNodeArgs {
 /**
  * The digest of every input of a node's container that replaces it when it changes (the docker provider
  * replaces a container for any of them): a RollGate rolls the node exactly when this changes. `liveConf`
- * is not in it (the container ignores changes of it).
+ * is not in it (the container ignores changes of it), nor the content of `inPlace` files (their pin keeps
+ * the container's upload still; TlsReload renews them in the running container), only their paths.
  */
 export function containerRevision(args: RedisNodeArgs): pulumi.Output<string> {
     const fixed = {
@@ -101,7 +108,13 @@ export function containerRevision(args: RedisNodeArgs): pulumi.Output<string> {
     // A digest of the secrets is no secret: it says only that they changed.
     return pulumi.unsecret(
         pulumi
-            .all([args.imageId, args.config, args.password, pulumi.all((args.files ?? []).map((f) => f.content)), args.healthLogin?.password ?? ""])
+            .all([
+                args.imageId,
+                args.config,
+                args.password,
+                pulumi.all((args.files ?? []).filter((f) => !f.inPlace).map((f) => f.content)),
+                args.healthLogin?.password ?? "",
+            ])
             .apply(([imageId, config, password, files, healthPassword]) => {
                 const crypto = require("crypto");
                 return crypto
@@ -163,6 +176,22 @@ export class RedisNode extends pulumi.ComponentResource {
                       })),
                   };
 
+        // Renewed in place: the container is created with the files as its pin holds them (tls-pin.ts says why).
+        const inPlace = (args.files ?? []).filter((f) => f.inPlace);
+        const pin =
+            inPlace.length === 0
+                ? undefined
+                : new TlsFilesPin(
+                      `${name}-tls-pin`,
+                      {
+                          name: args.containerName,
+                          revision: containerRevision(args),
+                          files: pulumi.secret(pulumi.all(Object.fromEntries(inPlace.map((f) => [f.path, f.content])))),
+                      },
+                      { parent: this },
+                  );
+        const contentOf = (f: NodeFile): pulumi.Input<string> => (pin && f.inPlace ? pin.pinned.apply((p) => p[f.path]) : f.content);
+
         this.container = new docker.Container(
             `${name}-container`,
             {
@@ -180,7 +209,7 @@ export class RedisNode extends pulumi.ComponentResource {
                     ...(args.healthLogin
                         ? [{ file: HEALTH_AUTH_FILE_PATH, content: pulumi.secret(args.healthLogin.password), permissions: "0600" }]
                         : []),
-                    ...(args.files ?? []).map((f) => ({ file: f.path, content: pulumi.secret(f.content), permissions: "0600" })),
+                    ...(args.files ?? []).map((f) => ({ file: f.path, content: pulumi.secret(contentOf(f)), permissions: "0600" })),
                 ],
                 healthcheck: {
                     tests: [
@@ -352,7 +381,15 @@ function nodeArgs(settings: Pick<Settings, "stack" | "topology" | "bindAddress">
         ],
         stack: settings.stack,
         topology: settings.topology,
-        labels: { "redis-ha.node": node.logicalName, "redis-ha.role": spec.role, ...spec.labels },
+        labels: {
+            "redis-ha.node": node.logicalName,
+            "redis-ha.role": spec.role,
+            // Says the TLS files are renewed in place. It also makes the one change of revision a stack deployed
+            // before in-place renewal sees (the files' content left the digest) a real replacement, so its gates
+            // roll the nodes once instead of waiting for containers the engine would keep.
+            ...(spec.tls?.reload ? { "redis-ha.tls-renewal": "in-place" } : {}),
+            ...spec.labels,
+        },
         rollGate: spec.rollGate,
     };
 }
@@ -393,6 +430,30 @@ export function declareNode(
                 directives: live.directives,
                 containerId: redisNode.containerId,
                 timeoutMs: live.timeoutMs,
+            },
+            { parent: redisNode },
+        );
+    }
+    if (spec.tls?.reload) {
+        const reload = spec.tls.reload;
+        new TlsReload(
+            `${name}-${node.logicalName}-tls-reload`,
+            {
+                name: node.logicalName,
+                containerId: redisNode.containerId,
+                access,
+                ...(login ? { username: login.username } : {}),
+                password: pulumi.secret(login?.password ?? spec.password),
+                paths: TLS_FILES,
+                setup: spec.tls.setup,
+                caCert: reload.caCert,
+                cert: reload.cert,
+                key: pulumi.secret(reload.key),
+                // Absent (undefined) unless the nodes ask clients for a certificate.
+                client: pulumi.secret(
+                    pulumi.output(spec.tls.access).apply((a) => (a.cert && a.key ? { cert: a.cert, key: a.key } : undefined)),
+                ) as pulumi.Output<{ cert: string; key: string }>,
+                timeoutMs: spec.live?.timeoutMs ?? 60000,
             },
             { parent: redisNode },
         );
@@ -448,7 +509,7 @@ export function planNodes(
                 ? acl.passwords.apply((pw) => nodeSecurityConf(settings, pw, { cluster: false, plaintextPort: plaintext?.listenPort }))
                 : tls && nodeSecurityConf(settings, undefined, { cluster: false, plaintextPort: plaintext?.listenPort }),
         });
-        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName), access: providerTls(tls) };
+        const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName, { inPlace: true }), access: providerTls(tls) };
         const nodeAcl = acl && { login: acl.operator, users: acl.users };
         return {
             node,

@@ -52,8 +52,8 @@ export function providerTls(tls: StackTls): pulumi.Output<NodeTls> {
 
 /**
  * Bring-your-own TLS (security/own-certificates.ts checked it): the one certificate and key every node
- * and sentinel (`names`) uses, as given. Changing them rolls the nodes (the files are part of each
- * container's revision), one at a time.
+ * and sentinel (`names`) uses, as given. Changing them goes into the running data nodes in place, as a
+ * renewal does (security/tls-reload.ts); the sentinels roll, one at a time.
  */
 export function ownStackTls(own: { caCert: string; cert: string; key: string }, names: string[]): StackTls {
     const { X509Certificate } = require("crypto");
@@ -75,6 +75,11 @@ export interface NodeFile {
     path: string;
     /** Secret when it is a key. */
     content: pulumi.Input<string>;
+    /**
+     * Renewed in place (security/tls-reload.ts): its content is not part of the container's revision, and
+     * the container is created with it through its TlsFilesPin (security/tls-pin.ts).
+     */
+    inPlace?: boolean;
 }
 
 /** A node's TLS part of its container: the uploaded files, and the start-time lines that make them the redis user's. */
@@ -89,19 +94,29 @@ export interface NodeTlsFiles {
     clientFiles?: { certFile: string; keyFile: string };
     /** Shell lines the start command runs as root before Redis drops to the redis user. */
     setup: string[];
+    /** Data nodes: what their TlsReload writes into the running container when a certificate is renewed. */
+    reload?: { caCert: pulumi.Input<string>; cert: pulumi.Input<string>; key: pulumi.Input<string> };
 }
 
-/** Node `name`'s certificate, key and the CA as container files, readable by the redis user alone (0600). */
-export function nodeTlsFiles(tls: StackTls, name: string): NodeTlsFiles {
+/**
+ * Node `name`'s certificate, key and the CA as container files, readable by the redis user alone (0600).
+ * `inPlace` (data nodes): a renewal is written into the running container and reloaded (TlsReload);
+ * otherwise (sentinels, which cannot reload TLS) it is a new container revision, rolled.
+ */
+export function nodeTlsFiles(tls: StackTls, name: string, opts: { inPlace: boolean }): NodeTlsFiles {
+    const cert = tls.certs.apply((c) => certOf(c, name).cert);
+    const key = pulumi.secret(tls.keys.apply((k) => certOf(k, name)));
+    const inPlace = opts.inPlace ? { inPlace: true } : {};
     return {
         files: [
-            { path: TLS_FILES.caCertFile, content: tls.caCert },
-            { path: TLS_FILES.certFile, content: tls.certs.apply((c) => certOf(c, name).cert) },
-            { path: TLS_FILES.keyFile, content: pulumi.secret(tls.keys.apply((k) => certOf(k, name))) },
+            { path: TLS_FILES.caCertFile, content: tls.caCert, ...inPlace },
+            { path: TLS_FILES.certFile, content: cert, ...inPlace },
+            { path: TLS_FILES.keyFile, content: key, ...inPlace },
         ],
         caCertFile: TLS_FILES.caCertFile,
         ...(tls.client ? { clientFiles: { certFile: TLS_FILES.certFile, keyFile: TLS_FILES.keyFile } } : {}),
         setup: tlsFilesSetup(),
+        ...(opts.inPlace ? { reload: { caCert: tls.caCert, cert, key } } : {}),
     };
 }
 

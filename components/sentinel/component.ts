@@ -227,7 +227,7 @@ function sentinelSpec(
         command: sentinelContainerCommand(tls ? { setup: tlsFilesSetup() } : {}),
         // The live lines hold no password: rendered from a view with an empty one.
         liveSeed: sentinelLiveLines(viewOf("", "")),
-        tls: tls && { ...nodeTlsFiles(tls, p.logicalName), access: providerTls(tls) },
+        tls: tls && { ...nodeTlsFiles(tls, p.logicalName, { inPlace: false }), access: providerTls(tls) },
         plaintext,
     };
 }

@@ -13,8 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import Redis, { type RedisOptions } from "ioredis";
-import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects } from "./support/stack-driver";
-import { plainTextReply } from "./support/probes";
+import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects, stepsByOp } from "./support/stack-driver";
+import { infoField, plainTextReply } from "./support/probes";
 import { TLS_FILES } from "../../components/security/node-security";
 import { issueCertificates } from "../../components/security/tls-certificates";
 
@@ -63,7 +63,8 @@ const pemLines = (pem: string) => pem.split("\n").filter((l) => l.length >= 16 &
 describe(`TLS through ${driver.name}`, () => {
     describe("standalone (bridge network)", () => {
         const stack = "e2e-tls-standalone";
-        const config = { topology: "standalone", image: LOCAL_IMAGE, basePort: 7600, tls: { enabled: true, allowPlaintext: true } };
+        // validityDays 30: due at once, so the second `up` renews the CA and the certificate (in place).
+        const config = { topology: "standalone", image: LOCAL_IMAGE, basePort: 7600, tls: { enabled: true, allowPlaintext: true, validityDays: 30 } };
         let outputs: Record<string, any>;
         let container: string;
         afterAll(() => driver.destroy(stack).catch(() => undefined));
@@ -116,6 +117,33 @@ describe(`TLS through ${driver.name}`, () => {
                 expect(run.stdout.trim()).toBe("over-tls");
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        it("renewal in place: up renews the CA and certificate, replaces no container, a connected client keeps answering", async () => {
+            const containerId = docker("inspect", "-f", "{{.Id}}", container);
+            const before = new Redis({ ...outputs.ioredisOptions, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+            await before.connect();
+            try {
+                const runId = infoField(await before.info("server"), "run_id");
+                const servedBefore = await servedSerial(7600, outputs.caCert);
+                const renewed = await driver.up(stack, config);
+                const changed = stepsByOp(renewed.report, "create", "replace", "create-replacement", "delete-replaced", "delete", "update");
+                expect(changed.filter((s) => !s.endsWith("pulumi:pulumi:Stack")).map((s) => s.replace(/ .*:/, " "))).toEqual([
+                    "update TlsCertificates",
+                    "update TlsReload",
+                ]);
+                expect(docker("inspect", "-f", "{{.Id}}", container)).toBe(containerId);
+                expect(await before.ping()).toBe("PONG");
+                expect(infoField(await before.info("server"), "run_id")).toBe(runId);
+                // The CA was due too: a new CA, and the node serves a new certificate under it.
+                expect(renewed.outputs.caCert).not.toBe(outputs.caCert);
+                const servedAfter = await servedSerial(7600, renewed.outputs.caCert);
+                expect(servedAfter).not.toBe(servedBefore);
+                expect(docker("exec", container, "cat", TLS_FILES.caCertFile)).toBe(renewed.outputs.caCert.trim());
+                outputs = renewed.outputs;
+            } finally {
+                before.disconnect();
             }
         });
 

@@ -40,7 +40,7 @@ describe("tls and acl defaults", () => {
 describe("tls and acl validation names the key", () => {
     it.each([
         [{ tls: { enabled: "yes" } }, "redis-ha:tls.enabled: must be true or false"],
-        [{ tls: { validityDays: 30 } }, "redis-ha:tls.validityDays: must be between 31 and 3650, got 30"],
+        [{ tls: { validityDays: 0 } }, "redis-ha:tls.validityDays: must be between 1 and 3650, got 0"],
         [{ tls: { authClients: "required" } }, "redis-ha:tls.authClients: must be one of no, optional, yes"],
         [{ tls: { port: 6380 } }, "redis-ha:tls.port: unknown key"],
         [{ tls: { enabled: true, caCert: PEM_CERT, cert: PEM_CERT } }, "redis-ha:tls.key: tls.caCert, tls.cert and tls.key are given together"],

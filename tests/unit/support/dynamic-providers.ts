@@ -9,6 +9,8 @@ import { sentinelReadinessProvider } from "../../../components/sentinel/readines
 import { generatedPasswordProvider } from "../../../components/shared/generated-password";
 import { tlsCertificatesProvider } from "../../../components/security/tls-certificates";
 import { aclUsersProvider } from "../../../components/security/acl-users";
+import { tlsFilesPinProvider } from "../../../components/security/tls-pin";
+import { tlsReloadProvider } from "../../../components/security/tls-reload";
 
 export const DYNAMIC_PROVIDERS: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["GeneratedPassword", generatedPasswordProvider],
@@ -20,4 +22,6 @@ export const DYNAMIC_PROVIDERS: Array<[string, pulumi.dynamic.ResourceProvider]>
     ["RollPlan", rollPlanProvider],
     ["TlsCertificates", tlsCertificatesProvider],
     ["AclUsers", aclUsersProvider],
+    ["TlsFilesPin", tlsFilesPinProvider],
+    ["TlsReload", tlsReloadProvider],
 ];

@@ -41,7 +41,21 @@ export function unwrapSecret<T = unknown>(v: unknown): T {
     return (isWireSecret(v) ? (v as { value: T }).value : v) as T;
 }
 
-function fakeState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+/** What a run of the mocks varies, to compare two `up`s of one config. */
+interface MockVariant {
+    /** Appended to every mock certificate, key and the CA: a renewal. */
+    certSuffix?: string;
+    /**
+     * Outputs a resource keeps (by name): what the engine does when the resource's diff reports no change,
+     * which the mocks cannot ask.
+     */
+    kept?: Record<string, Record<string, any>>;
+}
+
+function fakeState(type: string, name: string, inputs: Record<string, any>, variant: MockVariant = {}): Record<string, any> {
+    const kept = variant.kept?.[name];
+    if (kept) return kept;
+    const suffix = variant.certSuffix ?? "";
     // Like the real provider: the id follows the image it names.
     if (type === "docker:index/remoteImage:RemoteImage") return { ...inputs, imageId: `sha256:${inputs.name}`, repoDigest: "" };
     if (type.endsWith(":GeneratedPassword")) return { ...inputs, result: "generated-in-mock" };
@@ -50,11 +64,13 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
         const subjects = (inputs.subjects ?? []) as Array<{ name: string }>;
         return {
             ...inputs,
-            caCert: "mock-ca-cert",
-            certs: Object.fromEntries(subjects.map((s) => [s.name, { cert: `mock-cert-${s.name}`, notAfter: "", serialNumber: "" }])),
-            keys: Object.fromEntries(subjects.map((s) => [s.name, `mock-key-${s.name}`])),
+            caCert: `mock-ca-cert${suffix}`,
+            certs: Object.fromEntries(subjects.map((s) => [s.name, { cert: `mock-cert-${s.name}${suffix}`, notAfter: "", serialNumber: "" }])),
+            keys: Object.fromEntries(subjects.map((s) => [s.name, `mock-key-${s.name}${suffix}`])),
         };
     }
+    // Created with the files it is given (its create).
+    if (type.endsWith(":TlsFilesPin")) return { ...inputs, pinned: inputs.files };
     // A group whose nodes hold their layout roles: the plan is the layout's roll order.
     if (type.endsWith(":RollPlan")) {
         const members = (inputs.members ?? []) as Array<{ name: string; role: RollRole }>;
@@ -77,7 +93,10 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
     return { ...inputs };
 }
 
-export async function runStack(config: Record<string, unknown>, opts: { secretKeys?: string[]; stack?: string } = {}): Promise<MockRun> {
+export async function runStack(
+    config: Record<string, unknown>,
+    opts: { secretKeys?: string[]; stack?: string } & MockVariant = {},
+): Promise<MockRun> {
     const resources: DeclaredResource[] = [];
     let program: Record<string, unknown> = {};
     let pulumi!: typeof PulumiModule;
@@ -123,7 +142,7 @@ export async function runStack(config: Record<string, unknown>, opts: { secretKe
                         ignoreChanges: ignored.get(args.name) ?? [],
                         dependsOn: dependencies.get(args.name) ?? [],
                     });
-                    return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs) };
+                    return { id: `${args.name}-id`, state: fakeState(args.type, args.name, args.inputs, opts) };
                 },
                 call(args) {
                     throw new Error(`unexpected invoke ${args.token}`);

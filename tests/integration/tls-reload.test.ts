@@ -1,0 +1,174 @@
+/**
+ * TlsReload against a real container of the stack's image (redis-server 7.0 with TLS): writing the renewed
+ * files through the Docker API and CONFIG SET make the same process serve the new certificate (same
+ * container, same run_id), a client connected before still answers, the files are the redis user's alone
+ * (0600), and the key is in neither `docker inspect` nor the container's logs. Also a CA renewal: the node
+ * reached with the old CA before the reload, the new one after.
+ */
+import { execFileSync } from "child_process";
+import * as tls from "tls";
+import type Docker from "dockerode";
+import Redis from "ioredis";
+import { TLS_FILES, tlsFilesSetup } from "../../components/security/node-security";
+import { issueCertificates, type TlsCertificatesOutputs } from "../../components/security/tls-certificates";
+import { type TlsReloadInputs, tlsReloadProvider } from "../../components/security/tls-reload";
+import { tarOf } from "../../components/security/tls-reload";
+import { pollUntil } from "../../components/shared/poll";
+
+const PORT = 9510;
+const IMAGE = process.env.REDIS_HA_LOCAL_IMAGE ?? "redis-ha-local/redis:7.0";
+const NAME = `redis-ha-it-tls-reload-${process.pid}`;
+const PASSWORD = "tls-reload-it";
+const DAY = 86400000;
+const subjects = [{ name: "node-0", dnsNames: [NAME], ipAddresses: ["127.0.0.1"] }];
+const request = { commonName: "redis-ha-it-reload", subjects, validityDays: 365, renewWithinDays: 30 };
+
+const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
+
+function servedSerial(ca: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: "127.0.0.1", port: PORT, ca }, () => {
+            const serial = socket.getPeerCertificate().serialNumber.toLowerCase().replace(/^0+/, "");
+            socket.end();
+            resolve(serial);
+        });
+        socket.once("error", reject);
+    });
+}
+
+const client = (ca: string) =>
+    new Redis({
+        host: "127.0.0.1",
+        port: PORT,
+        password: PASSWORD,
+        tls: { ca },
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+    });
+
+function reloadInputs(containerId: string, out: TlsCertificatesOutputs): TlsReloadInputs {
+    return {
+        name: "node-0",
+        containerId,
+        access: { host: "127.0.0.1", port: PORT },
+        password: PASSWORD,
+        paths: TLS_FILES,
+        setup: tlsFilesSetup(),
+        caCert: out.caCert,
+        cert: out.certs["node-0"].cert,
+        key: out.keys["node-0"],
+        timeoutMs: 10000,
+    };
+}
+
+let first: TlsCertificatesOutputs;
+let containerId: string;
+
+beforeAll(async () => {
+    first = await issueCertificates(request, undefined, new Date());
+    const api: Docker = new (require("dockerode"))();
+    // As the stack's nodes start: files put into the container before it starts, handed to redis by the start command.
+    const container = await api.createContainer({
+        name: NAME,
+        Image: IMAGE,
+        Cmd: [
+            "sh",
+            "-c",
+            [
+                ...tlsFilesSetup(),
+                `exec docker-entrypoint.sh redis-server --port 0 --tls-port 6379 --tls-auth-clients no --requirepass ${PASSWORD}` +
+                    ` --tls-cert-file ${TLS_FILES.certFile} --tls-key-file ${TLS_FILES.keyFile} --tls-ca-cert-file ${TLS_FILES.caCertFile}`,
+            ].join(" && "),
+        ],
+        HostConfig: { PortBindings: { "6379/tcp": [{ HostIp: "127.0.0.1", HostPort: String(PORT) }] } },
+        ExposedPorts: { "6379/tcp": {} },
+    });
+    containerId = container.id;
+    // The image has no /usr/local/etc/redis: the archive carries the whole path (the stack's uploads create it too).
+    const rel = (p: string) => p.replace(/^\//, "");
+    await container.putArchive(
+        tarOf([
+            { name: rel(TLS_FILES.caCertFile), content: first.caCert },
+            { name: rel(TLS_FILES.certFile), content: first.certs["node-0"].cert },
+            { name: rel(TLS_FILES.keyFile), content: first.keys["node-0"] },
+        ]),
+        { path: "/" },
+    );
+    await container.start();
+    await pollUntil(
+        async () => {
+            const c = client(first.caCert);
+            try {
+                await c.connect();
+                await c.ping();
+                return { done: true as const, value: undefined };
+            } catch (err) {
+                return { done: false as const, observed: (err as Error).message };
+            } finally {
+                c.disconnect();
+            }
+        },
+        { timeoutMs: 20000, intervalMs: 100, description: "the container to answer over TLS" },
+    );
+}, 30000);
+
+afterAll(() => {
+    if (containerId) docker("rm", "-f", containerId);
+});
+
+it("a renewed certificate is written into the running container and served, same run_id, a connected client still answers", async () => {
+    const before = client(first.caCert);
+    await before.connect();
+    try {
+        const runId = /run_id:(\w+)/.exec(await before.info("server"))![1];
+        expect(await servedSerial(first.caCert)).toBe(first.certs["node-0"].serialNumber.replace(/^0+/, ""));
+
+        // The leaf is due (its CA is not): a renewal keeps the CA.
+        const renewed = await issueCertificates(
+            request,
+            { ...first, certs: { "node-0": { ...first.certs["node-0"], notAfter: new Date(Date.now() + DAY).toISOString() } } },
+            new Date(),
+        );
+        expect(renewed.caCert).toBe(first.caCert);
+        const olds = reloadInputs(containerId, first);
+        const news = reloadInputs(containerId, renewed);
+        expect((await tlsReloadProvider.diff!("node-0-tls-reload", olds, news)).changes).toBe(true);
+        await tlsReloadProvider.update!("node-0-tls-reload", olds, news);
+
+        expect(await servedSerial(first.caCert)).toBe(renewed.certs["node-0"].serialNumber.replace(/^0+/, ""));
+        expect(await before.ping()).toBe("PONG");
+        expect(/run_id:(\w+)/.exec(await before.info("server"))![1]).toBe(runId);
+        for (const file of Object.values(TLS_FILES)) expect(docker("exec", containerId, "stat", "-c", "%U %a", file)).toBe("redis 600");
+        expect(docker("exec", containerId, "cat", TLS_FILES.certFile)).toBe(renewed.certs["node-0"].cert.trim());
+        const keyLine = renewed.keys["node-0"].split("\n")[1];
+        expect(docker("inspect", containerId).includes(keyLine)).toBe(false);
+        expect(execFileSync("docker", ["logs", containerId], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).includes(keyLine)).toBe(false);
+        first = renewed;
+    } finally {
+        before.disconnect();
+    }
+}, 30000);
+
+it("a CA renewal too: reached with the old CA before, served under the new CA after; the old client keeps its connection", async () => {
+    const before = client(first.caCert);
+    await before.connect();
+    try {
+        // The CA is due: a new CA and every certificate with it.
+        const renewed = await issueCertificates(request, { ...first, caNotAfter: new Date(Date.now() + DAY).toISOString() }, new Date());
+        expect(renewed.caCert).not.toBe(first.caCert);
+        await tlsReloadProvider.update!("node-0-tls-reload", reloadInputs(containerId, first), reloadInputs(containerId, renewed));
+        expect(await servedSerial(renewed.caCert)).toBe(renewed.certs["node-0"].serialNumber.replace(/^0+/, ""));
+        await expect(servedSerial(first.caCert)).rejects.toThrow(/certificate/i);
+        expect(await before.ping()).toBe("PONG");
+    } finally {
+        before.disconnect();
+    }
+}, 30000);
+
+it("diff: nothing to do for the same certificate and CA; a new container is a change", async () => {
+    const same = reloadInputs(containerId, first);
+    expect((await tlsReloadProvider.diff!("x", same, { ...same })).changes).toBe(false);
+    expect((await tlsReloadProvider.diff!("x", same, { ...same, containerId: "another" })).changes).toBe(true);
+    expect((await tlsReloadProvider.diff!("x", same, { ...same, timeoutMs: 1 })).changes).toBe(false);
+});
