@@ -3,12 +3,14 @@
  * files through the Docker API and CONFIG SET make the same process serve the new certificate (same
  * container, same run_id), a client connected before still answers, the files are the redis user's alone
  * (0600), and the key is in neither `docker inspect` nor the container's logs. Also a CA renewal: the node
- * reached with the old CA before the reload, the new one after.
+ * reached with the old CA before the reload, the new one after. And a node asking clients for a certificate
+ * (tls-auth-clients yes): the reload connects with the stack's client certificate.
  */
 import { execFileSync } from "child_process";
 import * as tls from "tls";
 import type Docker from "dockerode";
 import Redis from "ioredis";
+import { CLIENT_CERTIFICATE, CLIENT_SUBJECT } from "../../components/security/certificates";
 import { TLS_FILES, tlsFilesSetup } from "../../components/security/node-security";
 import { issueCertificates, type TlsCertificatesOutputs } from "../../components/security/tls-certificates";
 import { type TlsReloadInputs, tlsReloadProvider } from "../../components/security/tls-reload";
@@ -25,9 +27,9 @@ const request = { commonName: "redis-ha-it-reload", subjects, validityDays: 365,
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
 
-function servedSerial(ca: string): Promise<string> {
+function servedSerial(ca: string, clientCert?: { cert: string; key: string }): Promise<string> {
     return new Promise((resolve, reject) => {
-        const socket = tls.connect({ host: "127.0.0.1", port: PORT, ca }, () => {
+        const socket = tls.connect({ host: "127.0.0.1", port: PORT, ca, ...clientCert }, () => {
             const serial = socket.getPeerCertificate().serialNumber.toLowerCase().replace(/^0+/, "");
             socket.end();
             resolve(serial);
@@ -161,6 +163,7 @@ it("a CA renewal too: reached with the old CA before, served under the new CA af
         expect(await servedSerial(renewed.caCert)).toBe(renewed.certs["node-0"].serialNumber.replace(/^0+/, ""));
         await expect(servedSerial(first.caCert)).rejects.toThrow(/certificate/i);
         expect(await before.ping()).toBe("PONG");
+        first = renewed;
     } finally {
         before.disconnect();
     }
@@ -172,3 +175,30 @@ it("diff: nothing to do for the same certificate and CA; a new container is a ch
     expect((await tlsReloadProvider.diff!("x", same, { ...same, containerId: "another" })).changes).toBe(true);
     expect((await tlsReloadProvider.diff!("x", same, { ...same, timeoutMs: 1 })).changes).toBe(false);
 });
+
+it("with tls-auth-clients yes, the reload presents the stack's client certificate; without one the node refuses it", async () => {
+    const withClient = { ...request, subjects: [...subjects, CLIENT_SUBJECT] };
+    const current = await issueCertificates(withClient, undefined, new Date());
+    const clientOf = (out: TlsCertificatesOutputs) => ({ cert: out.certs[CLIENT_CERTIFICATE].cert, key: out.keys[CLIENT_CERTIFICATE] });
+    // Onto this CA first (the node does not ask for a client certificate yet), then it starts asking.
+    await tlsReloadProvider.update!("node-0-tls-reload", reloadInputs(containerId, first), reloadInputs(containerId, current));
+    const admin = client(current.caCert);
+    await admin.connect();
+    try {
+        await admin.call("CONFIG", "SET", "tls-auth-clients", "yes");
+    } finally {
+        admin.disconnect();
+    }
+    const renewed = await issueCertificates(
+        withClient,
+        { ...current, certs: { ...current.certs, "node-0": { ...current.certs["node-0"], notAfter: new Date(Date.now() + DAY).toISOString() } } },
+        new Date(),
+    );
+    const olds = { ...reloadInputs(containerId, current), client: clientOf(current) };
+    const news = { ...reloadInputs(containerId, renewed), client: clientOf(renewed) };
+    await expect(tlsReloadProvider.update!("node-0-tls-reload", olds, { ...news, client: undefined, timeoutMs: 1500 })).rejects.toThrow(
+        /reload its TLS files/,
+    );
+    await tlsReloadProvider.update!("node-0-tls-reload", olds, news);
+    expect(await servedSerial(renewed.caCert, clientOf(renewed))).toBe(renewed.certs["node-0"].serialNumber.replace(/^0+/, ""));
+}, 30000);
