@@ -15,24 +15,10 @@ import Redis, { type RedisOptions } from "ioredis";
 import { HEALTH_AUTH_FILE_PATH } from "../../components/docker/redis-node";
 import { LOCAL_IMAGE, docker, engineDriver as driver, labelledObjects, stepsByOp } from "./support/stack-driver";
 import { until } from "./support/probes";
-
-/** The reply to one command on a fresh connection, or the error it got (connecting included). */
-async function reply(options: RedisOptions, ...command: string[]): Promise<string> {
-    const client = new Redis({ ...options, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    let cause = "";
-    client.on("error", (err: Error) => (cause ||= err.message));
-    try {
-        await client.connect();
-        return String(await client.call(command[0], ...command.slice(1)));
-    } catch (err) {
-        return cause || (err as Error).message;
-    } finally {
-        client.disconnect();
-    }
-}
+import { commandReply } from "../support/command-reply";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
-const runIdOf = async (options: RedisOptions) => /run_id:(\w+)/.exec(await reply(options, "INFO", "server"))?.[1];
+const runIdOf = async (options: RedisOptions) => /run_id:(\w+)/.exec(await commandReply(options, "INFO", "server"))?.[1];
 
 describe(`ACL users through ${driver.name}`, () => {
     describe("sentinel, default user off", () => {
@@ -63,7 +49,7 @@ describe(`ACL users through ${driver.name}`, () => {
         const sentinel = () => ({ host: "127.0.0.1", port: 28200, password: outputs.password });
         /** The data node the sentinels name master now, and the other one. */
         const roles = async () => {
-            const addr = await reply(sentinel(), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster");
+            const addr = await commandReply(sentinel(), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster");
             const master = outputs.nodes.find((n: { containerName: string }) => addr.startsWith(`${n.containerName},`));
             if (!master) throw new Error(`sentinels name ${addr}`);
             return { master, other: outputs.nodes.find((n: { name: string }) => n.name !== master.name) };
@@ -75,10 +61,10 @@ describe(`ACL users through ${driver.name}`, () => {
             ({ outputs } = await driver.up(stack, config, acl(appRules, false, "on")));
             console.log(`acl sentinel stack up (2 data nodes, 3 sentinels): ${Date.now() - started} ms`);
             expect(outputs.ioredisOptions).toEqual({ host: "127.0.0.1", port: 8200, password: outputs.password });
-            expect(await reply(outputs.ioredisOptions, "SET", "before:roll", "1")).toBe("OK");
+            expect(await commandReply(outputs.ioredisOptions, "SET", "before:roll", "1")).toBe("OK");
             const app = { host: "127.0.0.1", port: 8200, username: "app", password: APP_PASSWORD };
-            expect(await reply(app, "SET", "app:0", "v0")).toBe("OK");
-            expect(await reply(app, "SET", "other:0", "v")).toMatch(/NOPERM/);
+            expect(await commandReply(app, "SET", "app:0", "v0")).toBe("OK");
+            expect(await commandReply(app, "SET", "other:0", "v")).toMatch(/NOPERM/);
         });
 
         it("up with acl.defaultUser off rolls the data nodes (their redis.conf changes), handing the master over as the operator", async () => {
@@ -114,15 +100,15 @@ describe(`ACL users through ${driver.name}`, () => {
             const { master: m } = await roles();
             const node = { host: "127.0.0.1", port: m.port as number };
             const app = { ...outputs.ioredisOptions, port: m.port };
-            expect(await reply({ ...node, password: outputs.password }, "PING")).toMatch(/WRONGPASS|NOAUTH/);
-            expect(await reply({ ...node, username: "default", password: outputs.password }, "PING")).toMatch(/WRONGPASS/);
-            expect(await reply(node, "PING")).toMatch(/NOAUTH/);
-            expect(await reply(app, "GET", "app:0")).toBe("v0");
-            expect(await reply(app, "SET", "app:1", "v")).toBe("OK");
-            expect(await reply(app, "GET", "app:1")).toBe("v");
-            expect(await reply(app, "SET", "other:1", "v")).toMatch(/NOPERM/);
-            expect(await reply(app, "FLUSHALL")).toMatch(/NOPERM/);
-            expect(await reply(app, "CONFIG", "GET", "maxmemory")).toMatch(/NOPERM/);
+            expect(await commandReply({ ...node, password: outputs.password }, "PING")).toMatch(/WRONGPASS|NOAUTH/);
+            expect(await commandReply({ ...node, username: "default", password: outputs.password }, "PING")).toMatch(/WRONGPASS/);
+            expect(await commandReply(node, "PING")).toMatch(/NOAUTH/);
+            expect(await commandReply(app, "GET", "app:0")).toBe("v0");
+            expect(await commandReply(app, "SET", "app:1", "v")).toBe("OK");
+            expect(await commandReply(app, "GET", "app:1")).toBe("v");
+            expect(await commandReply(app, "SET", "other:1", "v")).toMatch(/NOPERM/);
+            expect(await commandReply(app, "FLUSHALL")).toMatch(/NOPERM/);
+            expect(await commandReply(app, "CONFIG", "GET", "maxmemory")).toMatch(/NOPERM/);
             // Through the Sentinel client options too (it follows the master through failovers).
             const viaSentinel = new Redis({ ...outputs.ioredisSentinelOptions, lazyConnect: true, maxRetriesPerRequest: 1 });
             try {
@@ -134,9 +120,9 @@ describe(`ACL users through ${driver.name}`, () => {
             }
             // The replica links as the replication user; the sentinels see both data nodes and each other.
             const { other } = await roles();
-            const info = await reply({ ...outputs.ioredisOptions, port: other.port }, "INFO", "replication");
+            const info = await commandReply({ ...outputs.ioredisOptions, port: other.port }, "INFO", "replication");
             expect(info).toMatch(/master_link_status:up/);
-            expect(await reply(sentinel(), "SENTINEL", "CKQUORUM", "mymaster")).toMatch(/^OK 3 usable Sentinels/);
+            expect(await commandReply(sentinel(), "SENTINEL", "CKQUORUM", "mymaster")).toMatch(/^OK 3 usable Sentinels/);
         });
 
         it("up with changed rules and a new user: applied live, only the AclUsers resources update, same containers and run_id", async () => {
@@ -163,12 +149,12 @@ describe(`ACL users through ${driver.name}`, () => {
             expect(nodeIds()).toEqual(ids);
             expect(await Promise.all([8200, 8201].map((port) => runIdOf({ ...outputs.ioredisOptions, port })))).toEqual(runIds);
             const { master: m } = await roles();
-            expect(await reply({ ...outputs.ioredisOptions, port: m.port }, "GET", "app:1")).toBe("v");
-            expect(await reply({ ...outputs.ioredisOptions, port: m.port }, "SET", "app:1", "x")).toMatch(/NOPERM/);
+            expect(await commandReply({ ...outputs.ioredisOptions, port: m.port }, "GET", "app:1")).toBe("v");
+            expect(await commandReply({ ...outputs.ioredisOptions, port: m.port }, "SET", "app:1", "x")).toMatch(/NOPERM/);
             for (const port of [8200, 8201]) {
                 const audit = { host: "127.0.0.1", port, username: "audit", password: AUDIT_PASSWORD };
-                expect(await reply(audit, "PING")).toBe("PONG");
-                expect(await reply(audit, "GET", "app:1")).toMatch(/NOPERM/);
+                expect(await commandReply(audit, "PING")).toBe("PONG");
+                expect(await commandReply(audit, "GET", "app:1")).toMatch(/NOPERM/);
             }
         });
 
@@ -221,7 +207,7 @@ describe(`ACL users through ${driver.name}`, () => {
             await until(
                 "the promoted node to say role:master",
                 async () => {
-                    const info = await reply({ ...outputs.ioredisOptions, port: other.port }, "INFO", "replication");
+                    const info = await commandReply({ ...outputs.ioredisOptions, port: other.port }, "INFO", "replication");
                     return /role:master/.test(info) ? true : (/role:\w+/.exec(info)?.[0] ?? info);
                 },
                 30000,
@@ -260,15 +246,15 @@ describe(`ACL users through ${driver.name}`, () => {
             }));
             expect(outputs.ioredisOptions).toEqual({ host: "127.0.0.1", port: 8220, password: outputs.password });
             expect(outputs.redisCli).toBe("redis-cli -h 127.0.0.1 -p 8220 --askpass");
-            expect(await reply(outputs.ioredisOptions, "SET", "k", "v")).toBe("OK");
-            expect(await reply(outputs.ioredisOptions, "WAIT", "1", "5000")).toBe("1");
+            expect(await commandReply(outputs.ioredisOptions, "SET", "k", "v")).toBe("OK");
+            expect(await commandReply(outputs.ioredisOptions, "WAIT", "1", "5000")).toBe("1");
             for (const port of [8220, 8221]) {
                 const reader = { host: "127.0.0.1", port, username: "reader", password: "reader-e2e-Pw3" };
-                expect(await reply(reader, "GET", "k")).toBe("v");
-                expect(await reply(reader, "SET", "k", "w")).toMatch(/NOPERM/);
+                expect(await commandReply(reader, "GET", "k")).toBe("v");
+                expect(await commandReply(reader, "SET", "k", "w")).toMatch(/NOPERM/);
             }
             // The replica links as the replication user, which can do nothing else.
-            const info = await reply({ ...outputs.ioredisOptions, port: 8221 }, "INFO", "replication");
+            const info = await commandReply({ ...outputs.ioredisOptions, port: 8221 }, "INFO", "replication");
             expect(info).toMatch(/master_link_status:up/);
         });
 

@@ -9,7 +9,6 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import Redis from "ioredis";
 import { parseSettings } from "../../components/config";
 import { LIVE_CONF_ENV, dataNodeComposeScript, liveRedisDirectives } from "../../components/docker/live-config";
 import { liveConfLines } from "../../components/docker/redis-conf";
@@ -18,6 +17,7 @@ import { INTERNAL_USERS, type InternalUser } from "../../components/security/acl
 import { type AclUserSpec, type AclUsersInputs, aclUsersProvider, describeAclUsersChange } from "../../components/security/acl-users";
 import { type SecurityPasswords, nodeSecurityConf } from "../../components/security/node-security";
 import { type RedisProcess, startRedis, stopAllRedis } from "../support/redis-process";
+import { commandReply } from "../support/command-reply";
 
 const PORT = 8210;
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -35,28 +35,8 @@ const user = (name: string, password: string, rules: string): AclUserSpec => ({ 
 afterAll(stopAllRedis);
 
 /** The error (or "OK"/reply) of one command as `name`/`password`, on a fresh connection. */
-async function as(name: string | undefined, password: string, ...command: string[]): Promise<string> {
-    const client = new Redis({
-        host: "127.0.0.1",
-        port: PORT,
-        ...(name ? { username: name } : {}),
-        password,
-        lazyConnect: true,
-        enableReadyCheck: false,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-    });
-    let cause = "";
-    client.on("error", (err: Error) => (cause ||= err.message));
-    try {
-        await client.connect();
-        return String(await client.call(command[0], ...command.slice(1)));
-    } catch (err) {
-        return cause || (err as Error).message;
-    } finally {
-        client.disconnect();
-    }
-}
+const as = (name: string | undefined, password: string, ...command: string[]) =>
+    commandReply({ host: "127.0.0.1", port: PORT, ...(name ? { username: name } : {}), password }, ...command);
 
 const runId = async () => /run_id:(\w+)/.exec(await as(operator.user, operator.password, "INFO", "server"))?.[1];
 

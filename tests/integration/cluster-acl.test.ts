@@ -22,6 +22,7 @@ import { applyAclUsers } from "../../components/security/acl-users";
 import { type SecurityPasswords, nodeSecurityConf } from "../../components/security/node-security";
 import { type ClusterTestNode, startClusterNodes } from "../support/cluster-test-nodes";
 import { stopAllRedis } from "../support/redis-process";
+import { commandReply } from "../support/command-reply";
 
 jest.setTimeout(60000);
 
@@ -70,28 +71,8 @@ const specs = (shards: number) => nodes.filter((n) => n.spec.shard < shards).map
 const inputs = (shards: number) => ({ clusterName: "it-acl", nodes: specs(shards), ...operator, nodeTimeoutMs: 1000, timeoutMs: 30000 });
 
 /** One command on node `port` as `username` (the default user when absent): its reply, or the error's text. */
-async function as(port: number, username: string | undefined, password: string | undefined, ...command: string[]): Promise<string> {
-    const client = new Redis({
-        host: "127.0.0.1",
-        port,
-        ...(username ? { username } : {}),
-        ...(password ? { password } : {}),
-        lazyConnect: true,
-        enableReadyCheck: false,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-    });
-    let cause = "";
-    client.on("error", (err: Error) => (cause ||= err.message));
-    try {
-        await client.connect();
-        return String(await client.call(command[0], ...command.slice(1)));
-    } catch (err) {
-        return cause || (err as Error).message;
-    } finally {
-        client.disconnect();
-    }
-}
+const as = (port: number, username: string | undefined, password: string | undefined, ...command: string[]) =>
+    commandReply({ host: "127.0.0.1", port, ...(username ? { username } : {}), ...(password ? { password } : {}) }, ...command);
 
 const appCluster = (shards: number) =>
     new Cluster(

@@ -41,7 +41,6 @@ it("formats again for another call site or another message", () => {
 });
 
 it("leaves traces with an eval frame uncached", () => {
-    // eslint-disable-next-line no-eval
     const viaEval = () => eval("new Error().stack") as string;
     viaEval();
     viaEval();
