@@ -59,20 +59,12 @@ export const ACL_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replicati
 /**
  * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,
  * since a stack asked to encrypt or to restrict users must not run in plain text or open. Wired so far:
- * generated or own certificates and any tls.authClients on every topology; tls.allowPlaintext on standalone,
- * replication and sentinel (Redis names the plain port in MOVED to a plain client, but a cluster stack does
- * not publish its nodes' plain ports nor map them for clients outside Docker yet); ACL users on
+ * generated or own certificates, any tls.authClients and tls.allowPlaintext on every topology; ACL users on
  * ACL_WIRED_TOPOLOGIES.
  */
 export function undeployedSecurity(settings: Settings): ConfigProblem[] {
     const pending = "is checked but not deployed by this version yet";
     const problems: ConfigProblem[] = [];
-    if (settings.tls.enabled && settings.tls.allowPlaintext && settings.topology === "cluster") {
-        problems.push({
-            key: "tls.allowPlaintext",
-            message: `true with topology cluster ${pending} (the nodes' plain ports are neither published nor in a natMap for clients outside Docker); use it with standalone, replication or sentinel`,
-        });
-    }
     const aclOnly = `with topology ${settings.topology} ${pending} (ACL users are wired for ${ACL_WIRED_TOPOLOGIES.join(", ")} only)`;
     if (!ACL_WIRED_TOPOLOGIES.includes(settings.topology)) {
         if (settings.acl.users.length > 0) problems.push({ key: "acl.users", message: aclOnly });

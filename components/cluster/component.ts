@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../shared/endpoint";
 import { type NodeInfo, type NodeSettings, type RedisNode, nodeConf, nodeLive } from "../docker/redis-node";
+import { plaintextPorts } from "../docker/layout";
 import { declareRollingNodes } from "../rolling/declare";
 import {
     type ClusterClientOptions,
@@ -102,6 +103,7 @@ export class Cluster extends pulumi.ComponentResource {
                     role: live?.role ?? n.role,
                     host: s.bindAddress,
                     port: n.hostPort,
+                    ...(s.tls.enabled && s.tls.allowPlaintext ? { plainPort: plaintextPorts(n).hostPort } : {}),
                     shard: n.shard,
                     slots: live?.slots ?? [],
                 };
@@ -152,6 +154,10 @@ export function declareClusterNodes(
 ): RedisNode[] {
     const entries = layout.map((node, i) => {
         const clusterLines = clusterNodeConfLines(settings, node);
+        // tls.allowPlaintext: `port` is the TLS port + 1000. With tls-cluster yes Redis announces it to peers as the
+        // node's plain port and names it in MOVED/ASK to plain clients; the bus stays on the TLS port + 10000.
+        const plaintext = settings.tls.enabled && settings.tls.allowPlaintext ? plaintextPorts(node) : undefined;
+        const security = { cluster: true, plaintextPort: plaintext?.listenPort };
         const config = nodeConf(settings, password, {
             nodeName: node.logicalName,
             role: node.role,
@@ -160,14 +166,18 @@ export function declareClusterNodes(
             // formation resource, and peers know each other from the cluster bus.
             clusterLines,
             security: acl
-                ? acl.passwords.apply((pw) => nodeSecurityConf(settings, pw, { cluster: true }))
-                : tls && nodeSecurityConf(settings, undefined, { cluster: true }),
+                ? acl.passwords.apply((pw) => nodeSecurityConf(settings, pw, security))
+                : tls && nodeSecurityConf(settings, undefined, security),
         });
         const labels = { "redis-ha.shard": String(node.shard) };
         const live = nodeLive(settings, clusterLines);
         const nodeTls = tls && { ...nodeTlsFiles(tls, node.logicalName, { inPlace: true }), access: providerTls(tls) };
         const nodeAcl = acl && { login: acl.operator, users: acl.users };
-        return { node, spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live, tls: nodeTls, acl: nodeAcl }, role: node.role };
+        return {
+            node,
+            spec: { config, password, role: node.role, labels, ipv4Address: ips[i], live, tls: nodeTls, acl: nodeAcl, plaintext },
+            role: node.role,
+        };
     });
     // Every replica, then every master (each after CLUSTER FAILOVER to its in-sync replica). The gates check
     // the cluster as the formation's readiness does, so they get the same node specs (without revisions).

@@ -9,8 +9,8 @@
  * in CLUSTER SLOTS and MOVED replies, which the natMap of shared/endpoint.ts translates). The component
  * (cluster/component.ts) only feeds in the container ids Docker assigns.
  */
-import { CLUSTER_MAX_SHARDS, type ClusterSettings, type NetworkMode } from "../settings";
-import { CONTAINER_REDIS_PORT, type LayoutInput, type NodeLayout } from "../docker/layout";
+import { CLUSTER_MAX_SHARDS, type ClusterSettings, type NetworkMode, type TlsSettings } from "../settings";
+import { CONTAINER_REDIS_PORT, type LayoutInput, type NodeLayout, plaintextPorts } from "../docker/layout";
 import { type Endpoint, type NatMap, natMapForLayout } from "../shared/endpoint";
 import type { ClusterNodeSpec } from "./spec";
 
@@ -117,6 +117,8 @@ export interface ClusterWiringInput {
     bindAddress: string;
     network: { mode: NetworkMode };
     cluster: Pick<ClusterSettings, "nodeTimeoutMs">;
+    /** tls.allowPlaintext: the natMap also maps each node's plain port (clusterClientOptions). */
+    tls?: Pick<TlsSettings, "enabled" | "allowPlaintext">;
 }
 
 /** nodes.conf sits in `dir` (/data, the volume): a recreated container keeps its node id and peers. */
@@ -196,6 +198,9 @@ export function clusterSeedNodes(input: ClusterWiringInput, layout: ClusterNodeL
  * carries bindAddress and 127.0.0.1 (security/certificates.ts), so no `servername` is needed; one would be
  * wrong anyway, since the same options serve every node and each node has its own certificate.
  * ACL stacks with the default user off: `username` is the user clients log in as (security/stack-acl.ts).
+ * tls.allowPlaintext: nodes name `<container name>:<TLS port + 1000>` in MOVED to a plain client, so the one
+ * natMap maps those too (to the published plain ports). A plain client takes these options without
+ * `redisOptions.tls` and a startup node on a `plainPort`; the TLS client never meets the plain entries.
  */
 export function clusterClientOptions(
     input: ClusterWiringInput,
@@ -205,7 +210,8 @@ export function clusterClientOptions(
     /** tls.authClients yes or optional: the client certificate every node connection presents. */
     client?: { cert: string; key: string },
 ): ClusterClientOptions {
-    const natMap = input.network.mode === "bridge" ? natMapForLayout(layout, input.bindAddress) : undefined;
+    const plain = input.tls?.enabled && input.tls.allowPlaintext ? layout.map((n) => ({ ...n, ...plaintextPorts(n) })) : [];
+    const natMap = input.network.mode === "bridge" ? natMapForLayout([...layout, ...plain], input.bindAddress) : undefined;
     return {
         startupNodes: clusterSeedNodes(input, layout),
         options: {

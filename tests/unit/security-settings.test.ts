@@ -167,14 +167,29 @@ describe("until the containers get them", () => {
             const yes = parseSettings({ topology, tls: { enabled: true, authClients: "yes" } }, "p", "s");
             expect(undeployedSecurity(yes)).toEqual([]);
         }
-        for (const topology of ["standalone", "replication", "sentinel"]) {
+        for (const topology of ["standalone", "replication", "sentinel", "cluster"]) {
             const plain = parseSettings({ topology, tls: { enabled: true, allowPlaintext: true, authClients: "yes" } }, "p", "s");
             expect(undeployedSecurity(plain)).toEqual([]);
         }
-        // Not wired for a cluster: its nodes' plain ports are neither published nor mapped for outside clients.
-        const pending = undeployedSecurity(parseSettings({ topology: "cluster", tls: { enabled: true, allowPlaintext: true } }, "p", "s"));
-        expect(pending.map((p) => p.key)).toEqual(["tls.allowPlaintext"]);
-        expect(pending[0].message).toMatch(/topology cluster/);
+    });
+
+    it("tls.allowPlaintext on a cluster: each node's plain port is planned beside its client port, the bus has none", () => {
+        const s = parseSettings(
+            {
+                topology: "cluster",
+                basePort: 7000,
+                network: { mode: "host" },
+                cluster: { shards: 3, replicasPerShard: 1 },
+                tls: { enabled: true, allowPlaintext: true },
+            },
+            "p",
+            "s",
+        );
+        const ports = planPorts(s).map((p) => p.port);
+        expect(ports.filter((p) => p < 10000).sort((a, b) => a - b)).toEqual([
+            7000, 7001, 7002, 7100, 7101, 7102, 8000, 8001, 8002, 8100, 8101, 8102,
+        ]);
+        expect(ports.filter((p) => p >= 10000).sort((a, b) => a - b)).toEqual([17000, 17001, 17002, 17100, 17101, 17102]);
     });
 
     it("tls.allowPlaintext takes each node's TLS port + 1000 on the host: checked for collisions with the rest of the plan", () => {

@@ -117,3 +117,55 @@ it("own certificate with tls.authClients yes: it is the client certificate too (
     expect(run.secretOutputs).toContain("clientKey");
     for (const c of byType(run, ":Container")) expect(c.inputs.healthcheck.tests[1]).toContain(NODE_CLIENT_FLAGS);
 });
+
+describe("cluster stack with tls.allowPlaintext", () => {
+    it("bridge: every node serves plain text on 7379 beside TLS 6379 (bus over TLS), publishes it, and the natMap maps both", async () => {
+        const run = await runStack({
+            topology: "cluster",
+            basePort: 7000,
+            cluster: { shards: 3, replicasPerShard: 1 },
+            tls: { enabled: true, allowPlaintext: true },
+        });
+        const containers = byType(run, ":Container");
+        expect(containers).toHaveLength(6);
+        for (const c of containers) {
+            const conf = lines(confOf(c));
+            expect(conf).toEqual(
+                expect.arrayContaining(["port 7379", "tls-port 6379", "tls-cluster yes", `cluster-announce-hostname ${c.inputs.name}`]),
+            );
+            // Nothing announces a port: peers and MOVED get the ports the node listens on, 6379 and 7379.
+            expect(conf.filter((l) => l.startsWith("cluster-announce-port") || l.startsWith("cluster-port"))).toEqual([]);
+            const published = (c.inputs.ports as Array<{ internal: number; external: number }>).map((p) => [p.internal, p.external]);
+            expect(published).toHaveLength(2);
+            expect(published[1]).toEqual([7379, published[0][1] + 1000]);
+        }
+        const outputs = run.outputs as Record<string, any>;
+        expect(outputs.nodes.map((n: { name: string; port: number; plainPort: number }) => [n.name, n.port, n.plainPort])).toEqual([
+            ["shard-0-0", 7000, 8000],
+            ["shard-1-0", 7001, 8001],
+            ["shard-2-0", 7002, 8002],
+            ["shard-0-1", 7100, 8100],
+            ["shard-1-1", 7101, 8101],
+            ["shard-2-1", 7102, 8102],
+        ]);
+        const natMap = outputs.ioredisClusterOptions.options.natMap as Record<string, { host: string; port: number }>;
+        expect(Object.keys(natMap)).toHaveLength(12);
+        expect(natMap["redis-ha-test-shard-1-1:6379"]).toEqual({ host: "127.0.0.1", port: 7101 });
+        expect(natMap["redis-ha-test-shard-1-1:7379"]).toEqual({ host: "127.0.0.1", port: 8101 });
+    });
+
+    it("host: the node's plain port is its host port + 1000; no natMap", async () => {
+        const run = await runStack({
+            topology: "cluster",
+            basePort: 7000,
+            network: { mode: "host" },
+            cluster: { shards: 3, replicasPerShard: 0 },
+            tls: { enabled: true, allowPlaintext: true },
+        });
+        const first = byType(run, ":Container").find((c) => c.inputs.name === "redis-ha-test-shard-0-0")!;
+        expect(lines(confOf(first))).toEqual(expect.arrayContaining(["port 8000", "tls-port 7000", "tls-cluster yes"]));
+        const outputs = run.outputs as Record<string, any>;
+        expect(outputs.nodes[0]).toMatchObject({ port: 7000, plainPort: 8000 });
+        expect(outputs.ioredisClusterOptions.options.natMap).toBeUndefined();
+    });
+});
