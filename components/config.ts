@@ -49,38 +49,11 @@ export function readRawConfig(project: string): RawConfig {
     return raw;
 }
 
-/**
- * Topologies whose nodes get ACL users: the application users kept live on every data node, and the stack's
- * own users for replication, the sentinels and the deploy-time providers (on cluster nodes the operator also
- * forms, reshards and hands over: security/acl.ts). Every topology now.
- */
-export const ACL_WIRED_TOPOLOGIES: readonly string[] = ["standalone", "replication", "sentinel", "cluster"];
-
-/**
- * TLS and ACL settings this version checks but does not deploy yet (issue 11): refused rather than ignored,
- * since a stack asked to encrypt or to restrict users must not run in plain text or open. Wired so far:
- * generated or own certificates, any tls.authClients and tls.allowPlaintext on every topology; ACL users on
- * ACL_WIRED_TOPOLOGIES.
- */
-export function undeployedSecurity(settings: Settings): ConfigProblem[] {
-    const pending = "is checked but not deployed by this version yet";
-    const problems: ConfigProblem[] = [];
-    const aclOnly = `with topology ${settings.topology} ${pending} (ACL users are wired for ${ACL_WIRED_TOPOLOGIES.join(", ")} only)`;
-    if (!ACL_WIRED_TOPOLOGIES.includes(settings.topology)) {
-        if (settings.acl.users.length > 0) problems.push({ key: "acl.users", message: aclOnly });
-        if (settings.acl.defaultUser === "off") problems.push({ key: "acl.defaultUser", message: `off ${aclOnly}` });
-    }
-    return problems;
-}
-
 /** Settings for the current stack; invalid config stops the program before any resource is declared. */
 export function loadSettings(): Settings {
     const project = pulumi.getProject();
     try {
-        const settings = parseSettings(readRawConfig(project), project, pulumi.getStack());
-        const pending = undeployedSecurity(settings);
-        if (pending.length > 0) throw new ConfigError(pending);
-        return settings;
+        return parseSettings(readRawConfig(project), project, pulumi.getStack());
     } catch (err) {
         // RunError prints the message without a stack trace: the message already names every key.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);

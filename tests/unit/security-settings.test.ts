@@ -1,5 +1,5 @@
 /** tls.* and acl.* settings: defaults, shapes, and ACL rules checked with Redis's grammar (security/acl.ts). */
-import { parseSettings, planPorts, undeployedSecurity } from "../../components/config";
+import { parseSettings, planPorts } from "../../components/config";
 import { type InternalUser, aclRulesProblem, aclUserLine, internalUserRules, INTERNAL_USERS } from "../../components/security/acl";
 import { ConfigError } from "../../components/settings";
 
@@ -146,30 +146,23 @@ describe("user lines", () => {
     });
 });
 
-describe("until the containers get them", () => {
-    it("ACL users and the default user off are deployed on every topology, cluster included", () => {
-        expect(undeployedSecurity(parseSettings({}, "p", "s"))).toEqual([]);
+describe("every topology takes every security setting", () => {
+    it("ACL users with the default user off, and TLS with client certificates and a plain port, on each topology", () => {
         for (const topology of ["standalone", "replication", "sentinel", "cluster"]) {
             const settings = parseSettings(
-                { topology, tls: { enabled: true }, acl: { defaultUser: "off", users: [{ name: "app", password: "x", rules: "+get" }] } },
+                {
+                    topology,
+                    tls: { enabled: true, allowPlaintext: true, authClients: "yes" },
+                    acl: { defaultUser: "off", users: [{ name: "app", password: "x", rules: "+get" }] },
+                },
                 "p",
                 "s",
             );
-            expect(undeployedSecurity(settings)).toEqual([]);
-        }
-    });
-
-    it("TLS with generated certificates is deployed on every topology; the parts not wired yet are named", () => {
-        expect(undeployedSecurity(parseSettings({ tls: { enabled: true, authClients: "optional" } }, "p", "s"))).toEqual([]);
-        for (const topology of ["replication", "sentinel", "cluster"])
-            expect(undeployedSecurity(parseSettings({ topology, tls: { enabled: true } }, "p", "s"))).toEqual([]);
-        for (const topology of ["standalone", "replication", "sentinel", "cluster"]) {
-            const yes = parseSettings({ topology, tls: { enabled: true, authClients: "yes" } }, "p", "s");
-            expect(undeployedSecurity(yes)).toEqual([]);
-        }
-        for (const topology of ["standalone", "replication", "sentinel", "cluster"]) {
-            const plain = parseSettings({ topology, tls: { enabled: true, allowPlaintext: true, authClients: "yes" } }, "p", "s");
-            expect(undeployedSecurity(plain)).toEqual([]);
+            expect({ topology, tls: settings.tls, acl: settings.acl }).toMatchObject({
+                topology,
+                tls: { enabled: true, allowPlaintext: true, authClients: "yes" },
+                acl: { defaultUser: "off", users: [{ name: "app", rules: "+get" }] },
+            });
         }
     });
 
