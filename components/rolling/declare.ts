@@ -84,5 +84,17 @@ export function declareRollingNodes(
         );
         gates.set(nodeName, gate);
     }
-    return entries.map((e) => declareNode(name, settings, base, e.node, { ...e.spec, rollGate: gates.get(e.node.logicalName) }, parent));
+    // Sentinels renewing TLS in place restart one at a time: each one's restart waits for the previous one's.
+    let restartBefore: pulumi.Resource | undefined;
+    return entries.map((e) => {
+        const sentinelRestart = e.spec.tls?.reload?.sentinelMaster !== undefined;
+        const spec = {
+            ...e.spec,
+            rollGate: gates.get(e.node.logicalName),
+            ...(sentinelRestart && restartBefore ? { tlsReloadAfter: restartBefore } : {}),
+        };
+        const declared = declareNode(name, settings, base, e.node, spec, parent);
+        if (sentinelRestart) restartBefore = declared.tlsReload;
+        return declared;
+    });
 }
