@@ -43,10 +43,18 @@ export async function restartSentinelTls(olds: SentinelTlsRestartInputs | undefi
     const Redis = require("ioredis");
     const { X509Certificate } = require("crypto");
     await writeTlsFiles(news);
-    await new Docker().getContainer(news.containerId).restart();
     const wanted: string = new X509Certificate(news.cert).raw.toString("base64");
     // Trusting the old CA too: a renewed CA is not in the sentinel before its restart took it.
     const ca = olds && olds.caCert !== news.caCert ? `${olds.caCert}\n${news.caCert}` : news.caCert;
+    // A new container (a roll) that started from these very files needs no restart; unreachable, older files or a new CA: restart.
+    const sameCa = !olds || olds.caCert === news.caCert;
+    const already =
+        sameCa &&
+        (await servedCert(news, ca).then(
+            (served) => served === wanted,
+            () => false,
+        ));
+    if (!already) await new Docker().getContainer(news.containerId).restart();
     await pollUntil(
         async () => {
             let served: string;

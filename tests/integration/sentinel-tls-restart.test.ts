@@ -154,9 +154,9 @@ beforeAll(async () => {
                 return { done: false as const, observed: (err as Error).message };
             }
         },
-        { timeoutMs: 20000, intervalMs: 100, description: "the sentinel to answer over TLS and see its master up" },
+        { timeoutMs: 25000, intervalMs: 100, description: "the sentinel to answer over TLS and see its master up" },
     );
-}, 30000);
+}, 40000);
 
 afterAll(() => {
     for (const id of created) docker("rm", "-f", "-v", id);
@@ -192,7 +192,16 @@ it("a renewal restarts the sentinel in its container: same container and myid, n
     for (const file of Object.values(TLS_FILES)) expect(docker("exec", sentinelId, "stat", "-c", "%U %a", file)).toBe("redis 600");
     const keyLine = renewed.keys["sentinel-0"].split("\n")[1];
     expect(docker("inspect", sentinelId).includes(keyLine)).toBe(false);
-}, 30000);
+    first = renewed;
+}, 40000);
+
+it("a new container already serving the current files (a roll) is not restarted again", async () => {
+    const startedAt = docker("inspect", "-f", "{{.State.StartedAt}}", sentinelId);
+    const current = restartInputs(sentinelId, first);
+    await sentinelTlsRestartProvider.update!("sentinel-0-tls-restart", { ...current, containerId: "the-replaced-one" }, current);
+    expect(docker("inspect", "-f", "{{.State.StartedAt}}", sentinelId)).toBe(startedAt);
+    expect(await sentinelCall(first.caCert, "SENTINEL", "get-master-addr-by-name", MASTER_NAME)).toEqual([masterIp, "6379"]);
+}, 20000);
 
 it("diff: nothing to do for the same certificate and CA; a new container is a change", async () => {
     const same = restartInputs(sentinelId, first);
