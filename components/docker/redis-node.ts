@@ -336,8 +336,8 @@ export interface NodeSpec {
     plaintext?: { hostPort: number; listenPort: number };
     /** The node's RollGate, when its topology rolls (rolling/declare.ts). */
     rollGate?: pulumi.Resource;
-    /** Sentinels: the previous sentinel's SentinelTlsRestart, so they restart one at a time (rolling/declare.ts). */
-    tlsReloadAfter?: pulumi.Resource;
+    /** Sentinels: what their SentinelTlsRestart waits for (the previous sentinel's, or the data nodes' TlsReload; rolling/declare.ts). */
+    tlsReloadAfter?: pulumi.Resource[];
     /**
      * ACL stacks (data nodes): how the deploy-time providers and the healthcheck log in (the operator user),
      * and the application users the node's AclUsers resource keeps. Absent: the default user with `password`.
@@ -463,7 +463,7 @@ export function declareNode(
             ? new SentinelTlsRestart(
                   `${name}-${node.logicalName}-tls-restart`,
                   { ...inputs, masterName: reload.sentinelMaster },
-                  { parent: redisNode, ...(spec.tlsReloadAfter ? { dependsOn: [spec.tlsReloadAfter] } : {}) },
+                  { parent: redisNode, ...(spec.tlsReloadAfter ? { dependsOn: spec.tlsReloadAfter } : {}) },
               )
             : new TlsReload(`${name}-${node.logicalName}-tls-reload`, inputs, { parent: redisNode });
     }

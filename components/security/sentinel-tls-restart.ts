@@ -8,7 +8,8 @@
  * A restart, not a reload: the sentinel's clients lose their connection once and reconnect (ioredis does so
  * by itself, asking another sentinel meanwhile), while data nodes reload without a restart. The update waits
  * until the sentinel serves the new certificate and names the master again (SENTINEL get-master-addr-by-name),
- * and the sentinels' restarts are chained one after another (rolling/declare.ts), so the quorum holds.
+ * and the sentinels' restarts are chained one after another, the first after the data nodes' reloads
+ * (rolling/declare.ts), so the quorum holds.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../shared/dynamic";

@@ -124,7 +124,9 @@ it("sentinel: the data nodes reload in place; the sentinels restart in their con
         masterName: "mymaster",
     });
     expect(isWireSecret(restarts[1].inputs.key)).toBe(true);
+    // The first after the data nodes' reloads (a restarted sentinel trusts only a renewed CA), then one after another.
     expect(restarts[0].dependsOn.some((d) => d.endsWith("-tls-restart"))).toBe(false);
+    expect(restarts[0].dependsOn).toEqual(expect.arrayContaining(["redis-ha-test-node-0-tls-reload", "redis-ha-test-node-1-tls-reload"]));
     expect(restarts[1].dependsOn).toContain(restarts[0].name);
     expect(restarts[2].dependsOn).toContain(restarts[1].name);
     // Every node, sentinels too, says so on its container.
