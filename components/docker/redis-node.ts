@@ -20,6 +20,7 @@ import type { NodeTls } from "../shared/redis-connection";
 import { AclUsers, type AclUserSpec } from "../security/acl-users";
 import { TlsFilesPin } from "../security/tls-pin";
 import { TlsReload } from "../security/tls-reload";
+import { SentinelTlsRestart } from "../security/sentinel-tls-restart";
 import { TLS_FILES } from "../security/node-security";
 import type { NodeLogin, StackAcl } from "../security/stack-acl";
 
@@ -137,6 +138,8 @@ export class RedisNode extends pulumi.ComponentResource {
     public readonly containerId: pulumi.Output<string>;
     public readonly volumeName: pulumi.Output<string>;
     public readonly container: docker.Container;
+    /** In-place TLS renewal: the node's TlsReload or SentinelTlsRestart (declareNode), which the next sentinel's restart waits for. */
+    public tlsReload?: pulumi.Resource;
 
     constructor(name: string, args: RedisNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("redis-ha:index:RedisNode", name, {}, opts);
@@ -333,6 +336,8 @@ export interface NodeSpec {
     plaintext?: { hostPort: number; listenPort: number };
     /** The node's RollGate, when its topology rolls (rolling/declare.ts). */
     rollGate?: pulumi.Resource;
+    /** Sentinels: what their SentinelTlsRestart waits for (the previous sentinel's, or the data nodes' TlsReload; rolling/declare.ts). */
+    tlsReloadAfter?: pulumi.Resource[];
     /**
      * ACL stacks (data nodes): how the deploy-time providers and the healthcheck log in (the operator user),
      * and the application users the node's AclUsers resource keeps. Absent: the default user with `password`.
@@ -436,27 +441,31 @@ export function declareNode(
     }
     if (spec.tls?.reload) {
         const reload = spec.tls.reload;
-        new TlsReload(
-            `${name}-${node.logicalName}-tls-reload`,
-            {
-                name: node.logicalName,
-                containerId: redisNode.containerId,
-                access,
-                ...(login ? { username: login.username } : {}),
-                password: pulumi.secret(login?.password ?? spec.password),
-                paths: TLS_FILES,
-                setup: spec.tls.setup,
-                caCert: reload.caCert,
-                cert: reload.cert,
-                key: pulumi.secret(reload.key),
-                // Absent (undefined) unless the nodes ask clients for a certificate.
-                client: pulumi.secret(
-                    pulumi.output(spec.tls.access).apply((a) => (a.cert && a.key ? { cert: a.cert, key: a.key } : undefined)),
-                ) as pulumi.Output<{ cert: string; key: string }>,
-                timeoutMs: spec.live?.timeoutMs ?? 60000,
-            },
-            { parent: redisNode },
-        );
+        const inputs = {
+            name: node.logicalName,
+            containerId: redisNode.containerId,
+            access,
+            ...(login ? { username: login.username } : {}),
+            password: pulumi.secret(login?.password ?? spec.password),
+            paths: TLS_FILES,
+            setup: spec.tls.setup,
+            caCert: reload.caCert,
+            cert: reload.cert,
+            key: pulumi.secret(reload.key),
+            // Absent (undefined) unless the nodes ask clients for a certificate.
+            client: pulumi.secret(
+                pulumi.output(spec.tls.access).apply((a) => (a.cert && a.key ? { cert: a.cert, key: a.key } : undefined)),
+            ) as pulumi.Output<{ cert: string; key: string }>,
+            timeoutMs: spec.live?.timeoutMs ?? 60000,
+        };
+        // A sentinel cannot reload TLS: it restarts in its container (its clients reconnect once), after the previous sentinel.
+        redisNode.tlsReload = reload.sentinelMaster
+            ? new SentinelTlsRestart(
+                  `${name}-${node.logicalName}-tls-restart`,
+                  { ...inputs, masterName: reload.sentinelMaster },
+                  { parent: redisNode, ...(spec.tlsReloadAfter ? { dependsOn: spec.tlsReloadAfter } : {}) },
+              )
+            : new TlsReload(`${name}-${node.logicalName}-tls-reload`, inputs, { parent: redisNode });
     }
     if (spec.acl) {
         new AclUsers(

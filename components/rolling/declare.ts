@@ -84,5 +84,21 @@ export function declareRollingNodes(
         );
         gates.set(nodeName, gate);
     }
-    return entries.map((e) => declareNode(name, settings, base, e.node, { ...e.spec, rollGate: gates.get(e.node.logicalName) }, parent));
+    // Sentinels renewing TLS in place restart one at a time, after the data nodes reloaded (a restarted sentinel
+    // trusts only a renewed CA): the first one's restart waits for the data nodes' reloads, each next one's for the previous restart.
+    const dataReloads: pulumi.Resource[] = [];
+    let restartBefore: pulumi.Resource | undefined;
+    return entries.map((e) => {
+        const sentinelRestart = e.spec.tls?.reload?.sentinelMaster !== undefined;
+        const after = restartBefore ? [restartBefore] : dataReloads;
+        const spec = {
+            ...e.spec,
+            rollGate: gates.get(e.node.logicalName),
+            ...(sentinelRestart && after.length > 0 ? { tlsReloadAfter: after } : {}),
+        };
+        const declared = declareNode(name, settings, base, e.node, spec, parent);
+        if (sentinelRestart) restartBefore = declared.tlsReload;
+        else if (declared.tlsReload) dataReloads.push(declared.tlsReload);
+        return declared;
+    });
 }

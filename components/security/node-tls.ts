@@ -53,7 +53,8 @@ export function providerTls(tls: StackTls): pulumi.Output<NodeTls> {
 /**
  * Bring-your-own TLS (security/own-certificates.ts checked it): the one certificate and key every node
  * and sentinel (`names`) uses, as given. Changing them goes into the running data nodes in place, as a
- * renewal does (security/tls-reload.ts); the sentinels roll, one at a time.
+ * renewal does (security/tls-reload.ts); the sentinels restart in their containers, one at a time
+ * (security/sentinel-tls-restart.ts).
  */
 export function ownStackTls(own: { caCert: string; cert: string; key: string }, names: string[]): StackTls {
     const { X509Certificate } = require("crypto");
@@ -94,14 +95,23 @@ export interface NodeTlsFiles {
     clientFiles?: { certFile: string; keyFile: string };
     /** Shell lines the start command runs as root before Redis drops to the redis user. */
     setup: string[];
-    /** Data nodes: what their TlsReload writes into the running container when a certificate is renewed. */
-    reload?: { caCert: pulumi.Input<string>; cert: pulumi.Input<string>; key: pulumi.Input<string> };
+    /** `inPlace`: what the node's TlsReload (SentinelTlsRestart) writes into the running container when a certificate is renewed. */
+    reload?: {
+        caCert: pulumi.Input<string>;
+        cert: pulumi.Input<string>;
+        key: pulumi.Input<string>;
+        /**
+         * Sentinels (which cannot reload TLS): the master they monitor. The renewal then restarts the sentinel
+         * in its container (security/sentinel-tls-restart.ts) and waits until it names this master again.
+         */
+        sentinelMaster?: string;
+    };
 }
 
 /**
  * Node `name`'s certificate, key and the CA as container files, readable by the redis user alone (0600).
- * `inPlace` (data nodes): a renewal is written into the running container and reloaded (TlsReload);
- * otherwise (sentinels, which cannot reload TLS) it is a new container revision, rolled.
+ * `inPlace`: a renewal is written into the running container and reloaded (TlsReload; a sentinel restarts
+ * in its container, SentinelTlsRestart); otherwise it is a new container revision, rolled.
  */
 export function nodeTlsFiles(tls: StackTls, name: string, opts: { inPlace: boolean }): NodeTlsFiles {
     const cert = tls.certs.apply((c) => certOf(c, name).cert);

@@ -3,7 +3,7 @@
  * node and sentinel. Checked before any resource exists, so a mismatch is a config problem naming the key,
  * not a node that refuses to start or a client that refuses the node:
  *   - the certificate is signed by the CA and its key is the one given (Redis would refuse the pair);
- *   - it has not expired (nothing renews it: a new one reaches the nodes by a roll);
+ *   - it has not expired (nothing renews it: a new one goes into the running nodes and sentinels in place);
  *   - it names 127.0.0.1 and bindAddress, the addresses the deploy-time providers and the stack's client
  *     outputs reach nodes by; a verifying client checks that name. Redis itself does not check names on
  *     its own links (replication, Sentinel, cluster bus), only the CA, so container names may be absent;

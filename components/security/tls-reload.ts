@@ -14,8 +14,10 @@
  * Docker is reached as the docker provider reaches it by default: DOCKER_HOST (with DOCKER_TLS_VERIFY and
  * DOCKER_CERT_PATH) or the local socket.
  *
- * Sentinels have none: Sentinel 7.0 takes neither CONFIG SET nor SENTINEL CONFIG SET of tls-* (both answer
- * an error), so a sentinel's new certificate still rolls its container, one at a time behind its gate.
+ * Sentinels cannot reload: Sentinel 7.0 takes neither CONFIG SET nor SENTINEL CONFIG SET of tls-* (both answer
+ * an error). Their variant, SentinelTlsRestart (security/sentinel-tls-restart.ts), writes the files the same
+ * way and restarts the sentinel process in the same container, one sentinel at a time: their clients
+ * reconnect once, where a data node's keep their connection.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../shared/dynamic";

@@ -227,7 +227,14 @@ function sentinelSpec(
         command: sentinelContainerCommand(tls ? { setup: tlsFilesSetup() } : {}),
         // The live lines hold no password: rendered from a view with an empty one.
         liveSeed: sentinelLiveLines(viewOf("", "")),
-        tls: tls && { ...nodeTlsFiles(tls, p.logicalName, { inPlace: false }), access: providerTls(tls) },
+        // Renewed in place too: written into the running container, then the sentinel restarts in it (it cannot reload TLS).
+        tls: tls && sentinelTls(tls, p.logicalName, s.sentinel.masterName),
         plaintext,
     };
+}
+
+/** A sentinel's TLS files, renewed in place; its reload is a restart in its container (security/sentinel-tls-restart.ts). */
+function sentinelTls(tls: StackTls, name: string, masterName: string): NonNullable<NodeSpec["tls"]> {
+    const files = nodeTlsFiles(tls, name, { inPlace: true });
+    return { ...files, reload: files.reload && { ...files.reload, sentinelMaster: masterName }, access: providerTls(tls) };
 }

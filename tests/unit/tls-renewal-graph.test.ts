@@ -3,7 +3,8 @@
  * only resources whose own diff reports a change are the data nodes' TlsReload (and TlsCertificates, which
  * renews by its clock); every data node's container gets exactly the inputs it had (its TlsFilesPin keeps
  * its outputs: its diff sees the same revision), so nothing is replaced and no RollGate rolls. Sentinels,
- * which cannot reload TLS, roll as before.
+ * which cannot reload TLS, get the same pins and restart in their containers instead (SentinelTlsRestart),
+ * one after another.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type DeclaredResource, type MockRun, byType, isWireSecret, runStack } from "./support/mock-stack";
@@ -15,6 +16,7 @@ import { sentinelReadinessProvider } from "../../components/sentinel/readiness";
 import { aclUsersProvider } from "../../components/security/acl-users";
 import { tlsFilesPinProvider } from "../../components/security/tls-pin";
 import { tlsReloadProvider } from "../../components/security/tls-reload";
+import { sentinelTlsRestartProvider } from "../../components/security/sentinel-tls-restart";
 
 const providers: Record<string, pulumi.dynamic.ResourceProvider> = {
     LiveConfig: liveConfigProvider,
@@ -25,6 +27,7 @@ const providers: Record<string, pulumi.dynamic.ResourceProvider> = {
     AclUsers: aclUsersProvider,
     TlsFilesPin: tlsFilesPinProvider,
     TlsReload: tlsReloadProvider,
+    SentinelTlsRestart: sentinelTlsRestartProvider,
 };
 
 /** Inputs with every secret wrapper removed, at any depth: what a dynamic provider receives. */
@@ -99,29 +102,34 @@ it("standalone with ACL: the reload logs in as the operator user, like LiveConfi
     expect(reload.username).toBeTruthy();
 });
 
-it("sentinel: the data nodes reload in place; the sentinels (no TLS reload in Sentinel 7.0) roll behind their gates", async () => {
+it("sentinel: the data nodes reload in place; the sentinels restart in their containers, one after another, and no container is replaced", async () => {
     const { before, after } = await renewal({ topology: "sentinel", replicas: 1, tls: { enabled: true } });
-    const { changed } = await changes(before, after);
+    const { differ, changed } = await changes(before, after);
     const sentinels = [0, 1, 2].map((i) => `redis-ha-test-sentinel-${i}`);
     expect(changed).toEqual(
         [
             "TlsReload redis-ha-test-node-0-tls-reload",
             "TlsReload redis-ha-test-node-1-tls-reload",
-            "RollPlan redis-ha-test-roll-plan",
-            ...sentinels.map((s) => `RollGate ${s}-roll`),
-            ...sentinels.map((s) => `Container ${s}-container`),
+            ...sentinels.map((s) => `SentinelTlsRestart ${s}-tls-restart`),
         ].sort(),
     );
+    for (const c of byType(after, ":Container")) expect(differ.some((d) => d.endsWith(` ${c.name}`))).toBe(false);
     expect(byType(after, ":TlsReload")).toHaveLength(2);
-    expect(byType(after, ":TlsFilesPin")).toHaveLength(2);
-    // The data nodes say so on their containers; the sentinels do not.
+    expect(byType(after, ":TlsFilesPin")).toHaveLength(5);
+    // Each sentinel's restart carries its renewed files and the master it must name again, and waits for the previous one's.
+    const restarts = sentinels.map((s) => byType(after, ":SentinelTlsRestart").find((r) => r.name === `${s}-tls-restart`)!);
+    expect(plain(restarts[1].inputs)).toMatchObject({
+        cert: "mock-cert-sentinel-1-renewed",
+        key: "mock-key-sentinel-1-renewed",
+        masterName: "mymaster",
+    });
+    expect(isWireSecret(restarts[1].inputs.key)).toBe(true);
+    // The first after the data nodes' reloads (a restarted sentinel trusts only a renewed CA), then one after another.
+    expect(restarts[0].dependsOn.some((d) => d.endsWith("-tls-restart"))).toBe(false);
+    expect(restarts[0].dependsOn).toEqual(expect.arrayContaining(["redis-ha-test-node-0-tls-reload", "redis-ha-test-node-1-tls-reload"]));
+    expect(restarts[1].dependsOn).toContain(restarts[0].name);
+    expect(restarts[2].dependsOn).toContain(restarts[1].name);
+    // Every node, sentinels too, says so on its container.
     const renewalLabel = (c: DeclaredResource) => c.inputs.labels.find((l: { label: string }) => l.label === "redis-ha.tls-renewal")?.value;
-    const containers = byType(after, ":Container");
-    expect(
-        containers
-            .filter((c) => renewalLabel(c) === "in-place")
-            .map((c) => c.name)
-            .sort(),
-    ).toEqual(["redis-ha-test-node-0-container", "redis-ha-test-node-1-container"]);
-    expect(containers.filter((c) => renewalLabel(c) === undefined)).toHaveLength(3);
+    expect(byType(after, ":Container").map(renewalLabel)).toEqual(Array(5).fill("in-place"));
 });

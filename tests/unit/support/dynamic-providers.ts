@@ -11,6 +11,7 @@ import { tlsCertificatesProvider } from "../../../components/security/tls-certif
 import { aclUsersProvider } from "../../../components/security/acl-users";
 import { tlsFilesPinProvider } from "../../../components/security/tls-pin";
 import { tlsReloadProvider } from "../../../components/security/tls-reload";
+import { sentinelTlsRestartProvider } from "../../../components/security/sentinel-tls-restart";
 
 export const DYNAMIC_PROVIDERS: Array<[string, pulumi.dynamic.ResourceProvider]> = [
     ["GeneratedPassword", generatedPasswordProvider],
@@ -24,4 +25,5 @@ export const DYNAMIC_PROVIDERS: Array<[string, pulumi.dynamic.ResourceProvider]>
     ["AclUsers", aclUsersProvider],
     ["TlsFilesPin", tlsFilesPinProvider],
     ["TlsReload", tlsReloadProvider],
+    ["SentinelTlsRestart", sentinelTlsRestartProvider],
 ];
