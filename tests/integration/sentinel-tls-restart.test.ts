@@ -102,7 +102,12 @@ beforeAll(async () => {
         Cmd: [
             "sh",
             "-c",
-            [...tlsFilesSetup(), `exec docker-entrypoint.sh redis-server --port 0 --tls-port 6379 --tls-auth-clients no ${tlsArgs}`].join(" && "),
+            // No password on this master, so protected mode must be off for the sentinel to reach it over the
+            // network: the official image's Redis defaults to no, the local stand-in's Debian build to yes.
+            [
+                ...tlsFilesSetup(),
+                `exec docker-entrypoint.sh redis-server --port 0 --tls-port 6379 --tls-auth-clients no --protected-mode no ${tlsArgs}`,
+            ].join(" && "),
         ],
         HostConfig: { NetworkMode: NAME },
     });
