@@ -25,9 +25,12 @@ reports_version() { [[ -x "$bin" ]] && [[ "$("$bin" version 2>/dev/null)" == "$v
 # Dynamic providers run in `pulumi-resource-pulumi-nodejs`, which a normal Pulumi install ships beside
 # the CLI, where the engine looks for bundled plugins. Ours (scripts/pulumi-resource-pulumi-nodejs) is
 # @pulumi/pulumi's npm script with one Node.js start less; it too runs the SDK of the project it is started in.
+# Beside it goes the preload that spares it TypeScript's load (scripts/lazy-typescript.js says why).
 place_nodejs_plugin() {
-    local script="scripts/pulumi-resource-pulumi-nodejs"
-    cmp -s "$script" "$dir/pulumi-resource-pulumi-nodejs" || install -m 755 "$script" "$dir/pulumi-resource-pulumi-nodejs"
+    local f
+    for f in pulumi-resource-pulumi-nodejs lazy-typescript.js; do
+        cmp -s "scripts/$f" "$dir/$f" || install -m 755 "scripts/$f" "$dir/$f"
+    done
 }
 
 if reports_version; then

@@ -128,7 +128,8 @@ function pluginHome(pulumi: string, stateDir: string, version: string, log: (l: 
     const script = [
         "#!/bin/sh",
         "# TEST DOUBLE of pulumi-resource-docker (tests/docker-provider), not the real Docker provider.",
-        `NODE_PATH=${JSON.stringify(path.join(REPO_DIR, "node_modules"))} exec node ${JSON.stringify(main)} "$@"`,
+        // The preload spares the plugin's start TypeScript's load (scripts/lazy-typescript.js).
+        `NODE_PATH=${JSON.stringify(path.join(REPO_DIR, "node_modules"))} exec node --require=${JSON.stringify(path.join(REPO_DIR, "scripts", "lazy-typescript.js"))} ${JSON.stringify(main)} "$@"`,
         "",
     ].join("\n");
     // The installed plugin is a copy of the launcher: compare that copy, the one the engine runs.
