@@ -49,6 +49,9 @@ function memoizeClosureParse(projectRequire, cacheDir) {
     const sdkRequire = require("module").createRequire(projectRequire.resolve("@pulumi/pulumi/package.json"));
     const key = `${FORMAT}\npulumi ${versionOf(projectRequire, "@pulumi/pulumi")}\ntypescript ${versionOf(sdkRequire, "typescript")}`;
     const file = path.join(cacheDir, `closure-parse-${crypto.createHash("sha1").update(key).digest("hex").slice(0, 16)}.json`);
+    // One process may install the memo into several copies of the SDK (the unit tests load a fresh SDK for
+    // each mock stack): what the previous copy parsed is written first, so this one reads it.
+    pendingWrite();
     let stored = {};
     try {
         stored = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -86,11 +89,13 @@ function memoizeClosureParse(projectRequire, cacheDir) {
             // A cache that cannot be written only costs the next run the parse.
         }
     };
-    process.on("exit", writeClosureParse);
+    if (!exitHooked) process.on("exit", writeClosureParse);
+    exitHooked = true;
     return true;
 }
 
 let pendingWrite = () => {};
+let exitHooked = false;
 
 /** Writes what this run parsed for the next one (done as the process exits). */
 function writeClosureParse() {

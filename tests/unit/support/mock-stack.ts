@@ -3,8 +3,24 @@
  * returns every declared resource and the resolved stack outputs. Each call loads a fresh copy of the
  * program and SDK, so tests do not leak resources into each other.
  */
+import * as path from "path";
 import type * as PulumiModule from "@pulumi/pulumi";
 import { type RollRole, rollOrder } from "../../../components/rolling/order";
+
+/*
+ * Each run loads a fresh SDK and program, and a stack's dynamic resources serialize their providers: most of
+ * a graph test's time went to the SDK's per-promise stack traces (mapped through source maps), loading
+ * TypeScript into every fresh SDK, and parsing each provider function with it. The run uses stack:local's
+ * remedies for the same costs (tools/stack-local/*-memo.js, scripts/lazy-typescript.js); what the mocks
+ * receive is unchanged (tests/unit/stack-local-closure-parse.test.ts shows the serialized text is the same).
+ */
+const { memoizeStackTraces } = require("../../../tools/stack-local/stack-trace-memo") as { memoizeStackTraces(): void };
+const { memoizeClosureParse } = require("../../../tools/stack-local/closure-parse-memo") as {
+    memoizeClosureParse(projectRequire: NodeRequire, cacheDir: string): boolean;
+};
+const { lazyTypeScript } = require("../../../scripts/lazy-typescript") as { lazyTypeScript<T extends object>(load: () => T): T };
+const TYPESCRIPT_SHIM = require.resolve("@pulumi/pulumi/typescript-shim");
+const CLOSURE_PARSE_CACHE = path.join(__dirname, "..", "..", "..", "node_modules", ".cache", "stack-local");
 
 export interface DeclaredResource {
     type: string;
@@ -102,7 +118,10 @@ export async function runStack(
     let pulumi!: typeof PulumiModule;
     let failure: unknown;
     const urns: string[] = [];
+    memoizeStackTraces();
     jest.isolateModules(() => {
+        jest.doMock(TYPESCRIPT_SHIM, () => lazyTypeScript(() => jest.requireActual(TYPESCRIPT_SHIM)));
+        memoizeClosureParse(require, CLOSURE_PARSE_CACHE);
         pulumi = require("@pulumi/pulumi");
         // The engine's URN names every ancestor type; rebuild it from the parent URN the mock monitor is given.
         const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
