@@ -6,14 +6,13 @@
  * files are the redis user's alone.
  */
 import { execFileSync } from "child_process";
-import * as tls from "tls";
 import type Docker from "dockerode";
 import Redis from "ioredis";
 import { TLS_FILES, tlsFilesSetup } from "../../components/security/node-security";
 import { issueCertificates, type TlsCertificatesOutputs } from "../../components/security/tls-certificates";
-import { tarOf } from "../../components/security/tls-reload";
 import { type SentinelTlsRestartInputs, sentinelTlsRestartProvider } from "../../components/security/sentinel-tls-restart";
 import { pollUntil } from "../../components/shared/poll";
+import { fromRoot, renewalInputs, serialOf, servedSerial as servedOn, tlsFilesArchive } from "../support/tls-files";
 
 const PORT = 9800;
 const IMAGE = process.env.REDIS_HA_LOCAL_IMAGE ?? "redis-ha-local/redis:7.0";
@@ -30,19 +29,8 @@ const request = { commonName: "redis-ha-it-sentinel-tls", subjects, validityDays
 const tlsArgs = `--tls-cert-file ${TLS_FILES.certFile} --tls-key-file ${TLS_FILES.keyFile} --tls-ca-cert-file ${TLS_FILES.caCertFile}`;
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
-const rel = (p: string) => p.replace(/^\//, "");
-const serialOf = (s: string) => s.toLowerCase().replace(/^0+/, "");
 
-function servedSerial(ca: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const socket = tls.connect({ host: "127.0.0.1", port: PORT, ca }, () => {
-            const serial = serialOf(socket.getPeerCertificate().serialNumber);
-            socket.end();
-            resolve(serial);
-        });
-        socket.once("error", reject);
-    });
-}
+const servedSerial = (ca: string) => servedOn(PORT, ca);
 
 async function sentinelCall(ca: string, ...args: string[]): Promise<unknown> {
     const c = new Redis({
@@ -62,30 +50,11 @@ async function sentinelCall(ca: string, ...args: string[]): Promise<unknown> {
     }
 }
 
-/** The three files (paths from the root) and the container's other uploads, as one archive. */
-const filesOf = (out: TlsCertificatesOutputs, name: string, more: Array<{ name: string; content: string }> = []) =>
-    tarOf([
-        { name: rel(TLS_FILES.caCertFile), content: out.caCert },
-        { name: rel(TLS_FILES.certFile), content: out.certs[name].cert },
-        { name: rel(TLS_FILES.keyFile), content: out.keys[name] },
-        ...more,
-    ]);
-
-function restartInputs(containerId: string, out: TlsCertificatesOutputs): SentinelTlsRestartInputs {
-    return {
-        name: "sentinel-0",
-        containerId,
-        access: { host: "127.0.0.1", port: PORT },
-        password: PASSWORD,
-        paths: TLS_FILES,
-        setup: tlsFilesSetup(),
-        caCert: out.caCert,
-        cert: out.certs["sentinel-0"].cert,
-        key: out.keys["sentinel-0"],
-        masterName: MASTER_NAME,
-        timeoutMs: 15000,
-    };
-}
+const restartInputs = (containerId: string, out: TlsCertificatesOutputs): SentinelTlsRestartInputs => ({
+    ...renewalInputs("sentinel-0", containerId, PORT, PASSWORD, out),
+    masterName: MASTER_NAME,
+    timeoutMs: 15000,
+});
 
 let first: TlsCertificatesOutputs;
 let sentinelId: string;
@@ -112,7 +81,7 @@ beforeAll(async () => {
         HostConfig: { NetworkMode: NAME },
     });
     created.push(master.id);
-    await master.putArchive(filesOf(first, "node-0"), { path: "/" });
+    await master.putArchive(tlsFilesArchive(first, "node-0"), { path: "/" });
     await master.start();
     masterIp = (await master.inspect()).NetworkSettings.Networks[NAME].IPAddress;
 
@@ -147,7 +116,7 @@ beforeAll(async () => {
     });
     sentinelId = sentinel.id;
     created.push(sentinel.id);
-    await sentinel.putArchive(filesOf(first, "sentinel-0", [{ name: rel(SEED), content: conf }]), { path: "/" });
+    await sentinel.putArchive(tlsFilesArchive(first, "sentinel-0", [{ name: fromRoot(SEED), content: conf }]), { path: "/" });
     await sentinel.start();
     await pollUntil(
         async () => {

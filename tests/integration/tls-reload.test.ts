@@ -7,15 +7,14 @@
  * (tls-auth-clients yes): the reload connects with the stack's client certificate.
  */
 import { execFileSync } from "child_process";
-import * as tls from "tls";
 import type Docker from "dockerode";
 import Redis from "ioredis";
 import { CLIENT_CERTIFICATE, CLIENT_SUBJECT } from "../../components/security/certificates";
 import { TLS_FILES, tlsFilesSetup } from "../../components/security/node-security";
 import { issueCertificates, type TlsCertificatesOutputs } from "../../components/security/tls-certificates";
 import { type TlsReloadInputs, tlsReloadProvider } from "../../components/security/tls-reload";
-import { tarOf } from "../../components/security/tls-reload";
 import { pollUntil } from "../../components/shared/poll";
+import { renewalInputs, serialOf, servedSerial as servedOn, tlsFilesArchive } from "../support/tls-files";
 
 const PORT = 9510;
 const IMAGE = process.env.REDIS_HA_LOCAL_IMAGE ?? "redis-ha-local/redis:7.0";
@@ -27,16 +26,7 @@ const request = { commonName: "redis-ha-it-reload", subjects, validityDays: 365,
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
 
-function servedSerial(ca: string, clientCert?: { cert: string; key: string }): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const socket = tls.connect({ host: "127.0.0.1", port: PORT, ca, ...clientCert }, () => {
-            const serial = socket.getPeerCertificate().serialNumber.toLowerCase().replace(/^0+/, "");
-            socket.end();
-            resolve(serial);
-        });
-        socket.once("error", reject);
-    });
-}
+const servedSerial = (ca: string, clientCert?: { cert: string; key: string }) => servedOn(PORT, ca, clientCert);
 
 const client = (ca: string) =>
     new Redis({
@@ -49,20 +39,10 @@ const client = (ca: string) =>
         maxRetriesPerRequest: 0,
     });
 
-function reloadInputs(containerId: string, out: TlsCertificatesOutputs): TlsReloadInputs {
-    return {
-        name: "node-0",
-        containerId,
-        access: { host: "127.0.0.1", port: PORT },
-        password: PASSWORD,
-        paths: TLS_FILES,
-        setup: tlsFilesSetup(),
-        caCert: out.caCert,
-        cert: out.certs["node-0"].cert,
-        key: out.keys["node-0"],
-        timeoutMs: 10000,
-    };
-}
+const reloadInputs = (containerId: string, out: TlsCertificatesOutputs): TlsReloadInputs => ({
+    ...renewalInputs("node-0", containerId, PORT, PASSWORD, out),
+    timeoutMs: 10000,
+});
 
 let first: TlsCertificatesOutputs;
 let containerId: string;
@@ -87,16 +67,7 @@ beforeAll(async () => {
         ExposedPorts: { "6379/tcp": {} },
     });
     containerId = container.id;
-    // The image has no /usr/local/etc/redis: the archive carries the whole path (the stack's uploads create it too).
-    const rel = (p: string) => p.replace(/^\//, "");
-    await container.putArchive(
-        tarOf([
-            { name: rel(TLS_FILES.caCertFile), content: first.caCert },
-            { name: rel(TLS_FILES.certFile), content: first.certs["node-0"].cert },
-            { name: rel(TLS_FILES.keyFile), content: first.keys["node-0"] },
-        ]),
-        { path: "/" },
-    );
+    await container.putArchive(tlsFilesArchive(first, "node-0"), { path: "/" });
     await container.start();
     await pollUntil(
         async () => {
@@ -124,7 +95,7 @@ it("a renewed certificate is written into the running container and served, same
     await before.connect();
     try {
         const runId = /run_id:(\w+)/.exec(await before.info("server"))![1];
-        expect(await servedSerial(first.caCert)).toBe(first.certs["node-0"].serialNumber.replace(/^0+/, ""));
+        expect(await servedSerial(first.caCert)).toBe(serialOf(first.certs["node-0"].serialNumber));
 
         // The leaf is due (its CA is not): a renewal keeps the CA.
         const renewed = await issueCertificates(
@@ -138,7 +109,7 @@ it("a renewed certificate is written into the running container and served, same
         expect((await tlsReloadProvider.diff!("node-0-tls-reload", olds, news)).changes).toBe(true);
         await tlsReloadProvider.update!("node-0-tls-reload", olds, news);
 
-        expect(await servedSerial(first.caCert)).toBe(renewed.certs["node-0"].serialNumber.replace(/^0+/, ""));
+        expect(await servedSerial(first.caCert)).toBe(serialOf(renewed.certs["node-0"].serialNumber));
         expect(await before.ping()).toBe("PONG");
         expect(/run_id:(\w+)/.exec(await before.info("server"))![1]).toBe(runId);
         for (const file of Object.values(TLS_FILES)) expect(docker("exec", containerId, "stat", "-c", "%U %a", file)).toBe("redis 600");
@@ -160,7 +131,7 @@ it("a CA renewal too: reached with the old CA before, served under the new CA af
         const renewed = await issueCertificates(request, { ...first, caNotAfter: new Date(Date.now() + DAY).toISOString() }, new Date());
         expect(renewed.caCert).not.toBe(first.caCert);
         await tlsReloadProvider.update!("node-0-tls-reload", reloadInputs(containerId, first), reloadInputs(containerId, renewed));
-        expect(await servedSerial(renewed.caCert)).toBe(renewed.certs["node-0"].serialNumber.replace(/^0+/, ""));
+        expect(await servedSerial(renewed.caCert)).toBe(serialOf(renewed.certs["node-0"].serialNumber));
         await expect(servedSerial(first.caCert)).rejects.toThrow(/certificate/i);
         expect(await before.ping()).toBe("PONG");
         first = renewed;
@@ -200,5 +171,5 @@ it("with tls-auth-clients yes, the reload presents the stack's client certificat
         /reload its TLS files/,
     );
     await tlsReloadProvider.update!("node-0-tls-reload", olds, news);
-    expect(await servedSerial(renewed.caCert, clientOf(renewed))).toBe(renewed.certs["node-0"].serialNumber.replace(/^0+/, ""));
+    expect(await servedSerial(renewed.caCert, clientOf(renewed))).toBe(serialOf(renewed.certs["node-0"].serialNumber));
 }, 30000);
