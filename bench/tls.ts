@@ -11,14 +11,10 @@
  * There is no target: the figures are reported and explained in the README.
  * Ports: 7456-7459 here; the failover round's are in bench/sentinel-round.ts. Run: npx ts-node bench/tls.ts
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { localTlsFiles } from "../tests/support/tls-files";
 import type { NodeTlsConf } from "../components/docker/redis-conf";
-import { issueCertificates } from "../components/security/tls-certificates";
 import { pollUntil } from "../components/shared/poll";
 import { parseInfo, withRedis } from "../components/shared/redis-connection";
-import { TLS_RENEW_WITHIN_DAYS } from "../components/settings";
 import { hostDataConf } from "../tests/support/host-data-conf";
 import { startRedis, stopAllRedis } from "../tests/support/redis-process";
 import { failoverRound, type GroupTls } from "./sentinel-round";
@@ -33,21 +29,7 @@ const [MASTER_PLAIN, MASTER_TLS, REPLICA_PLAIN, REPLICA_TLS] = [7456, 7457, 7458
 
 /** One certificate for 127.0.0.1, shared by every process, written where redis-server and redis-benchmark read it. */
 async function benchTls(): Promise<GroupTls> {
-    const issued = await issueCertificates(
-        {
-            commonName: "redis-ha-bench",
-            subjects: [{ name: "bench", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] }],
-            validityDays: 365,
-            renewWithinDays: TLS_RENEW_WITHIN_DAYS,
-        },
-        undefined,
-        new Date(),
-    );
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-bench-tls-"));
-    const files = { caCertFile: path.join(dir, "ca.crt"), certFile: path.join(dir, "node.crt"), keyFile: path.join(dir, "node.key") };
-    fs.writeFileSync(files.caCertFile, issued.caCert);
-    fs.writeFileSync(files.certFile, issued.certs.bench.cert);
-    fs.writeFileSync(files.keyFile, issued.keys.bench, { mode: 0o600 });
+    const { files, issued } = await localTlsFiles("redis-ha-bench-tls");
     return { files, ca: issued.caCert };
 }
 

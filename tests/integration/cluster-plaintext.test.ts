@@ -10,14 +10,10 @@
  * Ports: node i serves TLS on 9700 + i (bus 19700 + i) and plain text on 9710 + i; forwarders: TLS 9720 + i,
  * plain 9730 + i.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { localTlsFiles } from "../support/tls-files";
 import Redis, { Cluster } from "ioredis";
 import { convergeCluster } from "../../components/cluster/formation";
 import { readinessProblems } from "../../components/cluster/readiness";
-import { issueCertificates } from "../../components/security/tls-certificates";
-import { TLS_RENEW_WITHIN_DAYS } from "../../components/settings";
 import { natMapForLayout } from "../../components/shared/endpoint";
 import { type ClusterTestNode, startClusterNodes, startForwarder, stopForwarders } from "../support/cluster-test-nodes";
 import { redisCli, stopAllRedis } from "../support/redis-process";
@@ -36,21 +32,7 @@ let nodes: ClusterTestNode[];
 let tls: { ca: string };
 
 beforeAll(async () => {
-    const issued = await issueCertificates(
-        {
-            commonName: "redis-ha-it",
-            subjects: [{ name: "node", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] }],
-            validityDays: 365,
-            renewWithinDays: TLS_RENEW_WITHIN_DAYS,
-        },
-        undefined,
-        new Date(),
-    );
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-cluster-plain-"));
-    const files = { caCertFile: path.join(dir, "ca.crt"), certFile: path.join(dir, "node.crt"), keyFile: path.join(dir, "node.key") };
-    fs.writeFileSync(files.caCertFile, issued.caCert);
-    fs.writeFileSync(files.certFile, issued.certs.node.cert);
-    fs.writeFileSync(files.keyFile, issued.keys.node, { mode: 0o600 });
+    const { issued, files } = await localTlsFiles("redis-ha-cluster-plain");
     tls = { ca: issued.caCert };
     nodes = await startClusterNodes({
         basePort: PLAIN_BASE,

@@ -8,15 +8,12 @@
  *
  * Ports: node i (layout index) keeps a plain port 8120 + i for the harness, serves TLS on 8140 + i, bus 18140 + i.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { localTlsFiles } from "../support/tls-files";
 import Redis, { Cluster, type RedisOptions } from "ioredis";
 import { convergeCluster, observeCluster } from "../../components/cluster/formation";
 import { readinessProblems } from "../../components/cluster/readiness";
 import { groupProblems, handOver } from "../../components/rolling/health";
-import { issueCertificates, type TlsCertificatesOutputs } from "../../components/security/tls-certificates";
-import { TLS_RENEW_WITHIN_DAYS } from "../../components/settings";
+import { type TlsCertificatesOutputs } from "../../components/security/tls-certificates";
 import { withRedis } from "../../components/shared/redis-connection";
 import { pingClusterBus } from "../support/cluster-bus";
 import { type ClusterTestNode, startClusterNodes } from "../support/cluster-test-nodes";
@@ -36,21 +33,7 @@ let tls: { ca: string };
 let files: { caCertFile: string; certFile: string; keyFile: string };
 
 beforeAll(async () => {
-    issued = await issueCertificates(
-        {
-            commonName: "redis-ha-it",
-            subjects: [{ name: "node", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] }],
-            validityDays: 365,
-            renewWithinDays: TLS_RENEW_WITHIN_DAYS,
-        },
-        undefined,
-        new Date(),
-    );
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-cluster-tls-"));
-    files = { caCertFile: path.join(dir, "ca.crt"), certFile: path.join(dir, "node.crt"), keyFile: path.join(dir, "node.key") };
-    fs.writeFileSync(files.caCertFile, issued.caCert);
-    fs.writeFileSync(files.certFile, issued.certs.node.cert);
-    fs.writeFileSync(files.keyFile, issued.keys.node, { mode: 0o600 });
+    ({ issued, files } = await localTlsFiles("redis-ha-cluster-tls"));
     tls = { ca: issued.caCert };
     // The 4-shard layout; the first six nodes (shards 0-2 with their replicas) form first, shard 3 joins later.
     nodes = await startClusterNodes({

@@ -4,9 +4,7 @@
  * off, and an application user (set live as the AclUsers resource does) gets NOPERM outside its rules.
  */
 import { createHash } from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { localTlsFiles, withLocalTlsDir } from "../support/tls-files";
 import Redis from "ioredis";
 import { parseSettings } from "../../components/config";
 import type { RedisConfInput } from "../../components/docker/redis-conf";
@@ -14,9 +12,7 @@ import { renderRedisConf, renderTemplate } from "../../components/docker/templat
 import { sentinelConfView } from "../../components/sentinel/conf";
 import { INTERNAL_USERS, type InternalUser } from "../../components/security/acl";
 import { type SecurityPasswords, TLS_FILES, nodeSecurityConf } from "../../components/security/node-security";
-import { issueCertificates } from "../../components/security/tls-certificates";
 import { applyAclUsers } from "../../components/security/acl-users";
-import { TLS_RENEW_WITHIN_DAYS } from "../../components/settings";
 import { startRedis, stopAllRedis } from "../support/redis-process";
 
 const MASTER = { plain: 7564, tls: 7565 };
@@ -43,19 +39,10 @@ afterAll(stopAllRedis);
 
 it("a replica links to its master over TLS as redis-ha-replication; default user off; app user held to its rules", async () => {
     const settings = parseSettings({ topology: "replication", tls: { enabled: true }, acl: { defaultUser: "off", users: [APP] } }, "redis-ha", "it");
-    const subjects = [{ name: "node", dnsNames: ["node"], ipAddresses: ["127.0.0.1"] }];
-    const certs = await issueCertificates(
-        { commonName: "redis-ha-it", subjects, validityDays: 365, renewWithinDays: TLS_RENEW_WITHIN_DAYS },
-        undefined,
-        new Date(),
-    );
-    const tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-tls-conf-"));
-    fs.writeFileSync(path.join(tlsDir, "ca.crt"), certs.caCert);
-    fs.writeFileSync(path.join(tlsDir, "node.crt"), certs.certs.node.cert);
-    fs.writeFileSync(path.join(tlsDir, "node.key"), certs.keys.node, { mode: 0o600 });
+    const { issued: certs, dir: tlsDir } = await localTlsFiles("redis-ha-tls-conf", { dnsNames: ["node"] });
     const security = nodeSecurityConf(settings, passwords, { cluster: false });
     // The container paths, moved to the test's directory; the helper appends the plain port it pings.
-    const local = (conf: string) => conf.split(path.dirname(TLS_FILES.certFile)).join(tlsDir);
+    const local = (conf: string) => withLocalTlsDir(conf, tlsDir);
     const operator = { user: INTERNAL_USERS.operator.name, password: passwords.internal.operator.password };
 
     await startRedis({
@@ -140,18 +127,9 @@ it("a replica links to its master over TLS as redis-ha-replication; default user
 it("a sentinel monitors a TLS master and finds its replica, logging in as redis-ha-sentinel", async () => {
     const SENTINEL = { plain: 7568, tls: 7569 };
     const settings = parseSettings({ topology: "sentinel", tls: { enabled: true }, acl: { users: [APP] } }, "redis-ha", "it2");
-    const subjects = [{ name: "node", dnsNames: ["node"], ipAddresses: ["127.0.0.1"] }];
-    const certs = await issueCertificates(
-        { commonName: "redis-ha-it2", subjects, validityDays: 365, renewWithinDays: TLS_RENEW_WITHIN_DAYS },
-        undefined,
-        new Date(),
-    );
-    const tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-tls-sentinel-"));
-    fs.writeFileSync(path.join(tlsDir, "ca.crt"), certs.caCert);
-    fs.writeFileSync(path.join(tlsDir, "node.crt"), certs.certs.node.cert);
-    fs.writeFileSync(path.join(tlsDir, "node.key"), certs.keys.node, { mode: 0o600 });
+    const { issued: certs, dir: tlsDir } = await localTlsFiles("redis-ha-tls-sentinel", { dnsNames: ["node"] });
     const security = nodeSecurityConf(settings, passwords, { cluster: false });
-    const local = (conf: string) => conf.split(path.dirname(TLS_FILES.certFile)).join(tlsDir);
+    const local = (conf: string) => withLocalTlsDir(conf, tlsDir);
     const masterPorts = { plain: 7570, tls: 7571 };
     const replicaPorts = { plain: 7572, tls: 7573 };
     await startRedis({

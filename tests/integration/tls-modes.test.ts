@@ -7,8 +7,7 @@
  * answers plain text beside the TLS one.
  */
 import { execFileSync, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
+import { localTlsFiles, withLocalTlsDir } from "../support/tls-files";
 import * as path from "path";
 import Redis from "ioredis";
 import { parseSettings } from "../../components/config";
@@ -16,8 +15,7 @@ import type { RedisConfInput } from "../../components/docker/redis-conf";
 import { renderRedisConf, renderTemplate } from "../../components/docker/templates";
 import { CLIENT_SUBJECT } from "../../components/security/certificates";
 import { TLS_FILES, nodeSecurityConf } from "../../components/security/node-security";
-import { issueCertificates, type TlsCertificatesOutputs } from "../../components/security/tls-certificates";
-import { TLS_RENEW_WITHIN_DAYS } from "../../components/settings";
+import { type TlsCertificatesOutputs } from "../../components/security/tls-certificates";
 import { sentinelConfView } from "../../components/sentinel/conf";
 import { type NodeTls, withRedis } from "../../components/shared/redis-connection";
 import { pollUntil } from "../../components/shared/poll";
@@ -65,23 +63,12 @@ function cli(port: number, ...args: string[]) {
 }
 
 beforeAll(async () => {
-    const subjects = [{ name: "node", dnsNames: ["node"], ipAddresses: ["127.0.0.1"] }, CLIENT_SUBJECT];
-    certs = await issueCertificates(
-        { commonName: "redis-ha-it-modes", subjects, validityDays: 365, renewWithinDays: TLS_RENEW_WITHIN_DAYS },
-        undefined,
-        new Date(),
-    );
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-ha-tls-modes-"));
-    fs.writeFileSync(file("ca.crt"), certs.caCert);
-    fs.writeFileSync(file("node.crt"), certs.certs.node.cert);
-    fs.writeFileSync(file("node.key"), certs.keys.node, { mode: 0o600 });
-    fs.writeFileSync(file("client.crt"), certs.certs.client.cert);
-    fs.writeFileSync(file("client.key"), certs.keys.client, { mode: 0o600 });
+    ({ issued: certs, dir } = await localTlsFiles("redis-ha-tls-modes", { dnsNames: ["node"], clientSubject: CLIENT_SUBJECT }));
     client = { ca: certs.caCert, cert: certs.certs.client.cert, key: certs.keys.client };
 
     const settings = parseSettings({ topology: "sentinel", tls: { enabled: true, authClients: "yes", allowPlaintext: true } }, "redis-ha", "it");
     // The container paths, moved to the test's directory.
-    const local = (conf: string) => conf.split(path.dirname(TLS_FILES.certFile)).join(dir);
+    const local = (conf: string) => withLocalTlsDir(conf, dir);
     const conf = (ports: { plain: number; tls: number }, parts: Pick<RedisConfInput, "nodeName" | "role" | "replicaOf" | "announce">) =>
         local(
             renderRedisConf({
