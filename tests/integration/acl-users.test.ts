@@ -4,7 +4,6 @@
  * plus the live section; the AclUsers resource adds, changes and removes users with ACL SETUSER/DELUSER and
  * CONFIG REWRITE, without a restart (same run_id); a restart through the start script keeps them.
  */
-import { createHash } from "crypto";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -13,22 +12,16 @@ import { parseSettings } from "../../components/config";
 import { LIVE_CONF_ENV, dataNodeComposeScript, liveRedisDirectives } from "../../components/docker/live-config";
 import { liveConfLines } from "../../components/docker/redis-conf";
 import { renderRedisConf } from "../../components/docker/templates";
-import { INTERNAL_USERS, type InternalUser } from "../../components/security/acl";
+import { INTERNAL_USERS } from "../../components/security/acl";
 import { type AclUserSpec, type AclUsersInputs, aclUsersProvider, describeAclUsersChange } from "../../components/security/acl-users";
-import { type SecurityPasswords, nodeSecurityConf } from "../../components/security/node-security";
+import { nodeSecurityConf } from "../../components/security/node-security";
 import { type RedisProcess, startRedis, stopAllRedis } from "../support/redis-process";
 import { commandReply } from "../support/command-reply";
+import { internalPasswords, sha256Hex } from "../support/internal-passwords";
 
 const PORT = 8210;
-const sha = (s: string) => createHash("sha256").update(s).digest("hex");
-const passwords: SecurityPasswords = {
-    internal: Object.fromEntries(
-        (Object.keys(INTERNAL_USERS) as InternalUser[]).map((k) => [
-            k,
-            { password: `${k}-pw-${process.pid}`, sha256: sha(`${k}-pw-${process.pid}`) },
-        ]),
-    ) as SecurityPasswords["internal"],
-};
+const sha = sha256Hex;
+const passwords = internalPasswords(`-${process.pid}`);
 const operator = { user: INTERNAL_USERS.operator.name, password: passwords.internal.operator.password };
 const user = (name: string, password: string, rules: string): AclUserSpec => ({ name, passwordSha256: sha(password), rules });
 

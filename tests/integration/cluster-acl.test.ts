@@ -10,33 +10,26 @@
  *
  * Ports: node i (layout index) on 9100 + i, bus 19100 + i.
  */
-import { createHash } from "crypto";
 import { Cluster } from "ioredis";
 import Redis from "ioredis";
 import { parseSettings } from "../../components/config";
 import { convergeCluster } from "../../components/cluster/formation";
 import { readinessProblems } from "../../components/cluster/readiness";
 import { groupProblems, handOver } from "../../components/rolling/health";
-import { INTERNAL_USERS, type InternalUser, aclUserLine } from "../../components/security/acl";
+import { INTERNAL_USERS, aclUserLine } from "../../components/security/acl";
 import { applyAclUsers } from "../../components/security/acl-users";
-import { type SecurityPasswords, nodeSecurityConf } from "../../components/security/node-security";
+import { nodeSecurityConf } from "../../components/security/node-security";
 import { type ClusterTestNode, startClusterNodes } from "../support/cluster-test-nodes";
 import { stopAllRedis } from "../support/redis-process";
 import { commandReply } from "../support/command-reply";
+import { internalPasswords, sha256Hex } from "../support/internal-passwords";
 
 jest.setTimeout(60000);
 
 const BASE = 9100;
 const KEYS = 2000;
-const sha = (s: string) => createHash("sha256").update(s).digest("hex");
-const passwords: SecurityPasswords = {
-    internal: Object.fromEntries(
-        (Object.keys(INTERNAL_USERS) as InternalUser[]).map((k) => [
-            k,
-            { password: `${k}-pw-${process.pid}`, sha256: sha(`${k}-pw-${process.pid}`) },
-        ]),
-    ) as SecurityPasswords["internal"],
-};
+const sha = sha256Hex;
+const passwords = internalPasswords(`-${process.pid}`);
 const operator = { username: INTERNAL_USERS.operator.name, password: passwords.internal.operator.password };
 /**
  * `+cluster|slots +cluster|info`: an ioredis Cluster client reads the slot map with CLUSTER SLOTS and checks

@@ -3,30 +3,23 @@
  * master over TLS as the stack's replication user, the default user cannot log in when `acl.defaultUser` is
  * off, and an application user (set live as the AclUsers resource does) gets NOPERM outside its rules.
  */
-import { createHash } from "crypto";
 import { localTlsFiles, withLocalTlsDir } from "../support/tls-files";
 import Redis from "ioredis";
 import { parseSettings } from "../../components/config";
 import type { RedisConfInput } from "../../components/docker/redis-conf";
 import { renderRedisConf, renderTemplate } from "../../components/docker/templates";
 import { sentinelConfView } from "../../components/sentinel/conf";
-import { INTERNAL_USERS, type InternalUser } from "../../components/security/acl";
-import { type SecurityPasswords, TLS_FILES, nodeSecurityConf } from "../../components/security/node-security";
+import { INTERNAL_USERS } from "../../components/security/acl";
+import { TLS_FILES, nodeSecurityConf } from "../../components/security/node-security";
 import { applyAclUsers } from "../../components/security/acl-users";
 import { startRedis, stopAllRedis } from "../support/redis-process";
+import { internalPasswords, sha256Hex } from "../support/internal-passwords";
 
 const MASTER = { plain: 7564, tls: 7565 };
 const REPLICA = { plain: 7566, tls: 7567 };
-const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+const sha = sha256Hex;
 const APP = { name: "app", password: "app-pw", rules: "~app:* +@read +@write -@dangerous" };
-const passwords: SecurityPasswords = {
-    internal: Object.fromEntries(
-        (Object.keys(INTERNAL_USERS) as InternalUser[]).map((k) => [
-            k,
-            { password: `${k}-pw-${process.pid}`, sha256: sha(`${k}-pw-${process.pid}`) },
-        ]),
-    ) as SecurityPasswords["internal"],
-};
+const passwords = internalPasswords(`-${process.pid}`);
 const base: Omit<RedisConfInput, "nodeName" | "role" | "port"> = {
     bind: "127.0.0.1",
     password: "default-pw",

@@ -1,13 +1,13 @@
 /** redis.conf with TLS and ACL: each combination renders the directives it needs, and none when both are off. */
-import { createHash } from "crypto";
 import { parseSettings } from "../../components/config";
 import type { RedisConfInput } from "../../components/docker/redis-conf";
 import { renderRedisConf, renderTemplate } from "../../components/docker/templates";
 import { sentinelConfView } from "../../components/sentinel/conf";
-import { INTERNAL_USERS, type InternalUser } from "../../components/security/acl";
-import { type SecurityPasswords, nodeSecurityConf } from "../../components/security/node-security";
+import { INTERNAL_USERS } from "../../components/security/acl";
+import { nodeSecurityConf } from "../../components/security/node-security";
+import { internalPasswords, sha256Hex } from "../support/internal-passwords";
 
-const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+const sha = sha256Hex;
 const base: RedisConfInput = {
     nodeName: "node-1",
     role: "replica",
@@ -19,11 +19,7 @@ const base: RedisConfInput = {
     maxmemoryPolicy: "noeviction",
     replicaOf: { host: "redis-ha-t-node-0", port: 6379 },
 };
-const passwords: SecurityPasswords = {
-    internal: Object.fromEntries(
-        (Object.keys(INTERNAL_USERS) as InternalUser[]).map((k) => [k, { password: `${k}-pw`, sha256: sha(`${k}-pw`) }]),
-    ) as SecurityPasswords["internal"],
-};
+const passwords = internalPasswords();
 const APP = { name: "app", password: "app-pw", rules: "~app:* +@read +@write -@dangerous" };
 
 function render(raw: Record<string, unknown>, node = { cluster: false, plaintextPort: 6380 }): string {
