@@ -43,66 +43,37 @@ async function sentinelMonitors(port: number, password: string | undefined, mast
 afterEach(stopAllRedis);
 
 describe("rendered sentinel.conf on a real sentinel", () => {
+    /** A sentinel of the host network on 127.0.0.1, monitoring the master at `port`'s partner; each variant changes a part. */
+    const sentinelAt = (port: number, master: number, more: Partial<SentinelConfInput> = {}): SentinelConfInput => ({
+        sentinelName: "sentinel-0",
+        networkMode: "host",
+        bind: "127.0.0.1",
+        port,
+        announce: { host: "127.0.0.1", port },
+        master: { host: "127.0.0.1", port: master },
+        settings,
+        ...more,
+    });
     const variants: Array<[string, number, (port: number, master: number) => SentinelConfInput, string | undefined]> = [
-        [
-            "host mode, no password",
-            0,
-            (port, master) => ({
-                sentinelName: "sentinel-0",
-                networkMode: "host",
-                bind: "127.0.0.1",
-                port,
-                announce: { host: "127.0.0.1", port },
-                master: { host: "127.0.0.1", port: master },
-                settings,
-            }),
-            undefined,
-        ],
-        [
-            "host mode, password with special characters",
-            1,
-            (port, master) => ({
-                sentinelName: "sentinel-0",
-                networkMode: "host",
-                bind: "127.0.0.1",
-                port,
-                announce: { host: "127.0.0.1", port },
-                master: { host: "127.0.0.1", port: master },
-                settings,
-                password: SPECIAL,
-            }),
-            SPECIAL,
-        ],
+        ["host mode, no password", 0, (port, master) => sentinelAt(port, master), undefined],
+        ["host mode, password with special characters", 1, (port, master) => sentinelAt(port, master, { password: SPECIAL }), SPECIAL],
         [
             // `localhost` stands in for container names: hostnames resolved and announced as in bridge mode.
             "bridge mode (hostnames), password",
             2,
-            (port, master) => ({
-                sentinelName: "sentinel-0",
-                networkMode: "bridge",
-                bind: "127.0.0.1",
-                port,
-                announce: { host: "localhost", port },
-                master: { host: "localhost", port: master },
-                settings,
-                password: SPECIAL,
-            }),
+            (port, master) =>
+                sentinelAt(port, master, {
+                    networkMode: "bridge",
+                    announce: { host: "localhost", port },
+                    master: { host: "localhost", port: master },
+                    password: SPECIAL,
+                }),
             SPECIAL,
         ],
         [
             "separate sentinel password",
             3,
-            (port, master) => ({
-                sentinelName: "sentinel-0",
-                networkMode: "host",
-                bind: "127.0.0.1",
-                port,
-                announce: { host: "127.0.0.1", port },
-                master: { host: "127.0.0.1", port: master },
-                settings,
-                password: "data-pw",
-                sentinelPassword: "sentinel\\pw",
-            }),
+            (port, master) => sentinelAt(port, master, { password: "data-pw", sentinelPassword: "sentinel\\pw" }),
             "data-pw",
         ],
     ];
