@@ -4,13 +4,10 @@
  * plus the live section; the AclUsers resource adds, changes and removes users with ACL SETUSER/DELUSER and
  * CONFIG REWRITE, without a restart (same run_id); a restart through the start script keeps them.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseSettings } from "../../components/config";
-import { LIVE_CONF_ENV, dataNodeComposeScript, liveRedisDirectives } from "../../components/docker/live-config";
-import { liveConfLines } from "../../components/docker/redis-conf";
 import { renderRedisConf } from "../../components/docker/templates";
 import { INTERNAL_USERS } from "../../components/security/acl";
 import { type AclUserSpec, type AclUsersInputs, aclUsersProvider, describeAclUsersChange } from "../../components/security/acl-users";
@@ -18,6 +15,7 @@ import { nodeSecurityConf } from "../../components/security/node-security";
 import { type RedisProcess, startRedis, stopAllRedis } from "../support/redis-process";
 import { commandReply } from "../support/command-reply";
 import { internalPasswords, sha256Hex } from "../support/internal-passwords";
+import { dataNodeFiles } from "../support/data-node-files";
 
 const PORT = 8210;
 const sha = sha256Hex;
@@ -36,17 +34,7 @@ const runId = async () => /run_id:(\w+)/.exec(await as(operator.user, operator.p
 describe("AclUsers on a real redis-server (default user off)", () => {
     let dir: string;
     let rp: RedisProcess | undefined;
-    const uploaded = () => path.join(dir, "uploaded.conf");
-    const running = () => path.join(dir, "redis.conf");
-    const seed = liveRedisDirectives({
-        persistence: { save: [], appendonly: false, appendfsync: "everysec" },
-        maxmemory: "0",
-        maxmemoryPolicy: "noeviction",
-    });
-    const compose = () =>
-        execFileSync("sh", ["-c", dataNodeComposeScript({ uploadedConfigPath: uploaded(), configPath: running(), exec: "true" })], {
-            env: { ...process.env, [LIVE_CONF_ENV]: liveConfLines(seed).join("\n") },
-        });
+    const { uploaded, running, compose } = dataNodeFiles(() => dir, "0");
     const inputs = (users: AclUserSpec[]): AclUsersInputs => ({
         name: "node-0",
         access: { host: "127.0.0.1", port: PORT },

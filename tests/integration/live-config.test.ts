@@ -4,15 +4,14 @@
  * CONFIG REWRITE, and after a restart (the start script runs again, with the creation-time seed still in its
  * environment) the node keeps the new values.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LIVE_CONF_ENV, type LiveDirective, dataNodeComposeScript, liveRedisDirectives } from "../../components/docker/live-config";
-import { liveConfLines } from "../../components/docker/redis-conf";
+import { type LiveDirective, liveRedisDirectives } from "../../components/docker/live-config";
 import { renderRedisConf } from "../../components/docker/templates";
 import { type LiveConfigInputs, liveConfigProvider } from "../../components/docker/live-config-resource";
 import { type RedisProcess, redisCli, startRedis, stopAllRedis } from "../support/redis-process";
+import { dataNodeFiles } from "../support/data-node-files";
 
 const PORT = 7231;
 const PASSWORD = "live-pw";
@@ -22,19 +21,7 @@ afterAll(stopAllRedis);
 describe("live settings on a real redis-server", () => {
     let dir: string;
     let rp: RedisProcess | undefined;
-    const uploaded = () => path.join(dir, "uploaded.conf");
-    const running = () => path.join(dir, "redis.conf");
-    const seed = liveRedisDirectives({
-        persistence: { save: [], appendonly: false, appendfsync: "everysec" },
-        maxmemory: "100mb",
-        maxmemoryPolicy: "noeviction",
-    });
-
-    /** The container's start script up to (not including) starting Redis, with the creation-time seed in its env. */
-    const compose = () =>
-        execFileSync("sh", ["-c", dataNodeComposeScript({ uploadedConfigPath: uploaded(), configPath: running(), exec: "true" })], {
-            env: { ...process.env, [LIVE_CONF_ENV]: liveConfLines(seed).join("\n") },
-        });
+    const { uploaded, running, seed, compose } = dataNodeFiles(() => dir, "100mb");
     const get = (name: string) => redisCli(PORT, PASSWORD, "CONFIG", "GET", name).split("\n")[1];
 
     beforeAll(() => {
