@@ -26,6 +26,7 @@ const PURE_FILES = [
     "components/cluster/converge.ts",
     "components/cluster/readiness.ts",
     "components/cluster/rebalance.ts",
+    "components/cluster/slot-claims.ts",
     "components/rolling/order.ts",
 ];
 

@@ -17,7 +17,7 @@ import { ClusterSpec } from "../components/cluster/spec";
 import { parseClusterNodes } from "../components/cluster/observe";
 import { readinessProblems } from "../components/cluster/readiness";
 import { convergeCluster } from "../components/cluster/formation";
-import { observeCluster } from "../components/cluster/formation";
+import { observeCluster } from "../components/cluster/formation-io";
 import { pollUntil } from "../components/shared/poll";
 import { ClusterTestNode, startClusterNodes } from "../tests/support/cluster-test-nodes";
 import { redisCli, stopAllRedis } from "../tests/support/redis-process";

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "./shared/endpoint";
-import type { NodeInfo } from "./docker/redis-node";
+import type { NodeInfo } from "./docker/declare-node";
 import type { ClientCertificate } from "./security/node-tls";
 
 /** What a topology component hands to the stack outputs. */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NodeInfo, NodeSettings, declareNode, masterEndpoint, nodeInfo, planNodes } from "./docker/redis-node";
+import { NodeInfo, NodeSettings, declareNode, masterEndpoint, nodeInfo, planNodes } from "./docker/declare-node";
 import { standaloneLayout } from "./docker/layout";
 import type { Settings } from "./settings";
 import { declareStackBase } from "./docker/stack-base";

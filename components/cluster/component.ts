@@ -7,7 +7,8 @@
 /** Declares one RedisNode per cluster node, each with its rendered cluster redis.conf. */
 import * as pulumi from "@pulumi/pulumi";
 import type { Endpoint } from "../shared/endpoint";
-import { type NodeInfo, type NodeSettings, type RedisNode, nodeConf, nodeLive } from "../docker/redis-node";
+import { type RedisNode } from "../docker/redis-node";
+import { type NodeInfo, type NodeSettings, nodeConf, nodeLive } from "../docker/declare-node";
 import { plaintextPorts } from "../docker/layout";
 import { declareRollingNodes } from "../rolling/declare";
 import {

@@ -9,7 +9,9 @@ import type { Redis as RedisClient } from "ioredis";
 import { pollUntil } from "../shared/poll";
 import { type NodeAccess, withRedis } from "../shared/redis-connection";
 import { selfEntry, reachable, type ClusterSnapshot } from "./observe";
-import { type NodeAddress, type ReshardOptions, forgetNodes, rebalanceCluster } from "./reshard";
+import { forgetNodes } from "./forget";
+import type { NodeAddress } from "./membership";
+import { type ReshardOptions, rebalanceCluster } from "./reshard";
 import { type Handover, type Stranger, accessByClusterAddress, specByClusterAddress } from "./scaling";
 import type { ClusterNodeSpec } from "./spec";
 

@@ -18,7 +18,8 @@
  */
 import type { Endpoint } from "../shared/endpoint";
 import { type ClusterNodeEntry, type ClusterNodeStatus, type ClusterSnapshot, inHandshake, isMaster, reachable, selfEntry } from "./observe";
-import { type MasterSlots, describeRebalance, planRebalance } from "./rebalance";
+import { describeRebalance, planRebalance } from "./rebalance";
+import { type MasterSlots } from "./slot-claims";
 import { type SlotRange, parseSlotRange } from "./slots";
 import type { ClusterNodeSpec } from "./spec";
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NodeInfo, NodeSettings, masterEndpoint, nodeInfo, planNodes } from "../docker/redis-node";
+import { NodeInfo, NodeSettings, masterEndpoint, nodeInfo, planNodes } from "../docker/declare-node";
 import { declareRollingNodes } from "../rolling/declare";
 import { replicationLayout } from "../docker/layout";
 import { ReplicationReadiness } from "./readiness";

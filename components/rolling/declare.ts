@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackBase } from "../docker/stack-base";
-import { type NodeSpec, type PlacedNode, type RedisNode, declareNode, nodeRevision } from "../docker/redis-node";
+import { type RedisNode } from "../docker/redis-node";
+import { type NodeSpec, type PlacedNode, declareNode, nodeRevision } from "../docker/declare-node";
 import type { Settings } from "../settings";
 import { type StackTls, providerTls } from "../security/node-tls";
 import type { NodeLogin } from "../security/stack-acl";

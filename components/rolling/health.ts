@@ -7,7 +7,7 @@
  */
 import type { Redis as RedisClient } from "ioredis";
 import type { ClusterNodeSpec } from "../cluster/spec";
-import { observeCluster } from "../cluster/formation";
+import { observeCluster } from "../cluster/formation-io";
 import { isMyself, parseClusterNodes } from "../cluster/observe";
 import { readinessProblems } from "../cluster/readiness";
 import { checkSentinelGroup, sentinelMasterAddress } from "../sentinel/readiness";

@@ -1,15 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Endpoint, natMapForLayout } from "../shared/endpoint";
-import {
-    AUTH_FILE_PATH,
-    DATA_NODE_CONFIG_PATH,
-    NodeInfo,
-    type NodeSpec,
-    REDIS_CONF_PATH,
-    masterEndpoint,
-    nodeInfo,
-    planNodes,
-} from "../docker/redis-node";
+import { AUTH_FILE_PATH, DATA_NODE_CONFIG_PATH, REDIS_CONF_PATH } from "../docker/redis-node";
+import { NodeInfo, type NodeSpec, masterEndpoint, nodeInfo, planNodes } from "../docker/declare-node";
 import { declareRollingNodes } from "../rolling/declare";
 import { plaintextPorts, replicationLayout } from "../docker/layout";
 import { SentinelClientOptions, sentinelClientOptions } from "./client";

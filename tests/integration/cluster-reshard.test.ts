@@ -13,7 +13,9 @@
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as path from "path";
 import type { Cluster as ClusterClient, Redis as RedisClient } from "ioredis";
-import { forgetNodes, previewRebalance, rebalanceCluster, NodeAddress, ReshardOptions } from "../../components/cluster/reshard";
+import { forgetNodes } from "../../components/cluster/forget";
+import type { NodeAddress } from "../../components/cluster/membership";
+import { previewRebalance, rebalanceCluster, type ReshardOptions } from "../../components/cluster/reshard";
 import { buildNatMap } from "../../components/shared/endpoint";
 import { ClusterNodeEntry, parseClusterNodes } from "../../components/cluster/observe";
 import { convergeCluster } from "../../components/cluster/formation";

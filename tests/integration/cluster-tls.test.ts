@@ -10,7 +10,8 @@
  */
 import { localTlsFiles } from "../support/tls-files";
 import Redis, { Cluster, type RedisOptions } from "ioredis";
-import { convergeCluster, observeCluster } from "../../components/cluster/formation";
+import { convergeCluster } from "../../components/cluster/formation";
+import { observeCluster } from "../../components/cluster/formation-io";
 import { readinessProblems } from "../../components/cluster/readiness";
 import { groupProblems, handOver } from "../../components/rolling/health";
 import { type TlsCertificatesOutputs } from "../../components/security/tls-certificates";

@@ -12,7 +12,7 @@ import { clusterConfLines, clusterLayout } from "../../components/cluster/layout
 import { ClusterNodeSpec } from "../../components/cluster/spec";
 import type { NodeSecurityConf, RedisConfInput } from "../../components/docker/redis-conf";
 import { renderRedisConf } from "../../components/docker/templates";
-import { TOPOLOGY_COMMANDS } from "../../components/cluster/formation";
+import { TOPOLOGY_COMMANDS } from "../../components/cluster/formation-io";
 import { RedisProcess, redisCli, startRedis } from "./redis-process";
 
 /**

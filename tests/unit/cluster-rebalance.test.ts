@@ -3,16 +3,9 @@
  * the fewest slots moved, each receiver taking from every giver in proportion, no slot moving twice;
  * closing open slots left by an interrupted move; and the line users read.
  */
-import {
-    MasterSlots,
-    RebalancePlan,
-    memoryRefusals,
-    parseOpenSlots,
-    planOpenSlotFixes,
-    planRebalance,
-    slotsToCount,
-} from "../../components/cluster/rebalance";
-import { migrateTimeout } from "../../components/cluster/reshard";
+import { RebalancePlan, memoryRefusals, planRebalance } from "../../components/cluster/rebalance";
+import { MasterSlots, parseOpenSlots, planOpenSlotFixes, slotsToCount } from "../../components/cluster/slot-claims";
+import { migrateTimeout } from "../../components/cluster/slot-mover";
 import { CLUSTER_SLOTS, SlotRange, countSlots, planSlotRanges } from "../../components/cluster/slots";
 
 const idOf = (shard: number) => `${shard}`.padStart(40, "a");
