@@ -5,6 +5,7 @@ import tseslint from "typescript-eslint";
 /** Pure planning files: no I/O, no Pulumi, so they run anywhere (tests, validation, the planner) unchanged. */
 const PURE_FILES = [
     "components/settings.ts",
+    "components/read-settings.ts",
     "components/security/acl.ts",
     "components/security/redis-commands.ts",
     "components/security/certificates.ts",

@@ -11,7 +11,8 @@ import { RESERVED_USER_NAMES, aclRulesProblem } from "./security/acl";
 import { ownCertificateProblems } from "./security/own-certificates";
 import { validateSentinelSettings } from "./sentinel/conf";
 import { SENTINEL_ADDRESS_OFFSET, SENTINEL_PORT_OFFSET, firstSentinelPort, sentinelLayout } from "./sentinel/layout";
-import { type ConfigProblem, ConfigError, type RawConfig, type Settings, readSettings } from "./settings";
+import { type ConfigProblem, ConfigError, type RawConfig, type Settings } from "./settings";
+import { readSettings } from "./read-settings";
 
 /** Parses and validates raw config; throws ConfigError listing every problem. Pure (no Pulumi calls). */
 export function parseSettings(raw: RawConfig, project: string, stack: string, now = new Date()): Settings {
