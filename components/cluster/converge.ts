@@ -11,7 +11,8 @@
  *   split 16384 slots, pair replicas           cluster/slots.ts planSlotRanges; replicas come from the layout
  *                                              (shard-S-M, member 0 the first master), not chosen at run time
  *   "type yes to accept"                       `pulumi up`'s preview and confirmation
- *   CLUSTER ADDSLOTS on each master            `addSlots` (CLUSTER ADDSLOTSRANGE), only for slots nobody owns
+ *   CLUSTER ADDSLOTS on each master            `addSlots` (CLUSTER ADDSLOTSRANGE), only for slots nobody owns, or
+ *                                              that every peer already credits to a master which does not claim them
  *   CLUSTER SET-CONFIG-EPOCH 1..n              no action: Redis itself bumps one of two equal config epochs (the
  *                                              node with the smaller id), and a master's first ADDSLOTSRANGE
  *                                              claims slots no other node claims, so the slot map still agrees
@@ -138,6 +139,28 @@ function planSlots(view: LiveView, waiting: string[]): ClusterAction[] {
     return actions;
 }
 
+/**
+ * Slots every other node credits to a shard's master while the master itself claims none of them, and sees
+ * them unassigned: it is told to claim them (ADDSLOTSRANGE), which changes no owner anywhere. Redis 7.0 gets
+ * here after a failover: peers move the demoted master's slots to the new master, while the new master took
+ * over only the slots its own view then gave the old one; the slot then has no server and the cluster stays
+ * in `fail`. The keys are the new master's already (it replicated them), so nothing is taken from anyone.
+ */
+function planOwnClaims(view: LiveView): ClusterAction[] {
+    const actions: ClusterAction[] = [];
+    for (const shard of view.shards) {
+        const o = shard.master ? view.byName.get(shard.master) : undefined;
+        const id = shard.master ? view.idOf.get(shard.master) : undefined;
+        const self = reachable(o) ? selfEntry(o) : undefined;
+        if (!reachable(o) || !id || !self || !self.flags.includes("master")) continue;
+        const seenOwned = new Set<number>();
+        for (const e of o.view) if (!inHandshake(e)) for (const r of e.slots) for (let s = r.start; s <= r.end; s++) seenOwned.add(s);
+        const unclaimed = rangesWhere((s) => view.owner[s] === id && !seenOwned.has(s));
+        if (unclaimed.length > 0) actions.push({ kind: "addSlots", node: shard.master!, ranges: unclaimed });
+    }
+    return actions;
+}
+
 function planReplicas(view: LiveView, waiting: string[]): ClusterAction[] {
     const actions: ClusterAction[] = [];
     for (const shard of view.shards) {
@@ -195,6 +218,12 @@ export function planConvergence(spec: ClusterSpec, snapshot: ClusterSnapshot, vi
     // exist before the handshakes reach every peer with them, instead of on the next random ping (which,
     // with a 5 s node timeout, may be seconds away).
     // Timeouts first: a master's wait before it reports ok is derived from the live node timeout.
-    const actions = [...planNodeTimeouts(view), ...planSlots(view, waiting), ...planMeets(view), ...planReplicas(view, waiting)];
+    const actions = [
+        ...planNodeTimeouts(view),
+        ...planSlots(view, waiting),
+        ...planOwnClaims(view),
+        ...planMeets(view),
+        ...planReplicas(view, waiting),
+    ];
     return { actions, waiting: [...new Set(waiting)] };
 }

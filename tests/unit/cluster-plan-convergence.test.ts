@@ -192,6 +192,34 @@ describe("after a failover", () => {
         expect(status.nodes[0]).toMatchObject({ name: "node-0", nodeId: idOf("node-0"), role: "unreachable" });
     });
 
+    it("a promoted master that does not claim a slot its peers credit to it claims it, and only that slot", () => {
+        // Redis 7.0: peers moved the demoted master's slots to node-3, whose own view had left slot 1365 out.
+        const credited = { "node-3": { slots: ["0-5461"] } };
+        const world: World = Object.fromEntries(
+            Object.entries(failedOver()).map(([name, n]) => [name, n === "down" || name === "node-3" ? n : { ...n, sees: credited }]),
+        );
+        world["node-3"] = { role: "master", slots: ["0-1364", "1366-5461"], epoch: 7 };
+        expect(ready(world).join("\n")).toMatch(
+            /node-3 disagrees on the slot map for slots 1365 \(slot 1365: nobody there, node-3 by the newest config epoch\)/,
+        );
+        expect(plan(world).actions).toEqual([{ kind: "addSlots", node: "node-3", ranges: [{ start: 1365, end: 1365 }] }]);
+        // Once it claims the slot, the cluster is the formed one after a failover.
+        expect(plan(failedOver()).actions).toEqual([]);
+    });
+
+    it("a slot its own view gives to another node is not claimed: that is a move, not a missing claim", () => {
+        const world = failedOver();
+        for (const name of ["node-1", "node-2", "node-4", "node-5"])
+            world[name] = { ...(world[name] as LiveNode), sees: { "node-3": { slots: ["0-5461"] } } };
+        world["node-3"] = {
+            role: "master",
+            slots: ["0-1364", "1366-5461"],
+            epoch: 7,
+            sees: { "node-0": { role: "master", slots: ["1365"], epoch: 1 } },
+        };
+        expect(plan(world).actions.filter((a) => a.kind === "addSlots")).toEqual([]);
+    });
+
     it("a restarted old master that still claims its slots loses to the newer epoch and is waited for", () => {
         const world = failedOver();
         world["node-0"] = { role: "master", slots: ["0-5461"], epoch: 1, sees: { "node-3": { role: "master", slots: ["0-5461"], epoch: 7 } } };
