@@ -10,6 +10,7 @@ import * as path from "path";
 import type * as automation from "@pulumi/pulumi/automation";
 import { parseCliArgs, type CliArgs } from "./args";
 import { openStack, preservingProjectStackFile, removeStack } from "./engine";
+import { EngineStackOutputs, presentOutputs } from "./outputs";
 import type { ProgramTimes } from "./ts-program";
 
 export interface Step {
@@ -27,10 +28,6 @@ export interface RunReport {
     steps: Step[];
     /** Every step's start and end in the engine's event order, as `start|done <op> <type> <name>` (ordering checks). */
     timeline?: string[];
-}
-
-function presentOutputs(outputs: automation.OutputMap, showSecrets: boolean): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.secret && !showSecrets ? "[secret]" : o.value]));
 }
 
 export async function main(argv: string[], savedExtensions: NodeJS.RequireExtensions): Promise<number> {
@@ -76,6 +73,7 @@ async function run(
     const timeline: string[] = [];
     // The engine's change summary of this run, from its summary event (engine.ts: no `stack history` call).
     let summary: Record<string, number> = {};
+    const stackOutputs = new EngineStackOutputs();
     const common = {
         configFile,
         color: "never" as const,
@@ -86,6 +84,7 @@ async function run(
             if (m) timeline.push(`start ${m.op} ${m.type} ${m.urn.split("::").pop()}`);
             const done = e.resOutputsEvent?.metadata;
             if (done) timeline.push(`done ${done.op} ${done.type} ${done.urn.split("::").pop()}`);
+            stackOutputs.observe(e);
             if (e.summaryEvent) summary = e.summaryEvent.resourceChanges as Record<string, number>;
         },
     };
@@ -98,7 +97,7 @@ async function run(
 
     switch (args.command) {
         case "up": {
-            const result = await stack.up(common);
+            const result = await stackOutputs.during(stack, args.showSecrets, () => stack.up(common));
             report(summary);
             print(presentOutputs(result.outputs, args.showSecrets));
             break;
