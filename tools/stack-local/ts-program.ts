@@ -22,6 +22,8 @@ const { cacheCompiles } = require("./ts-cache") as {
 const { memoizeStackTraces } = require("./stack-trace-memo") as { memoizeStackTraces(): void };
 /** closure-parse-memo.js (plain JavaScript, like ts-cache.js). */
 const { memoizeClosureParse } = require("./closure-parse-memo") as { memoizeClosureParse(projectRequire: NodeRequire, cacheDir: string): boolean };
+/** closure-inspect-memo.js (plain JavaScript, like ts-cache.js). */
+const { memoizeClosureInspection } = require("./closure-inspect-memo") as { memoizeClosureInspection(projectRequire: NodeRequire): boolean };
 
 interface TsUtils {
     loadTypeScriptCompilerOptions(tsConfigPath: string): Record<string, unknown>;
@@ -106,6 +108,7 @@ export function projectProgram(
         const projectRequire = createRequire(pkgFile);
         times.typeCheck = registerTypeScript(projectDir, projectRequire, packageObject, entry);
         memoizeClosureParse(projectRequire, path.join(projectDir, "node_modules", ".cache", "stack-local"));
+        memoizeClosureInspection(projectRequire);
         process.chdir(projectDir);
         const prepared = Date.now();
         times.prepareMs = prepared - started;
