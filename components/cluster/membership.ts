@@ -8,7 +8,7 @@
  */
 import type { Redis as RedisClient } from "ioredis";
 import { Endpoint } from "../shared/endpoint";
-import { type NodeTls, ioredisTls } from "../shared/redis-connection";
+import { type NodeTls, openRedis } from "../shared/redis-connection";
 import { ClusterNodeEntry, inHandshake, isMaster, isMyself, parseClusterNodes } from "./observe";
 
 /** A node as the cluster names it in CLUSTER NODES. */
@@ -61,36 +61,11 @@ function defaultLabel(a: NodeAddress): string {
 }
 
 /**
- * A connection kept for the whole run. Same client settings as withRedis (redis-connection.ts), but long
- * lived, without a per-command timeout (MIGRATE of a big key legitimately takes long; MIGRATE's own
- * timeout bounds its I/O), and `lazyConnect` so a refused connection is reported, not retried.
+ * A connection kept for the whole run: openRedis without a per-command timeout (MIGRATE of a big key
+ * legitimately takes long; MIGRATE's own timeout bounds its I/O).
  */
-async function connect(endpoint: Endpoint, login: Pick<ClusterAccess, "username" | "password" | "tls">): Promise<RedisClient> {
-    const Redis = require("ioredis");
-    const tls = login.tls;
-    const client: RedisClient = new Redis({
-        host: endpoint.host,
-        port: endpoint.port,
-        username: login.username || undefined,
-        password: login.password || undefined,
-        ...ioredisTls(tls),
-        lazyConnect: true,
-        connectTimeout: 2000,
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        retryStrategy: () => null,
-    });
-    let connectError: Error | undefined;
-    client.on("error", (err: Error) => {
-        connectError = err;
-    });
-    try {
-        await client.connect();
-    } catch (err) {
-        client.disconnect();
-        throw connectError ?? err;
-    }
-    return client;
+function connect(endpoint: Endpoint, login: Pick<ClusterAccess, "username" | "password" | "tls">): Promise<RedisClient> {
+    return openRedis({ host: endpoint.host, port: endpoint.port, username: login.username, password: login.password, tls: login.tls });
 }
 
 /** Every node of the cluster, connected; the membership is the union of every reachable node's view. */

@@ -14,6 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceArgs } from "../shared/dynamic";
 import { pollUntil } from "../shared/poll";
+import { withRedis } from "../shared/redis-connection";
 import { type TlsReloadInputs, tlsReloadKey, writeTlsFiles } from "./tls-reload";
 
 export interface SentinelTlsRestartInputs extends TlsReloadInputs {
@@ -41,7 +42,6 @@ function servedCert(inputs: SentinelTlsRestartInputs, ca: string): Promise<strin
 /** Writes the files, restarts the sentinel in its container, and waits until it is back with the new certificate. */
 export async function restartSentinelTls(olds: SentinelTlsRestartInputs | undefined, news: SentinelTlsRestartInputs): Promise<void> {
     const Docker = require("dockerode");
-    const Redis = require("ioredis");
     const { X509Certificate } = require("crypto");
     await writeTlsFiles(news);
     const wanted: string = new X509Certificate(news.cert).raw.toString("base64");
@@ -65,25 +65,13 @@ export async function restartSentinelTls(olds: SentinelTlsRestartInputs | undefi
                 return { done: false as const, observed: (err as Error).message };
             }
             if (served !== wanted) return { done: false as const, observed: "the sentinel still serves its previous certificate" };
-            const client = new Redis({
-                host: news.access.host,
-                port: news.access.port,
-                password: news.password,
-                tls: { ca, ...(news.client ?? {}) },
-                lazyConnect: true,
-                retryStrategy: () => null,
-                maxRetriesPerRequest: 0,
-                connectTimeout: 2000,
-            });
+            const sentinel = { ...news.access, password: news.password, tls: { ca, ...(news.client ?? {}) } };
             try {
-                await client.connect();
-                const addr = await client.call("SENTINEL", "get-master-addr-by-name", news.masterName);
+                const addr = await withRedis(sentinel, (c) => c.call("SENTINEL", "get-master-addr-by-name", news.masterName));
                 if (!Array.isArray(addr)) return { done: false as const, observed: `no master ${news.masterName} known yet` };
                 return { done: true as const, value: undefined };
             } catch (err) {
                 return { done: false as const, observed: (err as Error).message };
-            } finally {
-                client.disconnect();
             }
         },
         {

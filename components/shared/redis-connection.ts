@@ -35,11 +35,13 @@ export function ioredisTls(tls: NodeTls | undefined): { tls?: NodeTls } {
 }
 
 /**
- * Runs `fn` with a short-lived ioredis connection and always closes it. ioredis is required inside the
+ * An open ioredis connection to the node, which the caller disconnects. ioredis is required inside the
  * function (not imported at module level) because dynamic providers are serialized and re-loaded by the
- * provider host, where only `require` of installed packages resolves reliably.
+ * provider host, where only `require` of installed packages resolves reliably. No reconnects and no
+ * offline queue: a node that is down fails the command at once. `commandTimeoutMs` bounds each command;
+ * without it, a command may take as long as it takes (a long-lived connection that runs MIGRATE).
  */
-export async function withRedis<T>(node: NodeAccess, fn: (client: RedisClient) => Promise<T>): Promise<T> {
+export async function openRedis(node: NodeAccess, opts: { commandTimeoutMs?: number } = {}): Promise<RedisClient> {
     const Redis = require("ioredis");
     const client: RedisClient = new Redis({
         host: node.host,
@@ -49,23 +51,30 @@ export async function withRedis<T>(node: NodeAccess, fn: (client: RedisClient) =
         ...ioredisTls(node.tls),
         lazyConnect: true,
         connectTimeout: 2000,
-        commandTimeout: 5000,
+        ...(opts.commandTimeoutMs === undefined ? {} : { commandTimeout: opts.commandTimeoutMs }),
         maxRetriesPerRequest: 0,
         enableOfflineQueue: false,
         retryStrategy: () => null,
     });
-    // Surfaced through the awaited command instead; kept because a failed connect() only says
+    // Surfaced through the failed connect instead; kept because a failed connect() only says
     // "Connection is closed", while the event carries the cause (ECONNREFUSED, NOAUTH, ...).
     let connectError: Error | undefined;
     client.on("error", (err: Error) => {
         connectError = err;
     });
     try {
-        try {
-            await client.connect();
-        } catch (err) {
-            throw connectError ?? err;
-        }
+        await client.connect();
+    } catch (err) {
+        client.disconnect();
+        throw connectError ?? err;
+    }
+    return client;
+}
+
+/** Runs `fn` with a short-lived connection (openRedis, 5 s per command) and always closes it. */
+export async function withRedis<T>(node: NodeAccess, fn: (client: RedisClient) => Promise<T>): Promise<T> {
+    const client = await openRedis(node, { commandTimeoutMs: 5000 });
+    try {
         return await fn(client);
     } finally {
         client.disconnect();
