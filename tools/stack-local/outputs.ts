@@ -6,10 +6,9 @@
  * read them from the state as before (engine.ts).
  */
 import type * as automation from "@pulumi/pulumi/automation";
+// The engine's events mark a secret as the wire does (the SDK's signature key and value beside the masked ciphertext).
+import { isRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 
-/** How the engine's events mark a secret value: this key with this value, beside the (masked) ciphertext. */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const MASK = "[secret]";
 
 export function presentOutputs(outputs: automation.OutputMap, showSecrets: boolean): Record<string, unknown> {
@@ -20,9 +19,8 @@ export function presentOutputs(outputs: automation.OutputMap, showSecrets: boole
 function masked(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(masked);
     if (value === null || typeof value !== "object") return value;
-    const o = value as Record<string, unknown>;
-    if (o[SECRET_SIG_KEY] === SECRET_SIG_VALUE) return MASK;
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, masked(v)]));
+    if (isRpcSecret(value)) return MASK;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
 }
 
 /** Watches a run's engine events for the Stack resource's final outputs. */
